@@ -1,0 +1,302 @@
+/**
+ * The architecture JSON of DESIGN.md §2: types, limits, and a validator for untrusted input whose
+ * errors name the layer (index and type) and the reason.
+ */
+
+export type Padding = 'same' | 'valid';
+
+export interface InputShape {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+}
+
+/** k×k convolution. */
+export interface ConvLayer {
+  readonly type: 'conv';
+  readonly filters: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: Padding;
+}
+
+/** Depthwise k×k (multiplier 1) then pointwise 1×1 to `filters`. */
+export interface SeparableConvLayer {
+  readonly type: 'separableConv';
+  readonly filters: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: Padding;
+}
+
+/** SpArSe's DownsampledConv2D: pointwise 1×1 down to `bottleneck` channels, then k×k conv to `filters`. */
+export interface DownsampledConvLayer {
+  readonly type: 'downsampledConv';
+  readonly filters: number;
+  readonly bottleneck: number;
+  readonly kernel: number;
+  readonly stride: number;
+  readonly padding: Padding;
+}
+
+/** Pooling with stride = size and valid padding. */
+export interface PoolLayer {
+  readonly type: 'maxPool' | 'avgPool';
+  readonly size: number;
+}
+
+export interface FlattenLayer {
+  readonly type: 'flatten';
+}
+
+export interface GlobalAvgPoolLayer {
+  readonly type: 'globalAvgPool';
+}
+
+export interface DenseLayer {
+  readonly type: 'dense';
+  readonly units: number;
+}
+
+export type ConvLikeLayer = ConvLayer | SeparableConvLayer | DownsampledConvLayer;
+export type Layer = ConvLikeLayer | PoolLayer | FlattenLayer | GlobalAvgPoolLayer | DenseLayer;
+export type LayerType = Layer['type'];
+
+/**
+ * A network: its input, its classes, and its layers. Every conv-like and dense layer is followed by
+ * ReLU; the classifier dense(classes) with softmax is implied after the last layer.
+ */
+export interface Architecture {
+  readonly input: InputShape;
+  readonly classes: number;
+  readonly layers: readonly Layer[];
+}
+
+export const layerTypes: readonly LayerType[] = [
+  'conv',
+  'separableConv',
+  'downsampledConv',
+  'maxPool',
+  'avgPool',
+  'flatten',
+  'globalAvgPool',
+  'dense',
+];
+
+export const convLikeTypes: readonly ConvLikeLayer['type'][] = ['conv', 'separableConv', 'downsampledConv'];
+
+export function isConvLike(layer: Layer): layer is ConvLikeLayer {
+  return layer.type === 'conv' || layer.type === 'separableConv' || layer.type === 'downsampledConv';
+}
+
+/**
+ * Bounds on every number, so that an untrusted file cannot ask for absurd sizes. They are far above
+ * what fits any microcontroller we know; an architecture outside them is rejected, never clamped.
+ */
+export const limits = {
+  side: 4096,
+  channels: 4096,
+  classes: 10_000,
+  layers: 256,
+  filters: 4096,
+  units: 65_536,
+  kernel: 31,
+  stride: 8,
+  poolSize: 32,
+} as const;
+
+/** Activation shape after a layer. `flat` once a flatten or globalAvgPool has run (height = width = 1). */
+export interface Shape {
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  readonly flat: boolean;
+}
+
+export const elementsOf = (shape: Shape | InputShape): number => shape.height * shape.width * shape.channels;
+
+/** An invalid architecture: `where` names the field or the layer (index and type), `reason` says why. */
+export class ArchitectureError extends Error {
+  override readonly name = 'ArchitectureError';
+  constructor(
+    readonly where: string,
+    readonly reason: string,
+    readonly layerIndex?: number,
+  ) {
+    super(`${where}: ${reason}`);
+  }
+}
+
+export type ArchitectureResult =
+  | { readonly ok: true; readonly architecture: Architecture; readonly shapes: readonly Shape[] }
+  | { readonly ok: false; readonly error: ArchitectureError };
+
+/** Output side of a conv or pool: `same` → ceil(in/stride); `valid` → floor((in − k)/stride) + 1. */
+export function outputSide(inSide: number, kernel: number, stride: number, padding: Padding): number {
+  return padding === 'same' ? Math.ceil(inSide / stride) : Math.floor((inSide - kernel) / stride) + 1;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}
+
+function integerField(record: Record<string, unknown>, field: string, min: number, max: number, where: string, index?: number): number {
+  const value = record[field];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ArchitectureError(where, `"${field}" must be an integer from ${min} to ${max}, got ${describe(value)}`, index);
+  }
+  return value;
+}
+
+function paddingField(record: Record<string, unknown>, where: string, index: number): Padding {
+  const value = record.padding;
+  if (value !== 'same' && value !== 'valid') {
+    throw new ArchitectureError(where, `"padding" must be "same" or "valid", got ${describe(value)}`, index);
+  }
+  return value;
+}
+
+/** Label used in every message about a layer: `layers[2] (separableConv)`. */
+export const layerLabel = (index: number, type: string): string => `layers[${index}] (${type})`;
+
+/**
+ * Checks one layer's fields and returns it with the known fields typed. Extra fields (for example a
+ * per-layer `keep` mask written by structured pruning) are kept as they are.
+ */
+function parseLayer(value: unknown, index: number): Layer {
+  if (!isRecord(value)) throw new ArchitectureError(`layers[${index}]`, `must be an object, got ${describe(value)}`, index);
+  const type = value.type;
+  if (typeof type !== 'string' || !(layerTypes as readonly string[]).includes(type)) {
+    throw new ArchitectureError(
+      `layers[${index}]`,
+      `unknown layer type ${describe(type)}; expected one of ${layerTypes.join(', ')}`,
+      index,
+    );
+  }
+  const where = layerLabel(index, type);
+  switch (type as LayerType) {
+    case 'conv':
+    case 'separableConv':
+      return {
+        ...value,
+        type: type as 'conv' | 'separableConv',
+        filters: integerField(value, 'filters', 1, limits.filters, where, index),
+        kernel: integerField(value, 'kernel', 1, limits.kernel, where, index),
+        stride: integerField(value, 'stride', 1, limits.stride, where, index),
+        padding: paddingField(value, where, index),
+      };
+    case 'downsampledConv':
+      return {
+        ...value,
+        type: 'downsampledConv',
+        filters: integerField(value, 'filters', 1, limits.filters, where, index),
+        bottleneck: integerField(value, 'bottleneck', 1, limits.filters, where, index),
+        kernel: integerField(value, 'kernel', 1, limits.kernel, where, index),
+        stride: integerField(value, 'stride', 1, limits.stride, where, index),
+        padding: paddingField(value, where, index),
+      };
+    case 'maxPool':
+    case 'avgPool':
+      return { ...value, type: type as 'maxPool' | 'avgPool', size: integerField(value, 'size', 1, limits.poolSize, where, index) };
+    case 'flatten':
+    case 'globalAvgPool':
+      return { ...value, type: type as 'flatten' | 'globalAvgPool' };
+    case 'dense':
+      return { ...value, type: 'dense', units: integerField(value, 'units', 1, limits.units, where, index) };
+  }
+}
+
+/**
+ * Output shape of every layer (index i → shape after layers[i]), or an error naming the first layer
+ * that cannot run: a side below 1, a spatial layer after flatten, a dense layer before it.
+ */
+export function inferShapes(architecture: Architecture): Shape[] {
+  const { input, layers } = architecture;
+  let shape: Shape = { height: input.height, width: input.width, channels: input.channels, flat: false };
+  const shapes: Shape[] = [];
+  layers.forEach((layer, index) => {
+    if (layer.type === 'dense') {
+      if (!shape.flat) {
+        throw new ArchitectureError(layerLabel(index, layer.type), 'a dense layer needs a flatten or globalAvgPool layer before it', index);
+      }
+      shape = { height: 1, width: 1, channels: layer.units, flat: true };
+    } else if (shape.flat) {
+      const before = layers.slice(0, index).findIndex((l) => l.type === 'flatten' || l.type === 'globalAvgPool');
+      throw new ArchitectureError(
+        layerLabel(index, layer.type),
+        `comes after ${layerLabel(before, layers[before]!.type)}, which already made the activations flat; move it before that layer`,
+        index,
+      );
+    } else if (layer.type === 'flatten') {
+      shape = { height: 1, width: 1, channels: elementsOf(shape), flat: true };
+    } else if (layer.type === 'globalAvgPool') {
+      shape = { height: 1, width: 1, channels: shape.channels, flat: true };
+    } else {
+      const isPool = !isConvLike(layer);
+      const kernel = isPool ? layer.size : layer.kernel;
+      const stride = isPool ? layer.size : layer.stride;
+      const padding = isPool ? 'valid' : layer.padding;
+      const height = outputSide(shape.height, kernel, stride, padding);
+      const width = outputSide(shape.width, kernel, stride, padding);
+      if (height < 1 || width < 1) {
+        const what = isPool ? `pool size ${kernel}` : `kernel ${kernel} with padding "valid"`;
+        throw new ArchitectureError(
+          layerLabel(index, layer.type),
+          `${what} does not fit its ${shape.height}×${shape.width} input (the output would be ${Math.max(height, 0)}×${Math.max(width, 0)})`,
+          index,
+        );
+      }
+      const channels = isConvLike(layer) ? layer.filters : shape.channels;
+      shape = { height, width, channels, flat: false };
+    }
+    shapes.push(shape);
+  });
+  if (!shape.flat) {
+    throw new ArchitectureError(
+      layers.length === 0 ? 'layers' : layerLabel(layers.length - 1, layers[layers.length - 1]!.type),
+      'the implied classifier is a dense layer: add a flatten or globalAvgPool layer before it',
+      layers.length === 0 ? undefined : layers.length - 1,
+    );
+  }
+  return shapes;
+}
+
+function parseWithShapes(value: unknown): { architecture: Architecture; shapes: Shape[] } {
+  if (!isRecord(value)) throw new ArchitectureError('architecture', `must be a JSON object, got ${describe(value)}`);
+  const input = value.input;
+  if (!isRecord(input)) throw new ArchitectureError('input', `must be an object with height, width and channels, got ${describe(input)}`);
+  const parsedInput: InputShape = {
+    height: integerField(input, 'height', 1, limits.side, 'input'),
+    width: integerField(input, 'width', 1, limits.side, 'input'),
+    channels: integerField(input, 'channels', 1, limits.channels, 'input'),
+  };
+  const classes = integerField(value, 'classes', 2, limits.classes, 'architecture');
+  const layers = value.layers;
+  if (!Array.isArray(layers)) throw new ArchitectureError('layers', `must be a list of layers, got ${describe(layers)}`);
+  if (layers.length > limits.layers) throw new ArchitectureError('layers', `has ${layers.length} layers; at most ${limits.layers} are allowed`);
+  const architecture: Architecture = { ...value, input: parsedInput, classes, layers: layers.map(parseLayer) };
+  return { architecture, shapes: inferShapes(architecture) };
+}
+
+/** Validates untrusted input (parsed JSON) as an architecture; throws an ArchitectureError. */
+export function parseArchitecture(value: unknown): Architecture {
+  return parseWithShapes(value).architecture;
+}
+
+/** Like parseArchitecture, but returns the error instead of throwing it. */
+export function validateArchitecture(value: unknown): ArchitectureResult {
+  try {
+    return { ok: true, ...parseWithShapes(value) };
+  } catch (error) {
+    if (error instanceof ArchitectureError) return { ok: false, error };
+    throw error;
+  }
+}
