@@ -1,0 +1,52 @@
+/**
+ * What every command-line tool shares: one-line error messages with a non-zero exit (never a stack
+ * trace), and reading untrusted JSON files with errors that name the file.
+ */
+import { readFileSync, statSync } from 'node:fs';
+
+/** An error meant for the user: printed as one line, exit code 1 (bad input) or 2 (bad usage). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** Largest JSON file a tool reads: architectures and targets are small; 50 MB stops mistakes early. */
+const maxJsonBytes = 50 * 1024 * 1024;
+
+/** Reads and parses a JSON file; `what` names it in messages ("architecture file"). */
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    const size = statSync(path).size;
+    if (size > maxJsonBytes) throw new CliError(`${what} "${path}" is ${size} bytes; the limit is ${maxJsonBytes}`);
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : code === 'EACCES' ? 'permission denied' : String((error as Error).message);
+    throw new CliError(`cannot read ${what} "${path}": ${why}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliError(`${what} "${path}" is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Runs a tool's main function and turns every failure into one line on stderr and an exit code.
+ * Errors of the core (ArchitectureError, TargetError) carry user-facing messages too.
+ */
+export async function runCli(name: string, main: () => Promise<void> | void): Promise<void> {
+  try {
+    await main();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${name}: ${message.split('\n')[0]}\n`);
+    process.exitCode = error instanceof CliError ? error.exitCode : 1;
+  }
+}

@@ -1,0 +1,87 @@
+/** The readable per-layer table that `npm run estimate` prints without --json. */
+import type { Architecture, Shape } from '../core/architecture.ts';
+import { opName } from '../core/ops.ts';
+import { type Accounting, type Estimate, type Verdict, explainVerdict, formatBytes } from '../core/resources.ts';
+import type { Target } from '../core/targets.ts';
+import { runtimeProfiles } from '../core/runtimes.ts';
+
+const grouped = (n: number): string => formatBytes(n).slice(0, -2);
+const shapeText = (s: Shape): string => (s.flat ? `${s.channels}` : `${s.height}×${s.width}×${s.channels}`);
+
+/** Right-aligns numeric columns, left-aligns the first two. */
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, c) => (c <= 1 || c === cells.length - 1 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+function verdictText(verdict: Verdict, target: Target): string {
+  return verdict.fits ? 'fits' : `DOES NOT FIT: ${explainVerdict(verdict, target).join('; ')}`;
+}
+
+export function formatEstimateTable(file: string, architecture: Architecture, estimate: Estimate, accounting: Accounting): string {
+  const { ops, paper } = estimate;
+  const first = estimate.targets[0]!;
+  const out: string[] = [];
+  const { height, width, channels } = architecture.input;
+  out.push(`${file}: input ${height}×${width}×${channels}, ${architecture.classes} classes, ${architecture.layers.length} layers → ${ops.length} ops`);
+
+  if (accounting === 'paper') {
+    out.push('Accounting: paper (SpArSe): 1 byte per non-zero weight, bias and activation; memory = input + output of the op', '');
+    const rows = ops.map((op, i) => [
+      String(i),
+      opName(op),
+      shapeText(op.output),
+      grouped(op.weights + op.biases),
+      grouped(op.nonzeroWeights + op.biases),
+      grouped(op.macs),
+      grouped(paper.ops[i]!.modelSize),
+      grouped(paper.ops[i]!.workingMemory),
+      i === paper.peakOp ? '◀ peak' : '',
+    ]);
+    rows.push(['', 'total', '', grouped(estimate.params), grouped(estimate.nonzeroParams), grouped(estimate.macs), grouped(paper.modelSizeBytes), grouped(paper.workingMemoryBytes)]);
+    out.push(table(['#', 'op', 'output', 'params', 'non-zero', 'MACs', 'size B', 'memory B', ''], rows), '');
+    out.push('Targets (paper):');
+    for (const t of estimate.targets) {
+      const v = t.verdicts.paper;
+      out.push(
+        `  ${t.target.id}: model size ${grouped(v.flash.used)} / ${formatBytes(v.flash.available)}, working memory ${grouped(v.sram.used)} / ${formatBytes(v.sram.available)}: ${verdictText(v, t.target)}`,
+      );
+    }
+  } else {
+    const runtime = runtimeProfiles[first.deploy.runtime];
+    out.push(`Accounting: deploy: int8 on ${runtime.name}; per-op costs for ${first.target.id}; arena = aligned input + output + scratch`, '');
+    const rows = ops.map((op, i) => {
+      const d = first.deploy.ops[i]!;
+      return [
+        String(i),
+        opName(op),
+        shapeText(op.output),
+        grouped(op.weights + op.biases),
+        grouped(op.macs),
+        d.weightEncoding === 'none' ? '' : d.weightEncoding,
+        grouped(d.flash),
+        grouped(d.scratchBytes),
+        grouped(d.arena),
+        i === first.deploy.peakOp ? '◀ peak' : '',
+      ];
+    });
+    out.push(table(['#', 'op', 'output', 'params', 'MACs', 'weights', 'flash B', 'scratch B', 'arena B', ''], rows), '');
+    out.push('Targets (deploy):');
+    for (const t of estimate.targets) {
+      const { flash, sram } = t.deploy;
+      const v = t.verdicts.deploy;
+      out.push(
+        `  ${t.target.id} (${runtimeProfiles[t.deploy.runtime].name}): ${verdictText(v, t.target)}`,
+        `    flash ${formatBytes(t.deploy.flashBytes)} of ${formatBytes(v.flash.available)} = weights ${grouped(flash.weights)} + biases ${grouped(flash.biases)} + quantization ${grouped(flash.quantization)} + graph ${grouped(flash.graph)} + runtime code ${grouped(flash.runtimeCode)}`,
+        `    SRAM ${formatBytes(t.deploy.sramBytes)} of ${formatBytes(v.sram.available)} = arena ${grouped(sram.arena)} + persistent ${grouped(sram.persistent)} + runtime ${grouped(sram.runtime)}`,
+        `    latency ≈ ${t.latencyMs.toFixed(1)} ms at ${t.target.clockMhz} MHz (rough: MACs × cycles per MAC / clock)`,
+      );
+    }
+  }
+  return `${out.join('\n')}\n`;
+}

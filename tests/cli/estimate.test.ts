@@ -1,0 +1,131 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../../src/cli/common.ts';
+import { runEstimate } from '../../src/cli/estimate-command.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'estimate-'));
+const file = (name: string, text: string): string => {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+};
+const lenet = 'examples/lenet-mnist.json';
+
+/** The CliError that running the command with `argv` throws. */
+function failure(argv: string[]): CliError {
+  try {
+    runEstimate(argv);
+  } catch (error) {
+    if (error instanceof CliError) return error;
+    throw error;
+  }
+  throw new Error('expected the command to fail');
+}
+
+describe('npm run estimate', () => {
+  it('prints one JSON object with the paper and deploy totals, the ops and a verdict per target', () => {
+    const report = JSON.parse(runEstimate(['--arch', lenet, '--target', 'arduino-uno', '--target', 'stm32f446re', '--json']));
+    expect(report).toMatchObject({
+      accounting: 'paper',
+      params: 19_758,
+      macs: 209_384,
+      modelSizeBytes: 19_758,
+      workingMemoryBytes: 6760,
+      workingMemoryPeakOp: 'layers[1] (maxPool)',
+      flashBytes: 23_790, // first target: the Uno's generated C
+      sramBytes: 6824,
+      fits: false,
+    });
+    expect(report.latencyMs).toBeCloseTo(157.038, 9);
+    expect(report.ops).toHaveLength(9);
+    expect(report.ops[1]).toMatchObject({ name: 'layers[1] (maxPool)', inputShape: [26, 26, 8], outputShape: [13, 13, 8], paper: { workingMemoryBytes: 6760 } });
+    expect(report.verdicts).toEqual([
+      {
+        target: 'arduino-uno',
+        accounting: 'paper',
+        fits: false,
+        flash: { usedBytes: 19_758, availableBytes: 32_768, overByBytes: 0 },
+        sram: { usedBytes: 6760, availableBytes: 2048, overByBytes: 4712 },
+        reasons: ['working memory 6,760 B exceeds the 2,048 B of SRAM on Arduino Uno by 4,712 B'],
+      },
+      {
+        target: 'stm32f446re',
+        accounting: 'paper',
+        fits: true,
+        flash: { usedBytes: 19_758, availableBytes: 524_288, overByBytes: 0 },
+        sram: { usedBytes: 6760, availableBytes: 131_072, overByBytes: 0 },
+        reasons: [],
+      },
+    ]);
+    expect(report.targets[1]).toMatchObject({ id: 'stm32f446re', runtime: 'tflm-cmsis-nn', flashBytes: 59_536, sramBytes: 10_248, sramPeakOp: 'layers[1] (maxPool)' });
+    expect(report.targets[1].verdicts.deploy.fits).toBe(true);
+  });
+
+  it('uses the chosen accounting for the verdicts', () => {
+    const report = JSON.parse(runEstimate(['--arch', lenet, '--target', 'arduino-uno', '--accounting', 'deploy', '--json']));
+    expect(report.verdicts[0]).toMatchObject({ accounting: 'deploy', sram: { usedBytes: 6824, overByBytes: 4776 } });
+  });
+
+  it('prints a per-layer table with totals and verdicts', () => {
+    const paper = runEstimate(['--arch', lenet, '--target', 'arduino-uno']);
+    expect(paper).toContain('input 28×28×1, 10 classes, 7 layers → 9 ops');
+    expect(paper).toMatch(/1 +layers\[1\] \(maxPool\) +13×13×8 +0 +0 +0 +0 +6,760 +◀ peak/);
+    expect(paper).toMatch(/total +19,758 +19,758 +209,384 +19,758 +6,760/);
+    expect(paper).toContain('arduino-uno: model size 19,758 / 32,768 B, working memory 6,760 / 2,048 B: DOES NOT FIT: working memory 6,760 B exceeds');
+    const deploy = runEstimate(['--arch', lenet, '--target', 'stm32f446re', '--accounting', 'deploy']);
+    expect(deploy).toContain('flash 59,536 B of 524,288 B = weights 19,680 + biases 384 + quantization 1,440 + graph 2,704 + runtime code 35,328');
+    expect(deploy).toContain('SRAM 10,248 B of 131,072 B = arena 6,768 + persistent 1,432 + runtime 2,048');
+  });
+
+  it('reads a custom target file', () => {
+    const target = file('board.json', JSON.stringify({ id: 'board', name: 'Board', core: 'cortex-m0plus', clockMhz: 48, sramBytes: 8192, flashBytes: 65_536, reserve: { sramBytes: 4096 } }));
+    const report = JSON.parse(runEstimate(['--arch', lenet, '--target', target, '--json']));
+    expect(report.verdicts[0]).toMatchObject({ target: 'board', fits: false, sram: { usedBytes: 6760, availableBytes: 4096, overByBytes: 2664 } });
+  });
+
+  it.each([
+    [['--arch', join(dir, 'missing.json'), '--target', 'esp32'], 1, `cannot read architecture file "${join(dir, 'missing.json')}": no such file`],
+    [['--arch', dir, '--target', 'esp32'], 1, 'it is a folder'],
+    [['--arch', file('broken.json', '{"input": '), '--target', 'esp32'], 1, 'broken.json" is not valid JSON'],
+    [
+      ['--arch', file('bad-layer.json', JSON.stringify({ input: { height: 8, width: 8, channels: 1 }, classes: 2, layers: [{ type: 'flatten' }, { type: 'conv', filters: 2, kernel: 3, stride: 1, padding: 'same' }] })), '--target', 'esp32'],
+      1,
+      'bad-layer.json": layers[1] (conv): comes after layers[0] (flatten)',
+    ],
+    [['--arch', lenet, '--target', 'pdp-11'], 1, 'unknown target "pdp-11": not a preset (arduino-uno, microbit-v1'],
+    [['--arch', lenet, '--target', file('bad-target.json', '{"id": "x"}')], 1, 'bad-target.json": "name" must be a name of 1 to 80 characters, got nothing'],
+    [['--arch', lenet, '--target', 'esp32', '--accounting', 'exact'], 2, '--accounting must be "paper" or "deploy", got "exact"'],
+    [['--target', 'esp32'], 2, 'missing --arch FILE'],
+    [['--arch', lenet], 2, 'missing --target ID'],
+    [['--arch', lenet, '--target', 'esp32', '--verbose'], 2, "Unknown option '--verbose'"],
+  ])('rejects %j with exit code %i and a message naming the problem', (argv, code, message) => {
+    const error = failure(argv);
+    expect(error.exitCode).toBe(code);
+    expect(error.message).toContain(message);
+    expect(error.message).not.toContain('\n');
+  });
+});
+
+describe('npm run estimate as a process', () => {
+  const run = promisify(execFile);
+  const tsx = join('node_modules', '.bin', 'tsx');
+
+  it('exits non-zero with one line on stderr and no stack trace', async () => {
+    const bad = file('bad-kernel.json', JSON.stringify({ input: { height: 4, width: 4, channels: 1 }, classes: 2, layers: [{ type: 'conv', filters: 2, kernel: 5, stride: 1, padding: 'valid' }, { type: 'flatten' }] }));
+    const result = await run(tsx, ['src/cli/estimate.ts', '--arch', bad, '--target', 'arduino-uno']).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`estimate: architecture file "${bad}": layers[0] (conv): kernel 5 with padding "valid" does not fit its 4×4 input (the output would be 0×0)\n`);
+  });
+
+  it('prints the JSON on stdout and exits 0', async () => {
+    const { stdout } = await run(tsx, ['src/cli/estimate.ts', '--arch', lenet, '--target', 'microbit-v1', '--json']);
+    expect(JSON.parse(stdout)).toMatchObject({ modelSizeBytes: 19_758, workingMemoryBytes: 6760, fits: true });
+  });
+});
