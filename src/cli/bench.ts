@@ -68,7 +68,9 @@ async function main(): Promise<void> {
       description: 'estimate() of one sampled 28×28×1 architecture (ops, paper and deploy totals, verdicts) per call',
       oneTarget: { ...estimatorOneTarget, targets: 1 },
       allPresetTargets: { ...estimatorAllTargets, targets: presetTargets.length },
-      goal: { perSecond: goal, target: 'one target', ratio: Number((estimatorOneTarget.perSecond / goal).toFixed(2)) },
+      // Issue #2: at least 200,000 estimates per second on one target, so a search can screen a
+      // million candidates before it trains one.
+      goal: { estimatesPerSecond: goal, measuredOverGoal: Number((estimatorOneTarget.perSecond / goal).toFixed(2)) },
     },
     sampler: {
       description: 'sampleArchitecture() from the default search space, 28×28×1 input, 10 classes',
