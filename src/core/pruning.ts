@@ -1,0 +1,102 @@
+/**
+ * The pure parts of the three pruning methods of the SpArSe paper: which weights or channels go,
+ * and what the architecture becomes. src/tf applies them to real tensors.
+ *
+ * - magnitude: gradual magnitude pruning on the schedule of Zhu & Gupta, "To prune, or not to prune"
+ *   (arXiv:1710.01878, eq. 1): s_t = s_f + (s_i − s_f)·(1 − (t − t0)/(n·Δt))³.
+ * - channels: structured pruning that ranks the filters of each layer by L1 norm (Li et al., "Pruning
+ *   Filters for Efficient ConvNets", ICLR 2017) and removes the weakest for real.
+ * - svd: Sparse Variational Dropout (Molchanov, Ashukha, Vetrov, ICML 2017), thresholded at log α = 3.
+ */
+import { type Architecture, type Layer, isConvLike, layerLabel } from './architecture.ts';
+
+export type PruningMethod = 'none' | 'magnitude' | 'channels' | 'svd';
+export const pruningMethods: readonly PruningMethod[] = ['none', 'magnitude', 'channels', 'svd'];
+
+/** Molchanov et al. 2017 drop a weight when log α = log σ² − log θ² exceeds 3 (α > e³ ≈ 20). */
+export const svdLogAlphaThreshold = 3;
+
+export interface GradualSchedule {
+  readonly initialSparsity: number;
+  readonly finalSparsity: number;
+  /** First and last step at which the masks are updated; after `endStep` the sparsity stays final. */
+  readonly beginStep: number;
+  readonly endStep: number;
+}
+
+/** Target sparsity at `step` (Zhu & Gupta, eq. 1): cubic from initial to final between begin and end. */
+export function gradualSparsity(step: number, schedule: GradualSchedule): number {
+  const { initialSparsity: si, finalSparsity: sf, beginStep, endStep } = schedule;
+  if (step <= beginStep) return step < beginStep ? 0 : si;
+  if (step >= endStep || endStep <= beginStep) return sf;
+  const progress = (step - beginStep) / (endStep - beginStep);
+  return sf + (si - sf) * (1 - progress) ** 3;
+}
+
+/**
+ * A 0/1 mask keeping the largest-magnitude weights so that `floor(sparsity · n)` of the `n` weights
+ * are zero. Ties are broken by position (earlier weights are kept), so the result is deterministic.
+ * Weights already at zero are pruned first.
+ */
+export function magnitudeMask(weights: Float32Array, sparsity: number): Uint8Array {
+  if (!(sparsity >= 0 && sparsity <= 1)) throw new RangeError(`sparsity must be from 0 to 1, got ${sparsity}`);
+  const n = weights.length;
+  const prune = Math.floor(sparsity * n);
+  const mask = new Uint8Array(n).fill(1);
+  if (prune === 0) return mask;
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => Math.abs(weights[a]!) - Math.abs(weights[b]!) || b - a);
+  for (let i = 0; i < prune; i++) mask[order[i]!] = 0;
+  return mask;
+}
+
+/**
+ * Indices (ascending) of the `keep` channels with the largest L1 norms; ties keep the earlier channel.
+ */
+export function strongestChannels(l1Norms: readonly number[], keep: number): number[] {
+  if (!Number.isInteger(keep) || keep < 1 || keep > l1Norms.length) {
+    throw new RangeError(`must keep from 1 to ${l1Norms.length} channels, got ${keep}`);
+  }
+  const order = l1Norms.map((_, i) => i).sort((a, b) => l1Norms[b]! - l1Norms[a]! || a - b);
+  return order.slice(0, keep).sort((a, b) => a - b);
+}
+
+/** Channels left when a fraction `sparsity` of `total` is removed: at least one always stays. */
+export function channelsLeft(total: number, sparsity: number): number {
+  if (!(sparsity >= 0 && sparsity < 1)) throw new RangeError(`channel sparsity must be at least 0 and below 1, got ${sparsity}`);
+  return Math.max(1, Math.round(total * (1 - sparsity)));
+}
+
+/** Surviving channels of one layer after structured pruning. */
+export interface KeptChannels {
+  /** Output filters (conv-like) or units (dense). */
+  readonly channels?: number;
+  /** Bottleneck channels of a downsampledConv. */
+  readonly bottleneck?: number;
+}
+
+/**
+ * The smaller architecture that structured pruning leaves: each layer's filters, units and
+ * bottleneck replaced by the surviving counts (indexed like `architecture.layers`). Pools, flatten
+ * and the head are unchanged; the classifier keeps its classes.
+ */
+export function prunedArchitecture(architecture: Architecture, kept: readonly (KeptChannels | undefined)[]): Architecture {
+  const layers = architecture.layers.map((layer, index): Layer => {
+    const k = kept[index];
+    if (!k) return layer;
+    const check = (value: number | undefined, declared: number, field: string): number => {
+      if (value === undefined) return declared;
+      if (!Number.isInteger(value) || value < 1 || value > declared) {
+        throw new RangeError(`${layerLabel(index, layer.type)}: kept ${field} must be from 1 to ${declared}, got ${value}`);
+      }
+      return value;
+    };
+    if (layer.type === 'downsampledConv') {
+      return { ...layer, filters: check(k.channels, layer.filters, 'channels'), bottleneck: check(k.bottleneck, layer.bottleneck, 'bottleneck') };
+    }
+    if (isConvLike(layer)) return { ...layer, filters: check(k.channels, layer.filters, 'channels') };
+    if (layer.type === 'dense') return { ...layer, units: check(k.channels, layer.units, 'channels') };
+    return layer;
+  });
+  return { ...architecture, layers };
+}
