@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, findChromium } from './scripts/chromium.ts';
+import { staticDatasets } from './scripts/vite-static-datasets.ts';
 
 export default defineConfig({
   test: {
@@ -15,7 +16,8 @@ export default defineConfig({
         },
       },
       {
-        plugins: [svelte()],
+        // staticDatasets: browser tests fetch the built-in datasets from /datasets/, as the app does.
+        plugins: [svelte(), staticDatasets()],
         test: {
           name: 'browser',
           include: ['tests/**/*.browser.test.ts'],
