@@ -18,6 +18,8 @@ export default defineConfig({
       {
         // staticDatasets: browser tests fetch the built-in datasets from /datasets/, as the app does.
         plugins: [svelte(), staticDatasets()],
+        // Pre-bundled up front: discovering tfjs mid-run makes Vite reload the test page.
+        optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
         test: {
           name: 'browser',
           include: ['tests/**/*.browser.test.ts'],

@@ -1,0 +1,333 @@
+/**
+ * A network built from the architecture JSON as our own functional model: tf.Variables and a forward
+ * function, not a tf.LayersModel, because pruning multiplies masks into the kernels and Sparse
+ * Variational Dropout adds a log σ² per weight and samples the pre-activations in the forward pass.
+ *
+ * One weighted op per op of `expandOps` that has weights, with exactly its parameters (DESIGN.md §3):
+ * conv [k, k, Cin, F] + F, depthwise [k, k, C, 1] + C, pointwise [1, 1, Cin, F] + F, dense [N, U] + U.
+ * ReLU follows every conv-like and dense layer (DESIGN.md §2): a separableConv or downsampledConv
+ * layer gets one ReLU after its second op and none between its two ops, as Keras' SeparableConv2D
+ * and SpArSe's DownsampledConv2D do. The classifier has none: the forward pass returns logits.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Architecture, Padding } from '../core/architecture.ts';
+import { type Op, expandOps, opName, opsPerLayer } from '../core/ops.ts';
+import { createRng } from '../core/rng.ts';
+import { glorotUniform, heNormal } from './init.ts';
+import { applyKernel } from './kernels.ts';
+import { keptByLogAlpha, initialLogSigma2, sampleReparameterised } from './variational.ts';
+import { type OpWeights, countNonzeroWeights, readWeights, writeWeights } from './weights.ts';
+
+export type WeightedKind = 'conv' | 'depthwise' | 'pointwise' | 'dense';
+
+/** One op with weights. `index` is its place among the weighted ops: masks and weights use it. */
+export interface WeightedOp {
+  readonly index: number;
+  /** The op of `expandOps` it implements (shapes, params, MACs). */
+  readonly op: Op;
+  /** `opName(op)`, e.g. `layers[2] (separableConv) depthwise`. */
+  readonly name: string;
+  readonly kind: WeightedKind;
+  readonly stride: number;
+  readonly padding: Padding;
+  readonly relu: boolean;
+  readonly kernel: tf.Variable;
+  readonly bias: tf.Variable;
+  /** Binary (1 keep, 0 pruned), shaped like the kernel, multiplied into it in every forward pass. */
+  readonly mask: tf.Tensor | null;
+  /** Sparse Variational Dropout's log σ² per weight, or null when it is off. */
+  readonly logSigma2: tf.Variable | null;
+  /** Kernel axis of the output channels: 3 for conv and pointwise, 2 for depthwise, 1 for dense. */
+  readonly channelAxis: number;
+}
+
+type MutableOp = { -readonly [K in keyof WeightedOp]: WeightedOp[K] };
+
+type Step =
+  | { readonly type: 'weighted'; readonly op: number }
+  | { readonly type: 'maxPool' | 'avgPool'; readonly size: number }
+  | { readonly type: 'globalAvgPool' }
+  | { readonly type: 'flatten' };
+
+export interface ForwardOptions {
+  /**
+   * A training pass. With Sparse Variational Dropout on, it samples the pre-activations (local
+   * reparameterisation) with `noiseSeed`; otherwise it is the same as evaluation.
+   */
+  readonly training?: boolean;
+  /** Seed of the pass's noise; the trainer draws one per step. */
+  readonly noiseSeed?: number;
+  /** Kernels and biases to use instead of the variables, per weighted op (e.g. fake-quantised ones). */
+  readonly weights?: readonly { readonly kernel: tf.Tensor; readonly bias: tf.Tensor }[];
+  /**
+   * Sees every activation an int8 graph would hold: the input (point 0), then the output of each op
+   * (flatten is a reshape and makes none). What it returns goes on through the network.
+   */
+  readonly tap?: (point: number, activation: tf.Tensor) => tf.Tensor;
+}
+
+export interface NetworkOptions {
+  /** Seed of the initial weights; each op draws from its own stream, so ops do not shift each other. */
+  readonly seed?: number | string;
+}
+
+/** A variable holding `values`, without leaving the tensor it was made from behind. */
+const newVariable = (values: Float32Array, shape: number[]): tf.Variable => tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32')));
+
+function kernelShape(op: Op, kind: WeightedKind): number[] {
+  const cin = op.input.channels;
+  const cout = op.output.channels;
+  if (kind === 'dense') return [cin, cout];
+  if (kind === 'depthwise') return [op.kernel, op.kernel, cin, 1];
+  return [op.kernel, op.kernel, cin, cout];
+}
+
+export class Network {
+  readonly architecture: Architecture;
+  readonly ops: readonly WeightedOp[];
+  /** How many activations `tap` sees per forward pass. */
+  readonly activationPoints: number;
+  readonly #ops: MutableOp[];
+  readonly #steps: readonly Step[];
+  #disposed = false;
+
+  private constructor(architecture: Architecture, ops: MutableOp[], steps: Step[]) {
+    this.architecture = architecture;
+    this.#ops = ops;
+    this.ops = ops;
+    this.#steps = steps;
+    this.activationPoints = 1 + steps.filter((step) => step.type !== 'flatten').length;
+  }
+
+  /** Builds the network of a valid architecture; throws expandOps' ArchitectureError otherwise. */
+  static create(architecture: Architecture, options: NetworkOptions = {}): Network {
+    const expanded = expandOps(architecture);
+    const rng = createRng(options.seed ?? 0).fork('init');
+    const ops: MutableOp[] = [];
+    const steps: Step[] = [];
+    let cursor = 0;
+    const addWeighted = (kind: WeightedKind, stride: number, padding: Padding, relu: boolean): void => {
+      const op = expanded[cursor++]!;
+      const shape = kernelShape(op, kind);
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (size !== op.weights) throw new Error(`Network: ${opName(op)} would have ${size} weights, the resource model counts ${op.weights}`);
+      const fanIn = kind === 'dense' ? shape[0]! : kind === 'depthwise' ? op.kernel * op.kernel : shape[0]! * shape[1]! * shape[2]!;
+      const opRng = rng.fork(`op${ops.length}`);
+      const isClassifier = op.layerType === 'classifier';
+      const values = isClassifier ? glorotUniform(size, fanIn, op.output.channels, opRng) : heNormal(size, fanIn, opRng);
+      steps.push({ type: 'weighted', op: ops.length });
+      ops.push({
+        index: ops.length,
+        op,
+        name: opName(op),
+        kind,
+        stride,
+        padding,
+        relu,
+        kernel: newVariable(values, shape),
+        bias: newVariable(new Float32Array(op.biases), [op.biases]),
+        mask: null,
+        logSigma2: null,
+        channelAxis: kind === 'dense' ? 1 : kind === 'depthwise' ? 2 : 3,
+      });
+    };
+    for (const layer of architecture.layers) {
+      if (layer.type === 'conv') addWeighted('conv', layer.stride, layer.padding, true);
+      else if (layer.type === 'separableConv') {
+        addWeighted('depthwise', layer.stride, layer.padding, false);
+        addWeighted('pointwise', 1, 'valid', true);
+      } else if (layer.type === 'downsampledConv') {
+        addWeighted('pointwise', 1, 'valid', false);
+        addWeighted('conv', layer.stride, layer.padding, true);
+      } else if (layer.type === 'dense') addWeighted('dense', 1, 'valid', true);
+      else if (layer.type === 'flatten') steps.push({ type: 'flatten' });
+      else {
+        steps.push(layer.type === 'globalAvgPool' ? { type: 'globalAvgPool' } : { type: layer.type, size: layer.size });
+        cursor += opsPerLayer[layer.type];
+      }
+    }
+    addWeighted('dense', 1, 'valid', false);
+    return new Network(architecture, ops, steps);
+  }
+
+  get variationalDropout(): boolean {
+    return this.#ops.some((op) => op.logSigma2 !== null);
+  }
+
+  /** Logits [batch, classes] of float32 images [batch, height, width, channels] scaled to 0–1. */
+  apply(x: tf.Tensor4D, options: ForwardOptions = {}): tf.Tensor2D {
+    this.#checkAlive();
+    const { input } = this.architecture;
+    if (x.rank !== 4 || x.shape[1] !== input.height || x.shape[2] !== input.width || x.shape[3] !== input.channels) {
+      throw new Error(`Network: expected images of shape [batch, ${input.height}, ${input.width}, ${input.channels}], got [${x.shape.join(', ')}]`);
+    }
+    // tfjs-cpu's own filter-gradient kernels are slow; see kernels.ts.
+    const cpuTraining = options.training === true && tf.getBackend() === 'cpu';
+    return tf.tidy(() => {
+      const tap = options.tap;
+      let point = 0;
+      let h: tf.Tensor = tap ? tap(point++, x) : x;
+      for (const step of this.#steps) {
+        if (step.type === 'flatten') {
+          h = h.reshape([h.shape[0]!, -1]);
+          continue;
+        }
+        if (step.type === 'weighted') h = this.#applyOp(this.#ops[step.op]!, h, options, cpuTraining);
+        else if (step.type === 'globalAvgPool') h = h.mean([1, 2]);
+        else if (step.type === 'maxPool') h = tf.maxPool(h as tf.Tensor4D, step.size, step.size, 'valid');
+        else h = tf.avgPool(h as tf.Tensor4D, step.size, step.size, 'valid');
+        if (tap) h = tap(point++, h);
+      }
+      return h as tf.Tensor2D;
+    });
+  }
+
+  #applyOp(op: MutableOp, x: tf.Tensor, options: ForwardOptions, cpuTraining: boolean): tf.Tensor {
+    const given = options.weights?.[op.index];
+    const activation = op.relu ? 'relu' : 'linear';
+    if (given === undefined && options.training === true && op.logSigma2 !== null) {
+      const theta = op.mask ? op.kernel.mul(op.mask) : op.kernel;
+      const sigma2 = op.mask ? op.logSigma2.exp().mul(op.mask) : op.logSigma2.exp();
+      // Distinct seeds per op: two ops of one pass must not draw the same noise.
+      const seed = (options.noiseSeed ?? 0) * 1009 + op.index;
+      const y = sampleReparameterised(x, theta, sigma2, op.bias, (input, kernel) => applyKernel(op, input, kernel, { cpuTraining }), seed);
+      return op.relu ? tf.relu(y) : y;
+    }
+    return applyKernel(op, x, given?.kernel ?? this.#evalKernel(op), { bias: given?.bias ?? op.bias, activation, cpuTraining });
+  }
+
+  /** θ · mask · (log α ≤ 3): the kernel as it is evaluated and deployed. May return the variable itself. */
+  #evalKernel(op: MutableOp): tf.Tensor {
+    let kernel: tf.Tensor = op.kernel;
+    if (op.mask) kernel = kernel.mul(op.mask);
+    if (op.logSigma2) kernel = kernel.mul(keptByLogAlpha(op));
+    return kernel;
+  }
+
+  /** The evaluated kernel of op `index` (masks and the log α threshold applied); the caller owns it. */
+  evalKernel(index: number): tf.Tensor {
+    const op = this.#op(index);
+    return tf.tidy(() => this.#evalKernel(op).clone());
+  }
+
+  /** Every tensor the optimiser trains: kernels, biases and, when on, log σ². */
+  trainableVariables(): tf.Variable[] {
+    this.#checkAlive();
+    return this.#ops.flatMap((op) => (op.logSigma2 ? [op.kernel, op.bias, op.logSigma2] : [op.kernel, op.bias]));
+  }
+
+  /**
+   * Sets (or with null removes) the binary mask of op `index`: 1 keeps a weight, 0 prunes it. The
+   * network keeps its own copy; it multiplies the mask into the kernel in every forward pass, and the
+   * trainer re-applies it to the kernel after every step so that pruned weights stay exactly 0.
+   */
+  setMask(index: number, mask: tf.Tensor | Float32Array | null): void {
+    const op = this.#op(index);
+    const shape = op.kernel.shape;
+    const size = op.kernel.size;
+    if (mask !== null && (mask instanceof Float32Array ? mask.length : mask.size) !== size) {
+      throw new Error(`setMask: ${op.name} has ${size} weights, the mask has ${mask instanceof Float32Array ? mask.length : mask.size}`);
+    }
+    op.mask?.dispose();
+    op.mask = mask === null ? null : tf.keep(tf.tidy(() => (mask instanceof Float32Array ? tf.tensor(mask.slice(), shape) : mask.reshape(shape).cast('float32'))));
+  }
+
+  /** Multiplies every mask into its kernel, so that pruned weights are exactly 0 in the variables too. */
+  applyMasks(): void {
+    for (const op of this.#ops) {
+      const mask = op.mask;
+      if (mask) tf.tidy(() => op.kernel.assign(op.kernel.mul(mask)));
+    }
+  }
+
+  get hasMasks(): boolean {
+    return this.#ops.some((op) => op.mask !== null);
+  }
+
+  /** Turns Sparse Variational Dropout on: a trainable log σ² per weight, starting at −10. */
+  enableVariationalDropout(logSigma2 = initialLogSigma2): void {
+    this.#checkAlive();
+    for (const op of this.#ops) op.logSigma2 ??= newVariable(new Float32Array(op.kernel.size).fill(logSigma2), op.kernel.shape);
+  }
+
+  /** Turns it off. The kernels are left as they are; call `pruneByLogAlpha` first to keep what it learnt. */
+  disableVariationalDropout(): void {
+    for (const op of this.#ops) {
+      op.logSigma2?.dispose();
+      op.logSigma2 = null;
+    }
+  }
+
+  /**
+   * Makes Sparse Variational Dropout's choice permanent: every weight with log α > 3 is masked (the
+   * mask combines with any mask already set), then log σ² is dropped.
+   */
+  pruneByLogAlpha(): void {
+    for (const op of this.#ops) {
+      if (op.logSigma2 === null) continue;
+      const kept = keptByLogAlpha(op);
+      const mask = op.mask ? tf.tidy(() => kept.mul(op.mask!)) : kept;
+      this.setMask(op.index, mask);
+      tf.dispose([kept, mask]);
+    }
+    this.disableVariationalDropout();
+    this.applyMasks();
+  }
+
+  /** Parameters per weighted op (kernel + bias sizes), to compare with the resource model. */
+  paramCounts(): number[] {
+    return this.#ops.map((op) => op.kernel.size + op.bias.size);
+  }
+
+  /** Plain copies of every op's weights, in op order; they can be transferred between threads. */
+  getWeights(): Promise<OpWeights[]> {
+    this.#checkAlive();
+    return readWeights(this.#ops);
+  }
+
+  /** Writes weights read by getWeights (of this or of an identical architecture). */
+  setWeights(weights: readonly OpWeights[]): void {
+    this.#checkAlive();
+    writeWeights(this, weights);
+  }
+
+  /** Non-zero weights per op of the evaluated kernels (after masks and the log α threshold). */
+  nonzeroWeights(): Promise<number[]> {
+    this.#checkAlive();
+    return countNonzeroWeights(this.#ops.map((op) => tf.tidy(() => this.#evalKernel(op).clone())));
+  }
+
+  /** Sets log σ² of op `index` (after enableVariationalDropout); used by writeWeights. */
+  setLogSigma2(index: number, values: Float32Array): void {
+    const op = this.#op(index);
+    if (op.logSigma2 === null) throw new Error(`setLogSigma2: ${op.name} has no log σ²; enable Sparse Variational Dropout first`);
+    tf.tidy(() => op.logSigma2!.assign(tf.tensor(values.slice(), op.kernel.shape)));
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const op of this.#ops) {
+      op.kernel.dispose();
+      op.bias.dispose();
+      op.mask?.dispose();
+      op.logSigma2?.dispose();
+      op.mask = null;
+      op.logSigma2 = null;
+    }
+  }
+
+  #op(index: number): MutableOp {
+    this.#checkAlive();
+    const op = this.#ops[index];
+    if (op === undefined) throw new Error(`Network: there is no weighted op ${index}; it has ${this.#ops.length}`);
+    return op;
+  }
+
+  #checkAlive(): void {
+    if (this.#disposed) throw new Error('Network: this network was disposed');
+  }
+}
+
+/** Shorthand for `Network.create`. */
+export const createNetwork = (architecture: Architecture, options?: NetworkOptions): Network => Network.create(architecture, options);
