@@ -50,6 +50,36 @@ export function magnitudeMask(weights: Float32Array, sparsity: number): Uint8Arr
   return mask;
 }
 
+/** Every op keeps at least this fraction of its weights (and at least one), so no path is cut. */
+export const minimumKeptFraction = 0.02;
+
+/**
+ * Masks for all ops at once, pruning `floor(sparsity · N)` of the N weights with the smallest
+ * magnitudes across the whole network (global magnitude pruning), except that each op keeps its
+ * largest `ceil(minimumKeptFraction · n)` weights. A single threshold puts the sparsity where the
+ * weights are: in the large dense layers that dominate the model size, rather than cutting a 72-weight
+ * depthwise op as hard as a 3,000-weight dense one (Gale, Elsen & Hooker, "The State of Sparsity in
+ * Deep Neural Networks", 2019, compare both). Ties keep the earlier weight (op order, then position).
+ */
+export function globalMagnitudeMasks(kernels: readonly Float32Array[], sparsity: number): Uint8Array[] {
+  if (!(sparsity >= 0 && sparsity <= 1)) throw new RangeError(`sparsity must be from 0 to 1, got ${sparsity}`);
+  const masks = kernels.map((k) => new Uint8Array(k.length).fill(1));
+  const total = kernels.reduce((n, k) => n + k.length, 0);
+  const protectedCount = kernels.reduce((n, k) => n + Math.min(k.length, Math.max(1, Math.ceil(minimumKeptFraction * k.length))), 0);
+  const prune = Math.min(Math.floor(sparsity * total), total - protectedCount);
+  if (prune <= 0) return masks;
+  // Candidates: every weight but each op's protected largest ones.
+  const candidates: { op: number; index: number; magnitude: number }[] = [];
+  kernels.forEach((kernel, op) => {
+    const keep = Math.min(kernel.length, Math.max(1, Math.ceil(minimumKeptFraction * kernel.length)));
+    const byMagnitude = Array.from(kernel.keys()).sort((a, b) => Math.abs(kernel[b]!) - Math.abs(kernel[a]!) || a - b);
+    for (const index of byMagnitude.slice(keep)) candidates.push({ op, index, magnitude: Math.abs(kernel[index]!) });
+  });
+  candidates.sort((a, b) => a.magnitude - b.magnitude || b.op - a.op || b.index - a.index);
+  for (let i = 0; i < prune; i++) masks[candidates[i]!.op]![candidates[i]!.index] = 0;
+  return masks;
+}
+
 /**
  * Indices (ascending) of the `keep` channels with the largest L1 norms; ties keep the earlier channel.
  */

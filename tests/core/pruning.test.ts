@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArchitecture } from '../../src/core/architecture.ts';
-import { channelsLeft, gradualSparsity, magnitudeMask, prunedArchitecture, strongestChannels } from '../../src/core/pruning.ts';
+import { channelsLeft, globalMagnitudeMasks, gradualSparsity, magnitudeMask, prunedArchitecture, strongestChannels } from '../../src/core/pruning.ts';
 import { estimate } from '../../src/core/resources.ts';
 import { findPresetTarget } from '../../src/core/targets.ts';
 
@@ -41,6 +41,28 @@ describe('magnitude masks', () => {
   });
   it('rejects a sparsity outside 0–1', () => {
     expect(() => magnitudeMask(new Float32Array(2), 1.5)).toThrow('sparsity must be from 0 to 1, got 1.5');
+  });
+});
+
+describe('global magnitude masks', () => {
+  it('prune the smallest magnitudes across ops, floor(s·N) in all', () => {
+    const a = new Float32Array([0.9, 0.1, 0.5, 0.05]);
+    const b = new Float32Array(100).map((_, i) => (i + 1) / 1000); // 0.001 … 0.1
+    const [ma, mb] = globalMagnitudeMasks([a, b], 0.5); // floor(0.5·104) = 52 pruned
+    // Pruned in order: b's 0.001 … 0.049 (49), then the tie at 0.05 (b's first: later ops go first on
+    // a tie), a's 0.05, then b's 0.051: 52.
+    expect([...ma!]).toEqual([1, 1, 1, 0]);
+    expect(mb!.reduce((n, v) => n + v, 0)).toBe(100 - 51);
+    expect([...mb!.slice(0, 51)].every((v) => v === 0)).toBe(true);
+  });
+  it('keep at least 2 % (and one weight) of every op', () => {
+    const tiny = new Float32Array([1e-6, 2e-6, 3e-6]);
+    const big = new Float32Array(1000).fill(1);
+    const [mt, mbig] = globalMagnitudeMasks([tiny, big], 0.9); // floor(0.9·1003) = 902 pruned
+    expect([...mt!]).toEqual([0, 0, 1]); // ceil(0.02·3) = 1 kept: the largest
+    expect(mbig!.reduce((n, v) => n + v, 0)).toBe(1000 - 900);
+    const [all] = globalMagnitudeMasks([new Float32Array(10).fill(1)], 1);
+    expect(all!.reduce((n, v) => n + v, 0)).toBe(1); // the protected weight stays
   });
 });
 
