@@ -19,6 +19,12 @@ export class ProgressBar {
     this.#draw(note);
   }
 
+  /** Moves to `done` steps and redraws. */
+  set(done: number, note = ''): void {
+    this.#done = Math.max(0, Math.min(this.total, done));
+    this.#draw(note);
+  }
+
   /** Ends the bar's line. */
   done(note = ''): void {
     this.#done = this.total;

@@ -1,0 +1,181 @@
+/**
+ * The train command, callable from tests; src/cli/train.ts runs it as a script.
+ *
+ * `npm run train -- --arch FILE --dataset ID [--epochs N] [--seed S] [--prune magnitude|channels|svd]
+ *  [--sparsity X] [--fine-tune-epochs N] [--batch-size N] [--learning-rate X] [--schedule cosine|step]
+ *  [--target ID ...] [--json]`
+ *
+ * Trains in Node on tfjs's cpu backend, with a progress bar on stderr, and prints the trial record.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { parseArgs } from 'node:util';
+import { ArchitectureError, parseArchitecture } from '../core/architecture.ts';
+import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
+import { formatBytes } from '../core/resources.ts';
+import { presetTargetIds } from '../core/targets.ts';
+import type { LrSchedule, TrialRecord } from '../contracts/trial.ts';
+import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
+import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
+import { nodeReader } from '../data/read-node.ts';
+import { TrialConfigError, type TrialProgress, runTrainingTrial } from '../engine/train-trial.ts';
+import { selectBackend } from '../tf/backend.ts';
+import { CliError, readJsonFile } from './common.ts';
+import { resolveTarget } from './estimate-command.ts';
+import { ProgressBar } from './progress.ts';
+
+const usage = `Usage: npm run train -- --arch FILE --dataset ID [options]
+
+  --arch FILE              architecture JSON (see README: "Architecture JSON")
+  --dataset ID             ${BUILTIN_DATASET_IDS.join(', ')}
+  --epochs N               training epochs (default 10; early stopping may end sooner)
+  --seed S                 seed of the weights, the shuffling and the noise (default 1)
+  --prune METHOD           magnitude, channels or svd (default: no pruning)
+  --sparsity X             fraction of weights (magnitude) or channels (channels) to remove, 0 ≤ X < 1 (default 0.5)
+  --fine-tune-epochs N     epochs of fine-tuning after pruning, or of SVD training (default: half of --epochs)
+  --batch-size N           default 32
+  --learning-rate X        Adam's learning rate (default 0.001)
+  --schedule NAME          cosine (default) or step
+  --target ID              preset (${presetTargetIds.join(', ')}) or custom target file; repeatable (default arduino-uno)
+  --json                   print the trial record as JSON`;
+
+function numberOption(value: string | undefined, name: string, fallback: number, check: (n: number) => boolean, hint: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new CliError(`--${name} must be ${hint}, got "${value}"`, 2);
+  return n;
+}
+
+const wholeFrom = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+
+export interface TrainIo {
+  /** Where the progress bar goes; stderr when run as a script. */
+  readonly progress?: NodeJS.WriteStream;
+}
+
+/** Runs the command on `argv` (without node and the script); returns what it prints on stdout. */
+export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promise<string> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        arch: { type: 'string' },
+        dataset: { type: 'string' },
+        epochs: { type: 'string' },
+        seed: { type: 'string' },
+        prune: { type: 'string' },
+        sparsity: { type: 'string' },
+        'fine-tune-epochs': { type: 'string' },
+        'batch-size': { type: 'string' },
+        'learning-rate': { type: 'string' },
+        schedule: { type: 'string' },
+        target: { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new CliError(`${(error as Error).message.split('\n')[0]} (see --help)`, 2);
+  }
+  if (values.help) return `${usage}\n`;
+  if (!values.arch) throw new CliError('missing --arch FILE (see --help)', 2);
+  if (!values.dataset) throw new CliError('missing --dataset ID (see --help)', 2);
+  if (!isBuiltinDatasetId(values.dataset)) throw new CliError(`unknown dataset "${values.dataset}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`, 2);
+  const epochs = numberOption(values.epochs, 'epochs', 10, wholeFrom(1), 'a whole number of at least 1');
+  const seed = numberOption(values.seed, 'seed', 1, wholeFrom(0), 'a whole number of at least 0');
+  const method = (values.prune ?? 'none') as PruningMethod;
+  if (!pruningMethods.includes(method)) throw new CliError(`--prune must be magnitude, channels or svd, got "${values.prune}"`, 2);
+  const sparsity = numberOption(values.sparsity, 'sparsity', 0.5, (n) => n >= 0 && n < 1, 'a number from 0 up to (not including) 1');
+  const fineTuneEpochs = numberOption(values['fine-tune-epochs'], 'fine-tune-epochs', Math.max(1, Math.ceil(epochs / 2)), wholeFrom(0), 'a whole number');
+  const batchSize = numberOption(values['batch-size'], 'batch-size', 32, wholeFrom(1), 'a whole number of at least 1');
+  const learningRate = numberOption(values['learning-rate'], 'learning-rate', 1e-3, (n) => n > 0 && n < 10, 'a positive number below 10');
+  const schedule = (values.schedule ?? 'cosine') as LrSchedule;
+  if (schedule !== 'cosine' && schedule !== 'step') throw new CliError(`--schedule must be cosine or step, got "${values.schedule}"`, 2);
+  const targets = (values.target ?? ['arduino-uno']).map(resolveTarget);
+
+  let architecture;
+  try {
+    architecture = parseArchitecture(readJsonFile(values.arch, 'architecture file'));
+  } catch (error) {
+    if (error instanceof ArchitectureError) throw new CliError(`architecture file "${values.arch}": ${error.message}`);
+    throw error;
+  }
+
+  // Production mode: no debug checks, and no banner asking for tfjs-node (which cannot be installed here).
+  tf.enableProdMode();
+  const dataset = await loadBuiltinDataset(values.dataset, nodeReader());
+  const choice = await selectBackend(['cpu']);
+  const bar = new TrialBar(io.progress ?? process.stderr);
+  let trial;
+  try {
+    trial = await runTrainingTrial({
+      id: `train-${dataset.id}-${seed}`,
+      architecture,
+      dataset,
+      targets,
+      epochs,
+      batchSize,
+      learningRate,
+      schedule,
+      seed,
+      pruning: { method, sparsity, fineTuneEpochs },
+      backend: { name: choice.backend, reason: choice.reason },
+      onProgress: (p) => bar.update(p),
+    });
+  } catch (error) {
+    if (error instanceof TrialConfigError) throw new CliError(`architecture file "${values.arch}": ${error.message}`);
+    throw error;
+  } finally {
+    bar.done();
+  }
+  trial.network.dispose();
+  return values.json ? `${JSON.stringify(trial.record, null, 2)}\n` : summary(trial.record);
+}
+
+/** One progress bar per phase (training, fine-tuning), on the stream given. */
+class TrialBar {
+  #bar: ProgressBar | undefined;
+  #phase = '';
+  constructor(readonly stream: NodeJS.WriteStream) {}
+
+  update(p: TrialProgress): void {
+    if (p.phase === 'evaluating') return this.done();
+    if (p.phase !== this.#phase) {
+      this.done();
+      this.#phase = p.phase;
+      this.#bar = new ProgressBar(p.phase, p.epochs * p.batches, this.stream);
+    }
+    const done = (p.epoch - 1) * p.batches + p.batch;
+    const note = [`epoch ${p.epoch}/${p.epochs}`, p.loss === undefined ? '' : `loss ${p.loss.toFixed(3)}`, p.valAccuracy === undefined ? '' : `val ${(100 * p.valAccuracy).toFixed(1)} %`]
+      .filter(Boolean)
+      .join(' · ');
+    this.#bar?.set(done, note);
+  }
+
+  done(): void {
+    this.#bar?.done();
+    this.#bar = undefined;
+  }
+}
+
+const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
+
+function summary(r: TrialRecord): string {
+  const { metrics: m, resources: res, hyperparameters: h } = r;
+  const lines = [
+    `${r.dataset}: ${m.epochsRun} epochs on ${r.backend.name} (${r.backend.reason}), ${Math.round(r.timings.samplesPerSecond)} samples/s, ${(r.timings.totalMs / 1000).toFixed(1)} s`,
+    `test accuracy ${percent(m.testAccuracy)} (int8 ${percent(m.int8TestAccuracy)}), validation ${percent(m.valAccuracy)}` +
+      (h.pruning.method === 'none' ? '' : `; before ${h.pruning.method} pruning ${percent(m.testAccuracyBeforePruning)}`),
+    `weights ${m.nonzeroWeights.toLocaleString('en-US')} non-zero of ${m.totalWeights.toLocaleString('en-US')} (sparsity ${percent(m.sparsity)}), ${res.params.toLocaleString('en-US')} params, ${res.macs.toLocaleString('en-US')} MACs`,
+    `paper: model size ${formatBytes(res.modelSizeBytes)}, working memory ${formatBytes(res.workingMemoryBytes)}`,
+    ...res.targets.map(
+      (t) =>
+        `${t.id}: deploy flash ${formatBytes(t.flashBytes)}, SRAM ${formatBytes(t.sramBytes)}, ≈ ${t.latencyMs.toFixed(1)} ms; ` +
+        `fits (paper) ${t.feasible.paper ? 'yes' : 'no'}, fits (deploy) ${t.feasible.deploy ? 'yes' : 'no'}`,
+    ),
+  ];
+  if (r.sampledArchitecture) lines.push(`channel pruning shrank the architecture: ${JSON.stringify(r.architecture.layers)}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,86 @@
+/**
+ * A trial as `npm run train -- --json` prints it and as the study export (issue 4) will store it:
+ * plain JSON, numbers measured on the trained weights.
+ */
+import type { Architecture } from '../core/architecture.ts';
+import type { Accounting } from '../core/resources.ts';
+import type { PruningMethod } from '../core/pruning.ts';
+
+export type TrialStatus = 'queued' | 'running' | 'completed' | 'failed' | 'skipped';
+export type LrSchedule = 'cosine' | 'step';
+
+export interface TrialHyperparameters {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly schedule: LrSchedule;
+  readonly seed: number;
+  readonly pruning: {
+    readonly method: PruningMethod;
+    /** Fraction of weights (magnitude, svd) or of channels (channels) to remove; 0 for none. */
+    readonly sparsity: number;
+    /** Epochs of fine-tuning after pruning (or of SVD training). */
+    readonly fineTuneEpochs: number;
+  };
+}
+
+export interface TrialMetrics {
+  /** Float accuracy on the test split after pruning and fine-tuning. */
+  readonly testAccuracy: number;
+  /** The same model with int8 weights and activations (simulated post-training quantisation). */
+  readonly int8TestAccuracy: number;
+  readonly valAccuracy: number;
+  /** Float test accuracy of the trained model before it was pruned. */
+  readonly testAccuracyBeforePruning: number;
+  readonly nonzeroWeights: number;
+  readonly totalWeights: number;
+  /** 1 − nonzeroWeights / weights of the architecture as trained before pruning. */
+  readonly sparsity: number;
+  readonly epochsRun: number;
+  readonly bestEpoch: number;
+}
+
+export interface TargetResources {
+  readonly id: string;
+  readonly flashBytes: number;
+  readonly sramBytes: number;
+  readonly latencyMs: number;
+  readonly feasible: Readonly<Record<Accounting, boolean>>;
+}
+
+export interface TrialResources {
+  readonly params: number;
+  readonly nonzeroParams: number;
+  readonly macs: number;
+  /** paper accounting */
+  readonly modelSizeBytes: number;
+  readonly workingMemoryBytes: number;
+  /** deploy accounting on the first target */
+  readonly flashBytes: number;
+  readonly sramBytes: number;
+  readonly targets: readonly TargetResources[];
+}
+
+export interface TrialTimings {
+  readonly trainMs: number;
+  readonly pruneMs: number;
+  readonly evaluateMs: number;
+  readonly totalMs: number;
+  /** Training samples per second over all epochs, fine-tuning included. */
+  readonly samplesPerSecond: number;
+}
+
+export interface TrialRecord {
+  readonly id: string;
+  readonly status: TrialStatus;
+  readonly dataset: string;
+  /** The architecture as deployed: after structured pruning, the smaller one. */
+  readonly architecture: Architecture;
+  /** The architecture before structured pruning, when it changed. */
+  readonly sampledArchitecture?: Architecture;
+  readonly hyperparameters: TrialHyperparameters;
+  readonly metrics: TrialMetrics;
+  readonly resources: TrialResources;
+  readonly timings: TrialTimings;
+  readonly backend: { readonly name: string; readonly reason: string };
+}

@@ -1,0 +1,213 @@
+/**
+ * One training trial, written once for the CLI and (later) the search worker: build the network,
+ * train it, prune it with the chosen method and fine-tune, evaluate in float and simulated int8,
+ * then measure its resources on the trained weights. Backend, storage and progress are handed in.
+ */
+import type { Architecture } from '../core/architecture.ts';
+import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
+import { estimate } from '../core/resources.ts';
+import type { Target } from '../core/targets.ts';
+import type { Dataset } from '../data/dataset.ts';
+import type { LrSchedule, TrialHyperparameters, TrialRecord } from '../contracts/trial.ts';
+import { disposeDeviceImageSet, uploadImageSet } from '../tf/device-data.ts';
+import { evaluate } from '../tf/evaluate.ts';
+import { type Network, createNetwork } from '../tf/network.ts';
+import { magnitudePruning } from '../tf/pruning/magnitude.ts';
+import { pruneChannels } from '../tf/pruning/channels.ts';
+import { sparseVariationalDropout } from '../tf/pruning/svd.ts';
+import { compareInt8 } from '../tf/quantize.ts';
+import type { LearningRateSchedule } from '../tf/schedule.ts';
+import { type TrainOptions, type TrainProgress, type TrainResult, train } from '../tf/trainer.ts';
+import { measurementOf } from '../tf/weights.ts';
+
+export type TrialPhase = 'training' | 'pruning' | 'fine-tuning' | 'evaluating';
+
+export interface TrialProgress extends TrainProgress {
+  readonly phase: TrialPhase;
+}
+
+export interface TrainTrialConfig {
+  readonly id: string;
+  readonly architecture: Architecture;
+  readonly dataset: Dataset;
+  /** Targets whose resources and feasibility the record reports; the first one's deploy numbers lead. */
+  readonly targets: readonly Target[];
+  readonly epochs: number;
+  readonly batchSize?: number;
+  readonly learningRate?: number;
+  readonly schedule?: LrSchedule;
+  readonly seed: number;
+  readonly pruning?: { readonly method: PruningMethod; readonly sparsity?: number; readonly fineTuneEpochs?: number };
+  /** Epochs without a better validation accuracy before training stops; default 3. */
+  readonly patience?: number;
+  readonly backend: { readonly name: string; readonly reason: string };
+  readonly onProgress?: (progress: TrialProgress) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainedTrial {
+  readonly record: TrialRecord;
+  /** The trained (and pruned) network; the caller disposes it. */
+  readonly network: Network;
+}
+
+/** Bad settings of a trial, in words; the message names the setting. */
+export class TrialConfigError extends Error {
+  override readonly name = 'TrialConfigError';
+}
+
+function checkConfig(config: TrainTrialConfig): Required<TrialHyperparameters['pruning']> {
+  const { architecture, dataset } = config;
+  const { input, classes } = architecture;
+  const set = dataset.train;
+  if (input.height !== set.height || input.width !== set.width || input.channels !== set.channels) {
+    throw new TrialConfigError(
+      `the architecture's input is ${input.height}×${input.width}×${input.channels}, but ${dataset.id} has ${set.height}×${set.width}×${set.channels} images`,
+    );
+  }
+  if (classes !== dataset.classNames.length) {
+    throw new TrialConfigError(`the architecture has ${classes} classes, but ${dataset.id} has ${dataset.classNames.length}`);
+  }
+  if (config.targets.length === 0) throw new TrialConfigError('at least one target is needed');
+  const method = config.pruning?.method ?? 'none';
+  if (!pruningMethods.includes(method)) throw new TrialConfigError(`unknown pruning method "${method}"; expected ${pruningMethods.join(', ')}`);
+  const sparsity = method === 'none' ? 0 : (config.pruning?.sparsity ?? 0.5);
+  if (!(sparsity >= 0 && sparsity < 1)) throw new TrialConfigError(`sparsity must be at least 0 and below 1, got ${sparsity}`);
+  const fineTuneEpochs = method === 'none' ? 0 : (config.pruning?.fineTuneEpochs ?? Math.max(1, Math.ceil(config.epochs / 2)));
+  if (!Number.isInteger(fineTuneEpochs) || fineTuneEpochs < 0) throw new TrialConfigError(`fine-tuning epochs must be a whole number, got ${fineTuneEpochs}`);
+  return { method, sparsity, fineTuneEpochs };
+}
+
+const scheduleOf = (schedule: LrSchedule, epochs: number): LearningRateSchedule =>
+  schedule === 'cosine' ? { kind: 'cosine' } : { kind: 'step', everyEpochs: Math.max(1, Math.ceil(epochs / 3)), factor: 0.3 };
+
+/**
+ * Runs one trial to its record. Errors in the settings throw a TrialConfigError before any
+ * training; an abort ends training early and the record then describes what was reached.
+ */
+export async function runTrainingTrial(config: TrainTrialConfig): Promise<TrainedTrial> {
+  const pruning = checkConfig(config);
+  const started = performance.now();
+  const batchSize = config.batchSize ?? 32;
+  const learningRate = config.learningRate ?? 1e-3;
+  const schedule = config.schedule ?? 'cosine';
+  const { dataset, seed } = config;
+  const trainData = uploadImageSet(dataset.train);
+  const validation = uploadImageSet(dataset.validation);
+  let network = createNetwork(config.architecture, { seed });
+  const runs: TrainResult[] = [];
+  const progress = (phase: TrialPhase) => (p: TrainProgress) => config.onProgress?.({ ...p, phase });
+  const common = (epochs: number, phase: TrialPhase, extra: Partial<TrainOptions> = {}): TrainOptions => ({
+    epochs,
+    batchSize,
+    learningRate,
+    schedule: scheduleOf(schedule, epochs),
+    seed: `${seed}/${phase}`,
+    validation,
+    earlyStopping: { patience: config.patience ?? 3 },
+    onProgress: progress(phase),
+    ...(config.signal ? { signal: config.signal } : {}),
+    ...extra,
+  });
+  try {
+    runs.push(await train(network, trainData, common(config.epochs, 'training')));
+    const beforePruning = await evaluate(network, dataset.test);
+    const totalWeightsBefore = network.ops.reduce((n, op) => n + op.kernel.size, 0);
+    let sampledArchitecture: Architecture | undefined;
+    let pruneMs = 0;
+
+    const fineTune = pruning.fineTuneEpochs;
+    const stepsPerEpoch = Math.ceil(dataset.train.count / batchSize);
+    if (pruning.method === 'magnitude' && fineTune > 0) {
+      const gmp = magnitudePruning(network, { sparsity: pruning.sparsity, totalSteps: fineTune * stepsPerEpoch }, stepsPerEpoch);
+      runs.push(
+        await train(network, trainData, common(fineTune, 'fine-tuning', { afterStep: gmp.afterStep, earlyStopping: { patience: fineTune, fromEpoch: gmp.fromEpoch } })),
+      );
+    } else if (pruning.method === 'channels') {
+      const pruneStart = performance.now();
+      const result = await pruneChannels(network, pruning.sparsity, seed);
+      sampledArchitecture = config.architecture;
+      network.dispose();
+      network = result.network;
+      pruneMs = performance.now() - pruneStart;
+      if (fineTune > 0) runs.push(await train(network, trainData, common(fineTune, 'fine-tuning')));
+    } else if (pruning.method === 'svd' && fineTune > 0) {
+      const svd = sparseVariationalDropout(network);
+      // No early stopping while the KL weight warms up: sparsity only grows late in the run.
+      runs.push(await train(network, trainData, common(fineTune, 'fine-tuning', { extraLoss: svd.extraLoss, earlyStopping: undefined, restoreBest: false })));
+      const pruneStart = performance.now();
+      network.pruneByLogAlpha();
+      pruneMs = performance.now() - pruneStart;
+    }
+
+    const evaluateStart = performance.now();
+    config.onProgress?.({ ...lastProgress(runs), phase: 'evaluating' });
+    const comparison = await compareInt8(network, { calibration: dataset.train, test: dataset.test }, { seed });
+    const valAccuracy = (await evaluate(network, dataset.validation)).accuracy;
+    const nonzero = await network.nonzeroWeights();
+    const evaluateMs = performance.now() - evaluateStart;
+
+    const architecture = network.architecture;
+    const resources = estimate(architecture, config.targets, { measurement: measurementOf(network, nonzero) });
+    const nonzeroWeights = nonzero.reduce((a, b) => a + b, 0);
+    const totalWeights = network.ops.reduce((n, op) => n + op.kernel.size, 0);
+    const samples = runs.reduce((n, r) => n + r.samplesSeen, 0);
+    const trainingMs = runs.reduce((n, r) => n + r.timings.totalMs, 0);
+    const first = resources.targets[0]!;
+    const record: TrialRecord = {
+      id: config.id,
+      status: 'completed',
+      dataset: dataset.id,
+      architecture,
+      ...(sampledArchitecture ? { sampledArchitecture } : {}),
+      hyperparameters: { epochs: config.epochs, batchSize, learningRate, schedule, seed, pruning },
+      metrics: {
+        testAccuracy: comparison.float.accuracy,
+        int8TestAccuracy: comparison.int8.accuracy,
+        valAccuracy,
+        testAccuracyBeforePruning: beforePruning.accuracy,
+        nonzeroWeights,
+        totalWeights,
+        sparsity: 1 - nonzeroWeights / totalWeightsBefore,
+        epochsRun: runs.reduce((n, r) => n + r.epochsRun, 0),
+        bestEpoch: runs[0]!.bestEpoch,
+      },
+      resources: {
+        params: resources.params,
+        nonzeroParams: resources.nonzeroParams,
+        macs: resources.macs,
+        modelSizeBytes: resources.paper.modelSizeBytes,
+        workingMemoryBytes: resources.paper.workingMemoryBytes,
+        flashBytes: first.deploy.flashBytes,
+        sramBytes: first.deploy.sramBytes,
+        targets: resources.targets.map((t) => ({
+          id: t.target.id,
+          flashBytes: t.deploy.flashBytes,
+          sramBytes: t.deploy.sramBytes,
+          latencyMs: t.latencyMs,
+          feasible: { paper: t.verdicts.paper.fits, deploy: t.verdicts.deploy.fits },
+        })),
+      },
+      timings: {
+        trainMs: trainingMs,
+        pruneMs,
+        evaluateMs,
+        totalMs: performance.now() - started,
+        samplesPerSecond: trainingMs > 0 ? samples / (trainingMs / 1000) : 0,
+      },
+      backend: config.backend,
+    };
+    return { record, network };
+  } catch (error) {
+    network.dispose();
+    throw error;
+  } finally {
+    disposeDeviceImageSet(trainData);
+    disposeDeviceImageSet(validation);
+  }
+}
+
+function lastProgress(runs: readonly TrainResult[]): TrainProgress {
+  const last = runs[runs.length - 1]!;
+  return { epoch: last.epochsRun, epochs: last.epochsRun, batch: 0, batches: 0, samplesSeen: last.samplesSeen };
+}
