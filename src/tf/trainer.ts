@@ -39,34 +39,45 @@ export async function train(network: Network, trainSet: ImageSet | DeviceImageSe
 }
 
 /**
- * The running loss: sample-weighted sums of [cross-entropy, extra loss] kept on the device, read back
- * only when asked (every few batches and at the end of an epoch).
+ * The running loss: each step's mean cross-entropy and total loss stay on the device as scalars and
+ * are weighted by their batch sizes, summed and read back only when asked (every few batches and at
+ * the end of an epoch). Keeping the scalars costs no op per step; the sums cost a few per read.
  */
 class LossMeter {
-  readonly #sums = tf.tidy(() => tf.variable(tf.zeros([2]), false));
+  #crossEntropy: tf.Scalar[] = [];
+  #total: tf.Scalar[] = [];
+  #sizes: number[] = [];
   #pending = 0;
   epochCe = 0;
   epochExtra = 0;
   /** Mean cross-entropy between the last two reads. */
   recent: number | undefined;
 
+  /** Takes ownership of both scalars: the batch's mean losses. */
   add(crossEntropy: tf.Scalar, total: tf.Scalar, size: number): void {
-    tf.tidy(() => this.#sums.assign(this.#sums.add(tf.stack([crossEntropy, total.sub(crossEntropy)]).mul(size))));
+    this.#crossEntropy.push(crossEntropy);
+    this.#total.push(total);
+    this.#sizes.push(size);
     this.#pending += size;
   }
 
   async read(): Promise<void> {
     if (this.#pending === 0) return;
-    const [ce, extra] = await this.#sums.data();
+    const sums = tf.tidy(() => tf.stack([tf.stack(this.#crossEntropy), tf.stack(this.#total)]).mul(tf.tensor1d(this.#sizes)).sum(1));
+    this.dispose();
+    const [ce, total] = await sums.data();
+    sums.dispose();
     this.epochCe += ce!;
-    this.epochExtra += extra!;
+    this.epochExtra += total! - ce!;
     this.recent = ce! / this.#pending;
     this.#pending = 0;
-    tf.tidy(() => this.#sums.assign(tf.zeros([2])));
   }
 
   dispose(): void {
-    this.#sums.dispose();
+    tf.dispose([...this.#crossEntropy, ...this.#total]);
+    this.#crossEntropy = [];
+    this.#total = [];
+    this.#sizes = [];
   }
 }
 
@@ -173,8 +184,7 @@ async function runTraining(network: Network, data: DeviceImageSet, validation: D
               return options.extraLoss ? crossEntropy.add(options.extraLoss(context)) : crossEntropy;
             }, variables);
             optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
-            meter.add(kept.crossEntropy!, value, size);
-            kept.crossEntropy!.dispose();
+            meter.add(kept.crossEntropy!, tf.keep(value), size);
           });
           // Adam's momentum would move pruned weights off 0 again; the forward mask alone zeroes their gradient only.
           if (network.hasMasks) network.applyMasks();
