@@ -51,6 +51,14 @@ export interface TrainedTrial {
   readonly network: Network;
 }
 
+/** The trial was stopped through its signal before it finished; nothing of it is kept. */
+export class TrialAbortedError extends Error {
+  override readonly name = 'TrialAbortedError';
+  constructor(id: string) {
+    super(`trial ${id} was stopped before it finished`);
+  }
+}
+
 /** Bad settings of a trial, in words; the message names the setting. */
 export class TrialConfigError extends Error {
   override readonly name = 'TrialConfigError';
@@ -83,7 +91,7 @@ const scheduleOf = (schedule: LrSchedule, epochs: number): LearningRateSchedule 
 
 /**
  * Runs one trial to its record. Errors in the settings throw a TrialConfigError before any
- * training; an abort ends training early and the record then describes what was reached.
+ * training; a stop through `signal` ends training between batches and throws a TrialAbortedError.
  */
 export async function runTrainingTrial(config: TrainTrialConfig): Promise<TrainedTrial> {
   const pruning = checkConfig(config);
@@ -110,7 +118,12 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
     ...extra,
   });
   try {
-    runs.push(await train(network, trainData, common(config.epochs, 'training')));
+    const run = async (options: TrainOptions): Promise<void> => {
+      const result = await train(network, trainData, options);
+      runs.push(result);
+      if (result.stopReason === 'aborted') throw new TrialAbortedError(config.id);
+    };
+    await run(common(config.epochs, 'training'));
     const beforePruning = await evaluate(network, dataset.test);
     const totalWeightsBefore = network.ops.reduce((n, op) => n + op.kernel.size, 0);
     let sampledArchitecture: Architecture | undefined;
@@ -120,9 +133,7 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
     const stepsPerEpoch = Math.ceil(dataset.train.count / batchSize);
     if (pruning.method === 'magnitude' && fineTune > 0) {
       const gmp = magnitudePruning(network, { sparsity: pruning.sparsity, totalSteps: fineTune * stepsPerEpoch }, stepsPerEpoch);
-      runs.push(
-        await train(network, trainData, common(fineTune, 'fine-tuning', { afterStep: gmp.afterStep, earlyStopping: { patience: fineTune, fromEpoch: gmp.fromEpoch } })),
-      );
+      await run(common(fineTune, 'fine-tuning', { afterStep: gmp.afterStep, earlyStopping: { patience: fineTune, fromEpoch: gmp.fromEpoch } }));
     } else if (pruning.method === 'channels') {
       const pruneStart = performance.now();
       const result = await pruneChannels(network, pruning.sparsity, seed);
@@ -130,11 +141,11 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
       network.dispose();
       network = result.network;
       pruneMs = performance.now() - pruneStart;
-      if (fineTune > 0) runs.push(await train(network, trainData, common(fineTune, 'fine-tuning')));
+      if (fineTune > 0) await run(common(fineTune, 'fine-tuning'));
     } else if (pruning.method === 'svd' && fineTune > 0) {
       const svd = sparseVariationalDropout(network);
       // No early stopping while the KL weight warms up: sparsity only grows late in the run.
-      runs.push(await train(network, trainData, common(fineTune, 'fine-tuning', { extraLoss: svd.extraLoss, earlyStopping: undefined, restoreBest: false })));
+      await run(common(fineTune, 'fine-tuning', { extraLoss: svd.extraLoss, earlyStopping: undefined, restoreBest: false }));
       const pruneStart = performance.now();
       network.pruneByLogAlpha();
       pruneMs = performance.now() - pruneStart;
