@@ -1,0 +1,78 @@
+/**
+ * A study: a config plus its trials (issue 4, DESIGN.md §5–§6). These types are the contract between
+ * the engine (which runs it), the database (which keeps it) and the export document (which shares it).
+ */
+import type { Architecture } from '../core/architecture.ts';
+import type { Accounting } from '../core/resources.ts';
+import type { SearchSpace } from '../core/search-space.ts';
+import type { PruningMethod } from '../core/pruning.ts';
+import type { TrialHyperparameters, TrialMetrics, TrialResources, TrialStatus, TrialTimings } from './trial.ts';
+
+export type StrategyName = 'random' | 'mobo' | 'evolution';
+export const strategyNames: readonly StrategyName[] = ['random', 'mobo', 'evolution'];
+
+/** A target of a study: a preset id, or a custom target as its JSON (see parseCustomTarget). */
+export type TargetSpec = string | Readonly<Record<string, unknown>>;
+
+export interface StudyConfig {
+  readonly name: string;
+  /** A built-in dataset id (`digits`, `mnist`, `fashion-mnist`). */
+  readonly dataset: string;
+  readonly targets: readonly TargetSpec[];
+  readonly accounting: Accounting;
+  readonly searchSpace: SearchSpace;
+  /** Pruning methods the search may choose, and the range of their strength. */
+  readonly pruning: { readonly methods: readonly PruningMethod[]; readonly sparsity: { readonly min: number; readonly max: number } };
+  readonly strategy: StrategyName;
+  /** The study ends when either is reached; at least one is set. */
+  readonly budget: { readonly trials?: number; readonly minutes?: number };
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly seed: number;
+}
+
+export type StudyStatus = 'running' | 'paused' | 'stopped' | 'completed';
+
+export interface Study {
+  readonly id: string;
+  readonly config: StudyConfig;
+  readonly status: StudyStatus;
+  /** ISO 8601 times. */
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/**
+ * One trial of a study. `architecture` and `hyperparameters` are known from the moment it is
+ * proposed; metrics, resources and timings once it completed; `error` when it failed; `skipReason`
+ * when the analytic estimate found it infeasible and it was never trained.
+ */
+export interface StudyTrial {
+  readonly id: string;
+  readonly studyId: string;
+  /** Order of proposal, from 0. */
+  readonly index: number;
+  readonly status: TrialStatus;
+  readonly architecture: Architecture;
+  /** Before structured pruning, when that changed the architecture. */
+  readonly sampledArchitecture?: Architecture;
+  readonly hyperparameters: TrialHyperparameters;
+  readonly metrics?: TrialMetrics;
+  readonly resources?: TrialResources;
+  readonly timings?: TrialTimings;
+  readonly backend?: { readonly name: string; readonly reason: string };
+  readonly error?: string;
+  readonly skipReason?: string;
+}
+
+/** The shareable study document: what "Export JSON" downloads and `npm run search --out` writes. */
+export interface StudyDocument {
+  readonly schemaVersion: 1;
+  readonly kind: 'sparse-search-study';
+  readonly study: { readonly id: string; readonly createdAt: string; readonly config: StudyConfig };
+  readonly trials: readonly Omit<StudyTrial, 'studyId'>[];
+  /** Ids of the trials on the Pareto front (error × flash × SRAM, under the study's accounting). */
+  readonly paretoFront: readonly string[];
+  readonly environment: { readonly tfjsVersion: string; readonly backend: string; readonly userAgent: string };
+}
