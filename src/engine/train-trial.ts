@@ -43,6 +43,8 @@ export interface TrainTrialConfig {
   readonly backend: { readonly name: string; readonly reason: string };
   readonly onProgress?: (progress: TrialProgress) => void;
   readonly signal?: AbortSignal;
+  /** Awaited before every batch: a pause holds it until resumed. */
+  readonly beforeBatch?: () => Promise<void>;
 }
 
 export interface TrainedTrial {
@@ -115,6 +117,7 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
     earlyStopping: { patience: config.patience ?? 3 },
     onProgress: progress(phase),
     ...(config.signal ? { signal: config.signal } : {}),
+    ...(config.beforeBatch ? { beforeBatch: config.beforeBatch } : {}),
     ...extra,
   });
   try {

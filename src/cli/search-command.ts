@@ -1,0 +1,156 @@
+/**
+ * The search command, callable from tests; src/cli/search.ts runs it as a script.
+ *
+ * `npm run search -- --dataset ID --target ID [--target ID ...] [--strategy random|mobo|evolution]
+ *  [--trials N] [--minutes M] [--epochs E] [--seed S] [--accounting paper|deploy] --out FILE`
+ *
+ * The same study loop as the browser's worker, headless on tfjs's cpu backend, with a progress bar
+ * on stderr. It rewrites the study document at FILE after every trial, so an interrupted run keeps
+ * the trials it finished.
+ */
+import { writeFileSync, renameSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { type Accounting, accountingModes } from '../core/resources.ts';
+import { defaultPruningSpace } from '../core/search/index.ts';
+import { defaultSearchSpace } from '../core/search-space.ts';
+import { presetTargetIds } from '../core/targets.ts';
+import { type Study, type StudyConfig, type StudyTrial, type StrategyName, strategyNames } from '../contracts/study.ts';
+import { buildStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
+import { newStudyId } from '../contracts/study-ids.ts';
+import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
+import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
+import { nodeReader } from '../data/read-node.ts';
+import { MemoryStudyStore } from '../engine/memory-store.ts';
+import { paretoFrontIds, runStudy } from '../engine/study-runner.ts';
+import { selectBackend } from '../tf/backend.ts';
+import { CliError, readJsonFile } from './common.ts';
+import { resolveTarget } from './estimate-command.ts';
+import { ProgressBar } from './progress.ts';
+
+const usage = `Usage: npm run search -- --dataset ID --target ID --out FILE [options]
+
+  --dataset ID           ${BUILTIN_DATASET_IDS.join(', ')}
+  --target ID            preset (${presetTargetIds.join(', ')}) or custom target file; repeatable
+  --out FILE             where to write the study document (JSON), rewritten after every trial
+  --strategy NAME        random, mobo (SpArSe's, the default) or evolution
+  --trials N             trials to train (default 10)
+  --minutes M            stop after M minutes (with --trials, whichever comes first)
+  --epochs E             training epochs per trial (default 3)
+  --seed S               default 1; the same seed and config give the same first candidates
+  --accounting MODE      paper (SpArSe's, the default) or deploy`;
+
+function numberOption(value: string | undefined, name: string, check: (n: number) => boolean, hint: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new CliError(`--${name} must be ${hint}, got "${value}"`, 2);
+  return n;
+}
+
+const whole = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
+
+export interface SearchIo {
+  readonly progress?: NodeJS.WriteStream;
+}
+
+/** Runs the command; returns the summary it prints on stdout. */
+export async function runSearch(argv: readonly string[], io: SearchIo = {}): Promise<string> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        dataset: { type: 'string' },
+        target: { type: 'string', multiple: true },
+        out: { type: 'string' },
+        strategy: { type: 'string', default: 'mobo' },
+        trials: { type: 'string' },
+        minutes: { type: 'string' },
+        epochs: { type: 'string' },
+        seed: { type: 'string' },
+        accounting: { type: 'string', default: 'paper' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new CliError(`${(error as Error).message.split('\n')[0]} (see --help)`, 2);
+  }
+  if (values.help) return `${usage}\n`;
+  if (!values.dataset) throw new CliError('missing --dataset ID (see --help)', 2);
+  if (!isBuiltinDatasetId(values.dataset)) throw new CliError(`unknown dataset "${values.dataset}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`, 2);
+  if (!values.target?.length) throw new CliError('missing --target ID (see --help)', 2);
+  if (!values.out) throw new CliError('missing --out FILE (see --help)', 2);
+  const strategy = values.strategy as StrategyName;
+  if (!strategyNames.includes(strategy)) throw new CliError(`--strategy must be random, mobo or evolution, got "${values.strategy}"`, 2);
+  const accounting = values.accounting as Accounting;
+  if (!accountingModes.includes(accounting)) throw new CliError(`--accounting must be "paper" or "deploy", got "${values.accounting}"`, 2);
+  const minutes = numberOption(values.minutes, 'minutes', (n) => n > 0, 'a positive number');
+  const trials = numberOption(values.trials, 'trials', whole(1), 'a whole number of at least 1') ?? (minutes === undefined ? 10 : undefined);
+  const epochs = numberOption(values.epochs, 'epochs', whole(1), 'a whole number of at least 1') ?? 3;
+  const seed = numberOption(values.seed, 'seed', whole(0), 'a whole number of at least 0') ?? 1;
+  // Custom targets travel in the study as their JSON; presets as their id.
+  const targetSpecs = values.target.map((spec) => {
+    const target = resolveTarget(spec);
+    return target.custom ? (readJsonFile(spec, 'target file') as Record<string, unknown>) : target.id;
+  });
+  const out = values.out;
+
+  tf.enableProdMode();
+  const dataset = await loadBuiltinDataset(values.dataset, nodeReader());
+  const choice = await selectBackend(['cpu']);
+  const { height, width, channels } = dataset.train;
+  const config: StudyConfig = {
+    name: `${strategy} search on ${dataset.id} for ${values.target.join(', ')}`,
+    dataset: dataset.id,
+    targets: targetSpecs,
+    accounting,
+    searchSpace: defaultSearchSpace({ height, width, channels }, dataset.classNames.length),
+    pruning: defaultPruningSpace,
+    strategy,
+    budget: { ...(trials !== undefined ? { trials } : {}), ...(minutes !== undefined ? { minutes } : {}) },
+    epochs,
+    batchSize: 32,
+    learningRate: 3e-3,
+    seed,
+  };
+  const now = new Date().toISOString();
+  const study: Study = { id: newStudyId(), config, status: 'running', createdAt: now, updatedAt: now };
+  const environment = { tfjsVersion: tf.version.tfjs, backend: choice.backend, userAgent: `Node.js ${process.version} (${process.platform})` };
+  const writeDocument = (current: Study, all: readonly StudyTrial[]): void => {
+    const doc = buildStudyDocument(current, all, paretoFrontIds(all, config), environment);
+    // Write then rename, so that the file is never left half-written.
+    writeFileSync(`${out}.tmp`, serializeStudyDocument(doc));
+    renameSync(`${out}.tmp`, out);
+  };
+  try {
+    writeDocument(study, []);
+  } catch (error) {
+    throw new CliError(`cannot write "${out}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (error as Error).message}`);
+  }
+  const store = new MemoryStudyStore(study, writeDocument);
+  const bar = new ProgressBar('search', trials ?? 0, io.progress ?? process.stderr);
+  const final = await runStudy(study, {
+    store,
+    dataset,
+    backend: { name: choice.backend, reason: choice.reason },
+    onProgress: (p) => {
+      const trial = p.trial ? `trial ${p.trialIndex + 1}: ${p.trial.phase} epoch ${p.trial.epoch}/${p.trial.epochs}${p.trial.loss === undefined ? '' : ` loss ${p.trial.loss.toFixed(3)}`}` : `trial ${p.trialIndex + 1}`;
+      if (trials !== undefined) bar.set(p.trialsDone, trial);
+    },
+  });
+  bar.done();
+  const all = store.trials;
+  const front = paretoFrontIds(all, config);
+  const count = (status: string): number => all.filter((t) => t.status === status).length;
+  const best = all
+    .filter((t) => front.includes(t.id))
+    .map((t) => `  ${t.id}: test accuracy ${(100 * t.metrics!.testAccuracy).toFixed(1)} % (int8 ${(100 * t.metrics!.int8TestAccuracy).toFixed(1)} %), model size ${t.resources!.modelSizeBytes} B, working memory ${t.resources!.workingMemoryBytes} B, ${t.hyperparameters.pruning.method} pruning`);
+  return [
+    `${final.status}: ${count('completed')} completed, ${count('failed')} failed, ${count('skipped')} skipped; study written to ${out}`,
+    `Pareto front (${accounting} accounting), ${front.length} trial${front.length === 1 ? '' : 's'}:`,
+    ...best,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,222 @@
+/**
+ * The study loop, written once (DESIGN.md §1, §5): propose → estimate → skip or train → prune →
+ * measure → record, until the budget is spent or the study is stopped. The worker runs it over
+ * IndexedDB and the CLI over a JSON file: storage, the dataset and progress are handed in, so the
+ * loop never knows where it runs.
+ */
+import { createRng } from '../core/rng.ts';
+import { type Candidate, type Observation, type Objectives, type SearchProblem, createSearchProblem, createStrategy, observedFront } from '../core/search/index.ts';
+import { type Target, findPresetTarget, parseCustomTarget } from '../core/targets.ts';
+import type { Study, StudyConfig, StudyTrial, TargetSpec } from '../contracts/study.ts';
+import type { TrialHyperparameters } from '../contracts/trial.ts';
+import type { StoredOpWeights } from '../contracts/weights.ts';
+import { trialIdFor } from '../contracts/study-ids.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { PauseGate } from './pause-gate.ts';
+import { TrialAbortedError, type TrialProgress, runTrainingTrial } from './train-trial.ts';
+
+/** Where a study's trials are kept: IndexedDB in the browser, a JSON file in Node. */
+export interface StudyStore {
+  /** The study's trials so far, in proposal order. */
+  listTrials(studyId: string): Promise<StudyTrial[]>;
+  /** Writes one trial, with the weights of a trial on the Pareto front, in one transaction. */
+  saveTrial(trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void>;
+  /** Drops the weights of trials that left the Pareto front. */
+  deleteWeights(trialIds: readonly string[]): Promise<void>;
+  updateStudy(study: Study): Promise<Study>;
+}
+
+export interface StudyProgress {
+  readonly studyId: string;
+  /** Index of the trial running now. */
+  readonly trialIndex: number;
+  /** Trials trained so far (completed or failed) and the trial budget, when there is one. */
+  readonly trialsDone: number;
+  readonly trialsBudget?: number;
+  readonly trial?: TrialProgress;
+  readonly elapsedSeconds: number;
+  /** From the mean time of the trials so far and the budget left; absent until a trial ended. */
+  readonly etaSeconds?: number;
+}
+
+export interface RunStudyOptions {
+  readonly store: StudyStore;
+  readonly dataset: Dataset;
+  readonly backend: { readonly name: string; readonly reason: string };
+  readonly onProgress?: (progress: StudyProgress) => void;
+  /** Every trial as it is written (running, then completed / failed / skipped). */
+  readonly onTrial?: (trial: StudyTrial) => void;
+  readonly signal?: AbortSignal;
+  readonly gate?: PauseGate;
+  /** Keep the weights of Pareto-front trials (the browser does; the CLI does not). */
+  readonly keepWeights?: boolean;
+}
+
+/** A target of a config, as a Target: a preset id or a custom target's JSON. */
+export function resolveTargetSpec(spec: TargetSpec): Target {
+  if (typeof spec === 'string') {
+    const preset = findPresetTarget(spec);
+    if (!preset) throw new Error(`unknown target "${spec}"`);
+    return preset;
+  }
+  return parseCustomTarget(spec);
+}
+
+/** The search problem of a study config. */
+export function problemOf(config: StudyConfig): SearchProblem {
+  return createSearchProblem({ space: config.searchSpace, pruning: config.pruning, targets: config.targets.map(resolveTargetSpec), accounting: config.accounting });
+}
+
+/** SpArSe's objectives of a completed trial: validation error and the byte objectives of its accounting. */
+export function trialObjectives(trial: StudyTrial, config: StudyConfig): Objectives | null {
+  if (trial.status !== 'completed' || !trial.metrics || !trial.resources) return null;
+  const r = trial.resources;
+  return config.accounting === 'paper' ? [1 - trial.metrics.valAccuracy, r.modelSizeBytes, r.workingMemoryBytes] : [1 - trial.metrics.valAccuracy, r.flashBytes, r.sramBytes];
+}
+
+const candidateOf = (trial: StudyTrial): Candidate => ({
+  architecture: trial.sampledArchitecture ?? trial.architecture,
+  pruning: { method: trial.hyperparameters.pruning.method, sparsity: trial.hyperparameters.pruning.sparsity },
+});
+
+function observationOf(trial: StudyTrial, config: StudyConfig): Observation {
+  const objectives = trialObjectives(trial, config);
+  const feasible = objectives !== null && (trial.resources?.targets.every((t) => t.feasible[config.accounting]) ?? false);
+  return { candidate: candidateOf(trial), objectives, feasible };
+}
+
+/** Ids of the Pareto-front trials (feasible, measured, non-dominated) under the study's accounting. */
+export function paretoFrontIds(trials: readonly StudyTrial[], config: StudyConfig): string[] {
+  return observedFront(trials.map((t) => observationOf(t, config))).map((i) => trials[i]!.id);
+}
+
+function hyperparameters(config: StudyConfig, candidate: Candidate, index: number): TrialHyperparameters {
+  const { method, sparsity } = candidate.pruning;
+  return {
+    epochs: config.epochs,
+    batchSize: config.batchSize,
+    learningRate: config.learningRate,
+    schedule: 'cosine',
+    seed: config.seed + index,
+    pruning: { method, sparsity: method === 'none' ? 0 : sparsity, fineTuneEpochs: method === 'none' ? 0 : Math.max(1, Math.ceil(config.epochs / 2)) },
+  };
+}
+
+/**
+ * Runs (or resumes) a study until its budget is spent, it is stopped through `signal`, or no
+ * candidate fits the targets. A failed trial is recorded and the study goes on; a stop puts the
+ * running trial back to `queued`, so that a resume trains it again. Returns the study as it ends.
+ */
+export async function runStudy(study: Study, options: RunStudyOptions): Promise<Study> {
+  const { store, dataset, signal } = options;
+  const config = study.config;
+  const problem = problemOf(config);
+  const strategy = createStrategy(config.strategy, problem);
+  const gate = options.gate ?? new PauseGate();
+  const trials = await store.listTrials(study.id);
+  const started = performance.now();
+  const trialMs: number[] = [];
+  let front = new Set(paretoFrontIds(trials, config));
+  let current = await store.updateStudy({ ...study, status: 'running' });
+
+  const trained = (): number => trials.filter((t) => t.status === 'completed' || t.status === 'failed').length;
+  const budgetLeft = (): boolean => {
+    if (config.budget.trials !== undefined && trained() >= config.budget.trials) return false;
+    if (config.budget.minutes !== undefined && performance.now() - started >= config.budget.minutes * 60_000) return false;
+    return true;
+  };
+  const write = async (trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void> => {
+    await store.saveTrial(trial, weights);
+    const at = trials.findIndex((t) => t.id === trial.id);
+    if (at >= 0) trials[at] = trial;
+    else trials.push(trial);
+    options.onTrial?.(trial);
+  };
+  const progress = (index: number, trial?: TrialProgress): void => {
+    const done = trained();
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    const mean = trialMs.length > 0 ? trialMs.reduce((a, b) => a + b, 0) / trialMs.length / 1000 : undefined;
+    const left = config.budget.trials !== undefined ? config.budget.trials - done : undefined;
+    const byTrials = mean !== undefined && left !== undefined ? mean * left : undefined;
+    const byMinutes = config.budget.minutes !== undefined ? config.budget.minutes * 60 - elapsedSeconds : undefined;
+    const eta = byTrials !== undefined && byMinutes !== undefined ? Math.min(byTrials, byMinutes) : (byTrials ?? byMinutes);
+    options.onProgress?.({
+      studyId: study.id,
+      trialIndex: index,
+      trialsDone: done,
+      ...(config.budget.trials !== undefined ? { trialsBudget: config.budget.trials } : {}),
+      ...(trial ? { trial } : {}),
+      elapsedSeconds,
+      ...(eta !== undefined ? { etaSeconds: Math.max(0, eta) } : {}),
+    });
+  };
+
+  while (budgetLeft() && !signal?.aborted) {
+    await gate.wait(signal);
+    if (signal?.aborted) break;
+    const queued = trials.find((t) => t.status === 'queued');
+    const index = queued?.index ?? trials.length;
+    const candidate = queued
+      ? candidateOf(queued)
+      : strategy.propose(
+          trials.map((t) => observationOf(t, config)),
+          createRng(config.seed).fork(`proposal/${index}`),
+        );
+    const id = queued?.id ?? trialIdFor(study.id, index);
+    const base: StudyTrial = { id, studyId: study.id, index, status: 'running', architecture: candidate.architecture, hyperparameters: hyperparameters(config, candidate, index) };
+    const prediction = problem.predict(candidate);
+    if (!prediction.fits) {
+      // The strategies only propose candidates that fit; this guards what a resumed queue holds.
+      await write({ ...base, status: 'skipped', skipReason: `predicted not to fit: ${prediction.verdicts.filter((v) => !v.fits).map((v) => v.targetId).join(', ')}` });
+      continue;
+    }
+    await write(base);
+    progress(index);
+    const trialStart = performance.now();
+    let trainedTrial: Awaited<ReturnType<typeof runTrainingTrial>>;
+    try {
+      trainedTrial = await runTrainingTrial({
+        id,
+        architecture: candidate.architecture,
+        dataset,
+        targets: problem.targets,
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        learningRate: config.learningRate,
+        seed: base.hyperparameters.seed,
+        pruning: base.hyperparameters.pruning,
+        backend: options.backend,
+        onProgress: (p) => progress(index, p),
+        beforeBatch: () => gate.wait(signal),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof TrialAbortedError) {
+        await write({ ...base, status: 'queued' });
+        break;
+      }
+      // A failed trial is recorded and the study goes on (issue 4); storage errors below are not caught.
+      await write({ ...base, status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      trialMs.push(performance.now() - trialStart);
+      progress(index);
+      continue;
+    }
+    const { record, network } = trainedTrial;
+    try {
+      const { dataset: _dataset, id: _id, status: _status, ...measured } = record;
+      const completed: StudyTrial = { ...base, ...measured, status: 'completed' };
+      const nextFront = new Set(paretoFrontIds([...trials.filter((t) => t.id !== id), completed], config));
+      const weights = options.keepWeights && nextFront.has(id) ? await network.getWeights() : undefined;
+      await write(completed, weights);
+      const left = [...front].filter((trialId) => !nextFront.has(trialId));
+      if (options.keepWeights && left.length > 0) await store.deleteWeights(left);
+      front = nextFront;
+    } finally {
+      network.dispose();
+    }
+    trialMs.push(performance.now() - trialStart);
+    progress(index);
+  }
+  current = await store.updateStudy({ ...current, status: signal?.aborted ? 'stopped' : 'completed' });
+  return current;
+}
