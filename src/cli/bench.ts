@@ -1,17 +1,54 @@
 /**
- * `npm run bench`: throughput benchmarks, printed as one JSON document on stdout (progress on
- * stderr). A benchmark, not a test: these machines are shared and noisy, so each figure is the
- * median of several timed rounds after a warm-up, and nothing here passes or fails.
+ * `npm run bench [-- --only PART,...]`: throughput benchmarks, printed as one JSON document on stdout
+ * (progress on stderr). A benchmark, not a test: these machines are shared and noisy, so each figure
+ * is the median of several timed rounds after a warm-up, and no figure makes it pass or fail. It
+ * fails only when it cannot measure (no Chromium, a page error), with one line on stderr.
  */
 import { availableParallelism, cpus } from 'node:os';
+import { parseArgs } from 'node:util';
 import type { Architecture } from '../core/architecture.ts';
 import { estimate } from '../core/resources.ts';
 import { createRng } from '../core/rng.ts';
 import { sampleArchitecture } from '../core/sampler.ts';
 import { defaultSearchSpace } from '../core/search-space.ts';
 import { findPresetTarget, presetTargets } from '../core/targets.ts';
-import { runCli } from './common.ts';
+import { benchTraining, requireChromium } from './bench-training.ts';
+import { CliError, runCli } from './common.ts';
 import { ProgressBar } from './progress.ts';
+
+const parts = ['estimator', 'sampler', 'training-node', 'training-browser'] as const;
+type Part = (typeof parts)[number];
+/** What `--only` accepts: a part, or `training` for both training parts. */
+const onlyValues: Record<string, readonly Part[]> = {
+  estimator: ['estimator'],
+  sampler: ['sampler'],
+  training: ['training-node', 'training-browser'],
+  'training-node': ['training-node'],
+  'training-browser': ['training-browser'],
+};
+
+const usage = `Usage: npm run bench [-- --only PART[,PART...]]
+
+  --only PARTS   comma-separated: estimator, sampler, training (= training-node + training-browser),
+                 training-node, training-browser (default: all)`;
+
+function parseOnly(argv: readonly string[]): Set<Part> | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { only: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new CliError(`${(error as Error).message.split('\n')[0]} (see --help)`, 2);
+  }
+  if (values.help) return 'help';
+  if (values.only === undefined) return new Set(parts);
+  const chosen = new Set<Part>();
+  for (const name of values.only.flatMap((list) => list.split(',')).map((name) => name.trim())) {
+    const expanded = onlyValues[name];
+    if (expanded === undefined) throw new CliError(`--only: unknown part "${name}"; the parts are ${Object.keys(onlyValues).join(', ')}`, 2);
+    expanded.forEach((part) => chosen.add(part));
+  }
+  return chosen;
+}
 
 interface Throughput {
   readonly perSecond: number;
@@ -47,6 +84,23 @@ function measure(unit: string, work: (i: number) => unknown, progress: ProgressB
 }
 
 async function main(): Promise<void> {
+  const only = parseOnly(process.argv.slice(2));
+  if (only === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  // Before minutes of other work: without Chromium the browser part cannot run at all.
+  if (only.has('training-browser')) requireChromium();
+
+  const report: Record<string, unknown> = {
+    machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', node: process.version },
+  };
+  if (only.has('estimator') || only.has('sampler')) Object.assign(report, measureCore(only));
+  if (only.has('training-node') || only.has('training-browser')) report.training = await benchTraining({ node: only.has('training-node'), browser: only.has('training-browser') });
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+function measureCore(only: ReadonlySet<Part>): Record<string, unknown> {
   const input = { height: 28, width: 28, channels: 1 };
   const space = defaultSearchSpace(input, 10);
   const rng = createRng('bench');
@@ -54,30 +108,31 @@ async function main(): Promise<void> {
   const pool: Architecture[] = Array.from({ length: 4096 }, () => sampleArchitecture(space, rng));
   const oneTarget = [findPresetTarget('arduino-uno')!];
 
-  const progress = new ProgressBar('bench', 15);
-  const estimatorOneTarget = measure('architectures/s', (i) => estimate(pool[i & 4095]!, oneTarget).paper, progress);
-  const estimatorAllTargets = measure('architectures/s', (i) => estimate(pool[i & 4095]!, presetTargets).paper, progress);
-  const samplerRng = createRng('bench-sampler');
-  const sampler = measure('architectures/s', () => sampleArchitecture(space, samplerRng), progress);
-  progress.done();
-
-  const goal = 200_000;
-  const report = {
-    machine: { cpus: availableParallelism(), model: cpus()[0]?.model ?? 'unknown', node: process.version },
-    estimator: {
+  const report: Record<string, unknown> = {};
+  const progress = new ProgressBar('bench', (only.has('estimator') ? 10 : 0) + (only.has('sampler') ? 5 : 0));
+  if (only.has('estimator')) {
+    const estimatorOneTarget = measure('architectures/s', (i) => estimate(pool[i & 4095]!, oneTarget).paper, progress);
+    const estimatorAllTargets = measure('architectures/s', (i) => estimate(pool[i & 4095]!, presetTargets).paper, progress);
+    const goal = 200_000;
+    report.estimator = {
       description: 'estimate() of one sampled 28×28×1 architecture (ops, paper and deploy totals, verdicts) per call',
       oneTarget: { ...estimatorOneTarget, targets: 1 },
       allPresetTargets: { ...estimatorAllTargets, targets: presetTargets.length },
       // Issue #2: at least 200,000 estimates per second on one target, so a search can screen a
       // million candidates before it trains one.
       goal: { estimatesPerSecond: goal, measuredOverGoal: Number((estimatorOneTarget.perSecond / goal).toFixed(2)) },
-    },
-    sampler: {
+    };
+  }
+  if (only.has('sampler')) {
+    const samplerRng = createRng('bench-sampler');
+    const sampler = measure('architectures/s', () => sampleArchitecture(space, samplerRng), progress);
+    report.sampler = {
       description: 'sampleArchitecture() from the default search space, 28×28×1 input, 10 classes',
       ...sampler,
-    },
-  };
-  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    };
+  }
+  progress.done();
+  return report;
 }
 
 void runCli('bench', main);
