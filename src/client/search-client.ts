@@ -1,0 +1,69 @@
+/**
+ * The page's side of the search worker: starts it lazily, hands it the datasets' URL, and wraps
+ * start / pause / resume / stop. Progress comes back through comlink proxies; the UI thread never
+ * trains.
+ */
+import { type Remote, proxy, wrap } from 'comlink';
+import type { Study, StudyConfig } from '../contracts/study.ts';
+import type { SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView } from '../workers/search-api.ts';
+import type { SearchWorker } from '../workers/search.worker.ts';
+
+export type { SearchCallbacks, StudyView };
+
+export class SearchClient {
+  #worker: Worker | undefined;
+  #remote: Remote<SearchWorker> | undefined;
+  readonly #options: SearchWorkerOptions;
+
+  constructor(options: Partial<SearchWorkerOptions> = {}) {
+    this.#options = { datasetsUrl: new URL(`${import.meta.env.BASE_URL}datasets/`, location.href).href, ...options };
+  }
+
+  /** The worker's API, starting the worker on first use. */
+  get api(): Remote<SearchApi> {
+    if (!this.#remote) {
+      this.#worker = new Worker(new URL('../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'search' });
+      this.#remote = wrap<SearchWorker>(this.#worker);
+      void this.#remote.init(this.#options);
+    }
+    return this.#remote.api as unknown as Remote<SearchApi>;
+  }
+
+  /** Creates a study and runs it; resolves when it completes or is stopped. */
+  start(config: StudyConfig, callbacks: SearchCallbacks = {}): Promise<Study> {
+    return this.api.startStudy(config, proxyCallbacks(callbacks));
+  }
+
+  resume(studyId: string, callbacks: SearchCallbacks = {}): Promise<Study> {
+    return this.api.resumeStudy(studyId, proxyCallbacks(callbacks));
+  }
+
+  pause(): Promise<void> {
+    return this.api.pause();
+  }
+
+  continue(): Promise<void> {
+    return this.api.resume();
+  }
+
+  stop(): Promise<void> {
+    return this.api.stop();
+  }
+
+  /** Ends the worker at once (e.g. when the page goes away); a later call starts a new one. */
+  terminate(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#remote = undefined;
+  }
+}
+
+const ignore = (): void => {};
+
+/**
+ * One proxy for both callbacks: comlink only proxies a top-level argument, and a property of a
+ * proxy always looks present on the other side, so both are always given.
+ */
+function proxyCallbacks(callbacks: SearchCallbacks): SearchCallbacks {
+  return proxy({ onProgress: callbacks.onProgress ?? ignore, onTrial: callbacks.onTrial ?? ignore });
+}

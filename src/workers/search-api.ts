@@ -1,0 +1,144 @@
+/**
+ * What the search worker offers the page, as plain async functions over the engine and the
+ * database (STYLE.md: the worker entry only exposes them, so they can be tested without a worker).
+ * Training runs here, never on the UI thread; progress goes back through callbacks that the page
+ * passes as comlink proxies, throttled here so that the page is never flooded.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
+import { buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
+import type { TrialWeights } from '../contracts/weights.ts';
+import { isBuiltinDatasetId, fetchReader, loadBuiltinDataset } from '../data/builtin.ts';
+import type { Dataset } from '../data/dataset.ts';
+import { importStudyDocument } from '../db/import.ts';
+import { openStudyDatabase, type StudyDatabase } from '../db/schema.ts';
+import { createStudy, deleteStudy, getStudy, listStudies, resumeStudy } from '../db/studies.ts';
+import { listTrials } from '../db/trials.ts';
+import { getWeights } from '../db/weights.ts';
+import { indexedDbStudyStore } from '../db/study-store.ts';
+import { PauseGate } from '../engine/pause-gate.ts';
+import { type StudyProgress, paretoFrontIds, runStudy } from '../engine/study-runner.ts';
+import { type BackendChoice, type BackendName, backendOrder, selectBackend } from '../tf/backend.ts';
+
+export interface SearchWorkerOptions {
+  /** URL of the built-in datasets folder, e.g. `${import.meta.env.BASE_URL}datasets/`. */
+  readonly datasetsUrl: string;
+  /** IndexedDB database name (tests use their own). */
+  readonly databaseName?: string;
+  /** Backends to probe, in order; default webgpu, webgl, cpu. */
+  readonly backends?: readonly BackendName[];
+  /** Least time between two progress callbacks; default 200 ms. Trial boundaries always report. */
+  readonly progressIntervalMs?: number;
+}
+
+export interface StudyView {
+  readonly study: Study;
+  readonly trials: readonly StudyTrial[];
+  readonly paretoFront: readonly string[];
+}
+
+export interface SearchCallbacks {
+  readonly onProgress?: (progress: StudyProgress) => void;
+  readonly onTrial?: (trial: StudyTrial) => void;
+}
+
+/** Creates the API; nothing starts (no database, no backend) until a function needs it. */
+export function createSearchApi(options: SearchWorkerOptions) {
+  let db: Promise<StudyDatabase> | undefined;
+  let backend: Promise<BackendChoice> | undefined;
+  const datasets = new Map<string, Promise<Dataset>>();
+  let running: { controller: AbortController; gate: PauseGate } | undefined;
+
+  const database = (): Promise<StudyDatabase> => (db ??= openStudyDatabase(options.databaseName));
+  const dataset = (id: string): Promise<Dataset> => {
+    if (!isBuiltinDatasetId(id)) return Promise.reject(new Error(`unknown dataset "${id}"`));
+    let loading = datasets.get(id);
+    if (!loading) {
+      loading = loadBuiltinDataset(id, fetchReader(options.datasetsUrl));
+      datasets.set(id, loading);
+    }
+    return loading;
+  };
+  const probe = (): Promise<BackendChoice> => (backend ??= selectBackend(options.backends ?? backendOrder));
+
+  /** Runs a stored study to its end, a stop, or a pause that is never resumed. One at a time. */
+  async function run(study: Study, callbacks: SearchCallbacks): Promise<Study> {
+    if (running) throw new Error('a study is already running in this worker; stop it first');
+    const choice = await probe();
+    const data = await dataset(study.config.dataset);
+    const controller = new AbortController();
+    const gate = new PauseGate();
+    running = { controller, gate };
+    let last = 0;
+    const interval = options.progressIntervalMs ?? 200;
+    try {
+      return await runStudy(study, {
+        store: indexedDbStudyStore(await database()),
+        dataset: data,
+        backend: { name: choice.backend, reason: choice.reason },
+        keepWeights: true,
+        signal: controller.signal,
+        gate,
+        onProgress: (progress) => {
+          const now = performance.now();
+          if (progress.trial && now - last < interval) return;
+          last = now;
+          callbacks.onProgress?.(progress);
+        },
+        onTrial: (trial) => callbacks.onTrial?.(trial),
+      });
+    } finally {
+      running = undefined;
+    }
+  }
+
+  return {
+    /** The backend this worker trains on, and why (probed once, inside the worker). */
+    backend: (): Promise<BackendChoice> => probe(),
+    async startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}): Promise<Study> {
+      const study = await createStudy(await database(), config);
+      return run(study, callbacks);
+    },
+    /** Resumes a stored study: a trial left running by a reload is trained again. */
+    async resumeStudy(studyId: string, callbacks: SearchCallbacks = {}): Promise<Study> {
+      const { study } = await resumeStudy(await database(), studyId);
+      return run(study, callbacks);
+    },
+    pause(): void {
+      running?.gate.pause();
+    },
+    resume(): void {
+      running?.gate.resume();
+    },
+    /** Stops between batches; the running trial goes back to the queue. */
+    stop(): void {
+      running?.gate.resume();
+      running?.controller.abort();
+    },
+    listStudies: async (): Promise<Study[]> => listStudies(await database()),
+    async getStudy(studyId: string): Promise<StudyView | undefined> {
+      const d = await database();
+      const study = await getStudy(d, studyId);
+      if (!study) return undefined;
+      const trials = await listTrials(d, studyId);
+      return { study, trials, paretoFront: paretoFrontIds(trials, study.config) };
+    },
+    async exportStudy(studyId: string, userAgent: string): Promise<string> {
+      const d = await database();
+      const study = await getStudy(d, studyId);
+      if (!study) throw new Error(`there is no study "${studyId}" to export`);
+      const trials = await listTrials(d, studyId);
+      const choice = await probe();
+      return serializeStudyDocument(buildStudyDocument(study, trials, paretoFrontIds(trials, study.config), { tfjsVersion: tf.version.tfjs, backend: choice.backend, userAgent }));
+    },
+    /** Validates an untrusted document, then stores it as a new study; a rejected file changes nothing. */
+    async importStudy(text: string, fileName: string): Promise<Study> {
+      const doc = parseStudyDocument(text, fileName);
+      return (await importStudyDocument(await database(), doc, { fileName })).study;
+    },
+    deleteStudy: async (studyId: string): Promise<boolean> => deleteStudy(await database(), studyId),
+    getWeights: async (trialId: string): Promise<TrialWeights | undefined> => getWeights(await database(), trialId),
+  };
+}
+
+export type SearchApi = ReturnType<typeof createSearchApi>;

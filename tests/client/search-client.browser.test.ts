@@ -1,0 +1,99 @@
+/**
+ * The search worker through its bridge, in Chromium with real IndexedDB: start with progress, stop
+ * mid-trial, "reload" (a new worker on the same database) and resume to the end.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { SearchClient } from '../../src/client/search-client.ts';
+import type { StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
+import { parseSearchSpace } from '../../src/core/search-space.ts';
+import type { StudyProgress } from '../../src/engine/study-runner.ts';
+
+const databaseName = `bridge-test-${Math.random().toString(36).slice(2)}`;
+const clients: SearchClient[] = [];
+const client = (): SearchClient => {
+  const c = new SearchClient({ databaseName, backends: ['cpu'], progressIntervalMs: 0 });
+  clients.push(c);
+  return c;
+};
+afterEach(() => {
+  for (const c of clients.splice(0)) c.terminate();
+});
+
+const config = (trials: number, epochs: number): StudyConfig => ({
+  name: 'bridge test',
+  dataset: 'digits',
+  targets: ['stm32f446re'],
+  accounting: 'paper',
+  searchSpace: parseSearchSpace({
+    input: { height: 8, width: 8, channels: 1 },
+    classes: 10,
+    convLayers: { min: 1, max: 1 },
+    denseLayers: { min: 0, max: 0 },
+    convTypes: ['conv'],
+    filters: [4, 8],
+    kernels: [3],
+    strides: [1],
+    paddings: ['same'],
+    bottlenecks: [],
+    denseUnits: [],
+    pooling: { types: [], sizes: [], probability: 0 },
+    heads: ['flatten'],
+  }),
+  pruning: { methods: ['none', 'magnitude'], sparsity: { min: 0.3, max: 0.6 } },
+  strategy: 'random',
+  budget: { trials },
+  epochs,
+  batchSize: 32,
+  learningRate: 3e-3,
+  seed: 5,
+});
+
+describe('the search worker bridge', { timeout: 180_000 }, () => {
+  it('starts a study, reports progress and trials, and keeps them in IndexedDB', async () => {
+    const progress: StudyProgress[] = [];
+    const trials: StudyTrial[] = [];
+    const search = client();
+    const backend = await search.api.backend();
+    expect(backend.backend).toBe('cpu');
+    const study = await search.start(config(2, 1), { onProgress: (p) => progress.push(p), onTrial: (t) => trials.push(t) });
+    expect(study.status).toBe('completed');
+    expect(trials.map((t) => t.status)).toEqual(['running', 'completed', 'running', 'completed']);
+    expect(progress.some((p) => p.trial?.phase === 'training' && p.trial.batches > 0)).toBe(true);
+    const view = await search.api.getStudy(study.id);
+    expect(view?.trials.map((t) => [t.index, t.status])).toEqual([
+      [0, 'completed'],
+      [1, 'completed'],
+    ]);
+    expect(view?.paretoFront.length).toBeGreaterThan(0);
+    // Pareto-front trials keep their weights; they come back as typed arrays.
+    const weights = await search.api.getWeights(view!.paretoFront[0]!);
+    expect(weights?.ops[0]?.kernel).toBeInstanceOf(Float32Array);
+  });
+
+  it('stops between batches, then a new worker finds the study after a "reload" and resumes it', async () => {
+    const first = client();
+    let stopped = false;
+    const study = await first.start(config(2, 2), {
+      onProgress: (p) => {
+        if (!stopped && p.trial && p.trial.samplesSeen > 0) {
+          stopped = true;
+          void first.stop();
+        }
+      },
+    });
+    expect(study.status).toBe('stopped');
+    const afterStop = await first.api.getStudy(study.id);
+    expect(afterStop?.trials.map((t) => t.status)).toEqual(['queued']);
+    first.terminate();
+
+    const second = client();
+    expect((await second.api.listStudies()).map((s) => s.id)).toContain(study.id);
+    const resumed = await second.resume(study.id);
+    expect(resumed.status).toBe('completed');
+    const view = await second.api.getStudy(study.id);
+    expect(view?.trials.map((t) => t.status)).toEqual(['completed', 'completed']);
+    // The resumed trial is the one that was stopped: same id, same architecture.
+    expect(view?.trials[0]?.id).toBe(afterStop?.trials[0]?.id);
+    expect(view?.trials[0]?.architecture).toEqual(afterStop?.trials[0]?.architecture);
+  });
+});
