@@ -1,0 +1,131 @@
+/** The study loop in Node over the in-memory store: budgets, determinism, failures, stop and resume. */
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Study, StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
+import { parseSearchSpace } from '../../src/core/search-space.ts';
+import { loadBuiltinDataset } from '../../src/data/builtin.ts';
+import type { Dataset } from '../../src/data/dataset.ts';
+import { nodeReader } from '../../src/data/read-node.ts';
+import { MemoryStudyStore } from '../../src/engine/memory-store.ts';
+import { PauseGate } from '../../src/engine/pause-gate.ts';
+import { runStudy } from '../../src/engine/study-runner.ts';
+import { noLeaks } from '../tf/leaks.ts';
+
+let digits: Dataset;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  digits = await loadBuiltinDataset('digits', nodeReader());
+});
+
+const config = (overrides: Partial<StudyConfig> = {}): StudyConfig => ({
+  name: 'loop test',
+  dataset: 'digits',
+  targets: ['arduino-uno'],
+  accounting: 'paper',
+  searchSpace: parseSearchSpace({
+    input: { height: 8, width: 8, channels: 1 },
+    classes: 10,
+    convLayers: { min: 1, max: 2 },
+    denseLayers: { min: 0, max: 1 },
+    convTypes: ['conv', 'separableConv'],
+    filters: [4, 8],
+    kernels: [3],
+    strides: [1, 2],
+    paddings: ['same'],
+    bottlenecks: [],
+    denseUnits: [16],
+    pooling: { types: ['maxPool'], sizes: [2], probability: 0.5 },
+    heads: ['flatten', 'globalAvgPool'],
+  }),
+  pruning: { methods: ['none', 'magnitude', 'channels'], sparsity: { min: 0.3, max: 0.6 } },
+  strategy: 'random',
+  budget: { trials: 3 },
+  epochs: 1,
+  batchSize: 64,
+  learningRate: 3e-3,
+  seed: 11,
+  ...overrides,
+});
+
+const newStudy = (c: StudyConfig, id = 'study-test'): Study => ({ id, config: c, status: 'running', createdAt: '2026-11-25T00:00:00.000Z', updatedAt: '2026-11-25T00:00:00.000Z' });
+const backend = { name: 'cpu', reason: 'test' };
+
+describe('runStudy', { timeout: 180_000 }, () => {
+  it('trains the budget of trials, records each, and the same seed proposes the same candidates', async () => {
+    const runs: StudyTrial[][] = [];
+    await noLeaks(async () => {
+      for (const id of ['study-a', 'study-b']) {
+        const c = config();
+        const store = new MemoryStudyStore(newStudy(c, id));
+        const final = await runStudy(store.study, { store, dataset: digits, backend });
+        expect(final.status).toBe('completed');
+        runs.push(store.trials);
+      }
+    });
+    const [a, b] = runs;
+    expect(a!.map((t) => t.status)).toEqual(['completed', 'completed', 'completed']);
+    expect(a!.map((t) => t.id)).toEqual(['study-a.0', 'study-a.1', 'study-a.2']);
+    expect(b!.map((t) => [t.sampledArchitecture ?? t.architecture, t.hyperparameters.pruning])).toEqual(
+      a!.map((t) => [t.sampledArchitecture ?? t.architecture, t.hyperparameters.pruning]),
+    );
+    for (const t of a!) expect(t.resources?.targets[0]?.feasible.paper).toBe(true);
+  });
+
+  it('records a failed trial and goes on', async () => {
+    // Labels beyond the architecture's classes make every trial fail inside training.
+    const broken: Dataset = { ...digits, classNames: digits.classNames.slice(0, 10), train: { ...digits.train, labels: digits.train.labels.map(() => 12) } };
+    const c = config({ budget: { trials: 2 } });
+    const store = new MemoryStudyStore(newStudy(c));
+    const final = await runStudy(store.study, { store, dataset: broken, backend });
+    expect(final.status).toBe('completed');
+    expect(store.trials.map((t) => t.status)).toEqual(['failed', 'failed']);
+    expect(store.trials[0]!.error).toContain('label 12');
+  });
+
+  it('stops between batches, queues the running trial, and resumes it', async () => {
+    const c = config({ budget: { trials: 2 }, epochs: 3 });
+    const store = new MemoryStudyStore(newStudy(c));
+    const controller = new AbortController();
+    const stopped = await runStudy(store.study, {
+      store,
+      dataset: digits,
+      backend,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if ((p.trial?.samplesSeen ?? 0) > 0) controller.abort();
+      },
+    });
+    expect(stopped.status).toBe('stopped');
+    expect(store.trials.map((t) => t.status)).toEqual(['queued']);
+    const queued = store.trials[0]!;
+    const final = await runStudy(stopped, { store, dataset: digits, backend });
+    expect(final.status).toBe('completed');
+    expect(store.trials.map((t) => t.status)).toEqual(['completed', 'completed']);
+    expect(store.trials[0]!.architecture).toEqual(queued.architecture);
+  });
+
+  it('holds while paused and goes on when resumed', async () => {
+    const c = config({ budget: { trials: 1 }, epochs: 2 });
+    const store = new MemoryStudyStore(newStudy(c));
+    const gate = new PauseGate();
+    let pausedAt = -1;
+    let seenWhilePaused = 0;
+    const run = runStudy(store.study, {
+      store,
+      dataset: digits,
+      backend,
+      gate,
+      onProgress: (p) => {
+        const seen = p.trial?.samplesSeen ?? 0;
+        if (pausedAt < 0 && seen > 0) {
+          pausedAt = seen;
+          gate.pause();
+          setTimeout(() => gate.resume(), 300);
+        } else if (gate.paused) seenWhilePaused = Math.max(seenWhilePaused, seen);
+      },
+    });
+    expect((await run).status).toBe('completed');
+    expect(pausedAt).toBeGreaterThan(0);
+    expect(seenWhilePaused).toBeLessThanOrEqual(pausedAt + 64);
+  });
+});
