@@ -5,8 +5,7 @@
  */
 import { type Remote, proxy, wrap } from 'comlink';
 import type { Study, StudyConfig } from '../contracts/study.ts';
-import type { SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView } from '../workers/search-api.ts';
-import type { SearchWorker } from '../workers/search.worker.ts';
+import type { SearchApi, SearchCallbacks, SearchWorker, SearchWorkerOptions, StudyView } from '../contracts/search-worker.ts';
 
 export type { SearchCallbacks, StudyView };
 

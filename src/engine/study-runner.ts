@@ -5,7 +5,7 @@
  * loop never knows where it runs.
  */
 import { createRng } from '../core/rng.ts';
-import { type Candidate, type Observation, type Objectives, type SearchProblem, createSearchProblem, createStrategy, observedFront } from '../core/search/index.ts';
+import { type Candidate, type Observation, type Objectives, type SearchProblem, createSearchProblem, createStrategy, observedFront, observedHypervolume } from '../core/search/index.ts';
 import { type Target, findPresetTarget, parseCustomTarget } from '../core/targets.ts';
 import type { Study, StudyConfig, StudyTrial, TargetSpec } from '../contracts/study.ts';
 import type { TrialHyperparameters } from '../contracts/trial.ts';
@@ -13,7 +13,10 @@ import type { StoredOpWeights } from '../contracts/weights.ts';
 import { trialIdFor } from '../contracts/study-ids.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { PauseGate } from './pause-gate.ts';
-import { TrialAbortedError, type TrialProgress, runTrainingTrial } from './train-trial.ts';
+import type { StudyProgress, TrialProgress } from '../contracts/search-worker.ts';
+import { TrialAbortedError, runTrainingTrial } from './train-trial.ts';
+
+export type { StudyProgress };
 
 /** Where a study's trials are kept: IndexedDB in the browser, a JSON file in Node. */
 export interface StudyStore {
@@ -24,19 +27,6 @@ export interface StudyStore {
   /** Drops the weights of trials that left the Pareto front. */
   deleteWeights(trialIds: readonly string[]): Promise<void>;
   updateStudy(study: Study): Promise<Study>;
-}
-
-export interface StudyProgress {
-  readonly studyId: string;
-  /** Index of the trial running now. */
-  readonly trialIndex: number;
-  /** Trials trained so far (completed or failed) and the trial budget, when there is one. */
-  readonly trialsDone: number;
-  readonly trialsBudget?: number;
-  readonly trial?: TrialProgress;
-  readonly elapsedSeconds: number;
-  /** From the mean time of the trials so far and the budget left; absent until a trial ended. */
-  readonly etaSeconds?: number;
 }
 
 export interface RunStudyOptions {
@@ -83,6 +73,14 @@ function observationOf(trial: StudyTrial, config: StudyConfig): Observation {
   const objectives = trialObjectives(trial, config);
   const feasible = objectives !== null && (trial.resources?.targets.every((t) => t.feasible[config.accounting]) ?? false);
   return { candidate: candidateOf(trial), objectives, feasible };
+}
+
+/** Hypervolume of a study's feasible completed trials, normalised by its targets' memory (reference (1, 1, 1)). */
+export function studyHypervolume(trials: readonly StudyTrial[], config: StudyConfig): number {
+  return observedHypervolume(
+    trials.map((t) => observationOf(t, config)),
+    problemOf(config).bounds,
+  );
 }
 
 /** Ids of the Pareto-front trials (feasible, measured, non-dominated) under the study's accounting. */

@@ -9,6 +9,7 @@ import { estimate } from '../core/resources.ts';
 import type { Target } from '../core/targets.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { LrSchedule, TrialHyperparameters, TrialRecord } from '../contracts/trial.ts';
+import type { TrialPhase, TrialProgress } from '../contracts/search-worker.ts';
 import { disposeDeviceImageSet, uploadImageSet } from '../tf/device-data.ts';
 import { evaluate } from '../tf/evaluate.ts';
 import { type Network, createNetwork } from '../tf/network.ts';
@@ -20,11 +21,7 @@ import type { LearningRateSchedule } from '../tf/schedule.ts';
 import { type TrainOptions, type TrainProgress, type TrainResult, train } from '../tf/trainer.ts';
 import { measurementOf } from '../tf/weights.ts';
 
-export type TrialPhase = 'training' | 'pruning' | 'fine-tuning' | 'evaluating';
-
-export interface TrialProgress extends TrainProgress {
-  readonly phase: TrialPhase;
-}
+export type { TrialPhase, TrialProgress };
 
 export interface TrainTrialConfig {
   readonly id: string;

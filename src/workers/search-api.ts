@@ -5,7 +5,8 @@
  * passes as comlink proxies, throttled here so that the page is never flooded.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
+import type { SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView } from '../contracts/search-worker.ts';
+import type { Study, StudyConfig } from '../contracts/study.ts';
 import { buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import type { TrialWeights } from '../contracts/weights.ts';
 import { isBuiltinDatasetId, fetchReader, loadBuiltinDataset } from '../data/builtin.ts';
@@ -17,33 +18,11 @@ import { listTrials } from '../db/trials.ts';
 import { getWeights } from '../db/weights.ts';
 import { indexedDbStudyStore } from '../db/study-store.ts';
 import { PauseGate } from '../engine/pause-gate.ts';
-import { type StudyProgress, paretoFrontIds, runStudy } from '../engine/study-runner.ts';
-import { type BackendChoice, type BackendName, backendOrder, selectBackend } from '../tf/backend.ts';
-
-export interface SearchWorkerOptions {
-  /** URL of the built-in datasets folder, e.g. `${import.meta.env.BASE_URL}datasets/`. */
-  readonly datasetsUrl: string;
-  /** IndexedDB database name (tests use their own). */
-  readonly databaseName?: string;
-  /** Backends to probe, in order; default webgpu, webgl, cpu. */
-  readonly backends?: readonly BackendName[];
-  /** Least time between two progress callbacks; default 200 ms. Trial boundaries always report. */
-  readonly progressIntervalMs?: number;
-}
-
-export interface StudyView {
-  readonly study: Study;
-  readonly trials: readonly StudyTrial[];
-  readonly paretoFront: readonly string[];
-}
-
-export interface SearchCallbacks {
-  readonly onProgress?: (progress: StudyProgress) => void;
-  readonly onTrial?: (trial: StudyTrial) => void;
-}
+import { paretoFrontIds, runStudy } from '../engine/study-runner.ts';
+import { type BackendChoice, backendOrder, selectBackend } from '../tf/backend.ts';
 
 /** Creates the API; nothing starts (no database, no backend) until a function needs it. */
-export function createSearchApi(options: SearchWorkerOptions) {
+export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   let db: Promise<StudyDatabase> | undefined;
   let backend: Promise<BackendChoice> | undefined;
   const datasets = new Map<string, Promise<Dataset>>();
@@ -141,4 +120,3 @@ export function createSearchApi(options: SearchWorkerOptions) {
   };
 }
 
-export type SearchApi = ReturnType<typeof createSearchApi>;

@@ -1,21 +1,21 @@
 /** The search worker: only exposes the API of search-api.ts through comlink. */
 import { expose } from 'comlink';
-import { type SearchWorkerOptions, createSearchApi } from './search-api.ts';
+import type { SearchApi, SearchWorker, SearchWorkerOptions } from '../contracts/search-worker.ts';
+import { createSearchApi } from './search-api.ts';
 
-let api: ReturnType<typeof createSearchApi> | undefined;
+let api: SearchApi | undefined;
 
 /** `init` first (the page passes where the datasets are), then every function of SearchApi. */
-const worker = {
+const worker: SearchWorker = {
   init(options: SearchWorkerOptions): void {
     api ??= createSearchApi(options);
   },
-  api: new Proxy({} as ReturnType<typeof createSearchApi>, {
+  api: new Proxy({} as SearchApi, {
     get(_target, key: string) {
       if (!api) throw new Error('the search worker was not initialised');
-      return api[key as keyof typeof api];
+      return api[key as keyof SearchApi];
     },
   }),
 };
 
-export type SearchWorker = typeof worker;
 expose(worker);

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SearchClient } from '../../src/client/search-client.ts';
 import type { StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
 import { parseSearchSpace } from '../../src/core/search-space.ts';
-import type { StudyProgress } from '../../src/engine/study-runner.ts';
+import type { StudyProgress } from '../../src/contracts/search-worker.ts';
 
 const databaseName = `bridge-test-${Math.random().toString(36).slice(2)}`;
 const clients: SearchClient[] = [];

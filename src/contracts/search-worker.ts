@@ -1,0 +1,91 @@
+/**
+ * The search worker's API as the page sees it (DESIGN.md §1: the worker API types live in
+ * contracts). src/workers/search-api.ts implements it; src/client wraps it with comlink.
+ */
+import type { Study, StudyConfig, StudyTrial } from './study.ts';
+import type { TrialWeights } from './weights.ts';
+
+export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+
+/** The backend a worker trains on, why, and what was tried before it. */
+export interface BackendInfo {
+  readonly backend: BackendName;
+  readonly reason: string;
+  readonly attempts: readonly { readonly backend: BackendName; readonly ok: boolean; readonly reason: string; readonly ms: number }[];
+}
+
+export type TrialPhase = 'training' | 'pruning' | 'fine-tuning' | 'evaluating';
+
+/** Where the running trial stands. */
+export interface TrialProgress {
+  readonly phase: TrialPhase;
+  readonly epoch: number;
+  readonly epochs: number;
+  readonly batch: number;
+  readonly batches: number;
+  readonly samplesSeen: number;
+  readonly loss?: number;
+  readonly valAccuracy?: number;
+  readonly etaSeconds?: number;
+}
+
+export interface StudyProgress {
+  readonly studyId: string;
+  /** Index of the trial running now. */
+  readonly trialIndex: number;
+  /** Trials trained so far (completed or failed) and the trial budget, when there is one. */
+  readonly trialsDone: number;
+  readonly trialsBudget?: number;
+  readonly trial?: TrialProgress;
+  readonly elapsedSeconds: number;
+  /** From the mean time of the trials so far and the budget left; absent until a trial ended. */
+  readonly etaSeconds?: number;
+}
+
+export interface SearchWorkerOptions {
+  /** URL of the built-in datasets folder, e.g. `${import.meta.env.BASE_URL}datasets/`. */
+  readonly datasetsUrl: string;
+  /** IndexedDB database name (tests use their own). */
+  readonly databaseName?: string;
+  /** Backends to probe, in order; default webgpu, webgl, cpu. */
+  readonly backends?: readonly BackendName[];
+  /** Least time between two progress callbacks; default 200 ms. Trial boundaries always report. */
+  readonly progressIntervalMs?: number;
+}
+
+export interface StudyView {
+  readonly study: Study;
+  readonly trials: readonly StudyTrial[];
+  readonly paretoFront: readonly string[];
+}
+
+export interface SearchCallbacks {
+  readonly onProgress?: (progress: StudyProgress) => void;
+  readonly onTrial?: (trial: StudyTrial) => void;
+}
+
+export interface SearchApi {
+  /** The backend this worker trains on, and why (probed once, inside the worker). */
+  backend(): Promise<BackendInfo>;
+  /** Creates a study and runs it; resolves when it completes or is stopped. */
+  startStudy(config: StudyConfig, callbacks?: SearchCallbacks): Promise<Study>;
+  /** Resumes a stored study: a trial left running by a reload is trained again. */
+  resumeStudy(studyId: string, callbacks?: SearchCallbacks): Promise<Study>;
+  pause(): void;
+  resume(): void;
+  /** Stops between batches; the running trial goes back to the queue. */
+  stop(): void;
+  listStudies(): Promise<Study[]>;
+  getStudy(studyId: string): Promise<StudyView | undefined>;
+  exportStudy(studyId: string, userAgent: string): Promise<string>;
+  /** Validates an untrusted document, then stores it as a new study; a rejected file changes nothing. */
+  importStudy(text: string, fileName: string): Promise<Study>;
+  deleteStudy(studyId: string): Promise<boolean>;
+  getWeights(trialId: string): Promise<TrialWeights | undefined>;
+}
+
+/** What the worker entry exposes: `init` once, then the API. */
+export interface SearchWorker {
+  init(options: SearchWorkerOptions): void;
+  readonly api: SearchApi;
+}
