@@ -14,6 +14,20 @@ export class CliError extends Error {
   }
 }
 
+/** A numeric option, checked; undefined when not given. The message names the option and the rule. */
+export function numberOption(value: string | undefined, name: string, check: (n: number) => boolean, hint: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new CliError(`--${name} must be ${hint}, got "${value}"`, 2);
+  return n;
+}
+
+/** A check for whole numbers of at least `min`. */
+export const wholeFrom =
+  (min: number) =>
+  (n: number): boolean =>
+    Number.isInteger(n) && n >= min;
+
 /** Largest JSON file a tool reads: architectures and targets are small; 50 MB stops mistakes early. */
 const maxJsonBytes = 50 * 1024 * 1024;
 

@@ -24,7 +24,7 @@ import { nodeReader } from '../data/read-node.ts';
 import { MemoryStudyStore } from '../engine/memory-store.ts';
 import { paretoFrontIds, runStudy } from '../engine/study-runner.ts';
 import { selectBackend } from '../tf/backend.ts';
-import { CliError, readJsonFile } from './common.ts';
+import { CliError, numberOption, readJsonFile, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -39,15 +39,6 @@ const usage = `Usage: npm run search -- --dataset ID --target ID --out FILE [opt
   --epochs E             training epochs per trial (default 3)
   --seed S               default 1; the same seed and config give the same first candidates
   --accounting MODE      paper (SpArSe's, the default) or deploy`;
-
-function numberOption(value: string | undefined, name: string, check: (n: number) => boolean, hint: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new CliError(`--${name} must be ${hint}, got "${value}"`, 2);
-  return n;
-}
-
-const whole = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
 export interface SearchIo {
   readonly progress?: NodeJS.WriteStream;
@@ -87,9 +78,9 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   const accounting = values.accounting as Accounting;
   if (!accountingModes.includes(accounting)) throw new CliError(`--accounting must be "paper" or "deploy", got "${values.accounting}"`, 2);
   const minutes = numberOption(values.minutes, 'minutes', (n) => n > 0, 'a positive number');
-  const trials = numberOption(values.trials, 'trials', whole(1), 'a whole number of at least 1') ?? (minutes === undefined ? 10 : undefined);
-  const epochs = numberOption(values.epochs, 'epochs', whole(1), 'a whole number of at least 1') ?? 3;
-  const seed = numberOption(values.seed, 'seed', whole(0), 'a whole number of at least 0') ?? 1;
+  const trials = numberOption(values.trials, 'trials', wholeFrom(1), 'a whole number of at least 1') ?? (minutes === undefined ? 10 : undefined);
+  const epochs = numberOption(values.epochs, 'epochs', wholeFrom(1), 'a whole number of at least 1') ?? 3;
+  const seed = numberOption(values.seed, 'seed', wholeFrom(0), 'a whole number of at least 0') ?? 1;
   // Custom targets travel in the study as their JSON; presets as their id.
   const targetSpecs = values.target.map((spec) => {
     const target = resolveTarget(spec);

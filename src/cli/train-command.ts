@@ -19,7 +19,7 @@ import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';
 import { TrialConfigError, type TrialProgress, runTrainingTrial } from '../engine/train-trial.ts';
 import { selectBackend } from '../tf/backend.ts';
-import { CliError, readJsonFile } from './common.ts';
+import { CliError, numberOption, readJsonFile, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -37,15 +37,6 @@ const usage = `Usage: npm run train -- --arch FILE --dataset ID [options]
   --schedule NAME          cosine (default) or step
   --target ID              preset (${presetTargetIds.join(', ')}) or custom target file; repeatable (default arduino-uno)
   --json                   print the trial record as JSON`;
-
-function numberOption(value: string | undefined, name: string, fallback: number, check: (n: number) => boolean, hint: string): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || !check(n)) throw new CliError(`--${name} must be ${hint}, got "${value}"`, 2);
-  return n;
-}
-
-const wholeFrom = (min: number) => (n: number) => Number.isInteger(n) && n >= min;
 
 export interface TrainIo {
   /** Where the progress bar goes; stderr when run as a script. */
@@ -83,14 +74,14 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
   if (!values.arch) throw new CliError('missing --arch FILE (see --help)', 2);
   if (!values.dataset) throw new CliError('missing --dataset ID (see --help)', 2);
   if (!isBuiltinDatasetId(values.dataset)) throw new CliError(`unknown dataset "${values.dataset}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`, 2);
-  const epochs = numberOption(values.epochs, 'epochs', 10, wholeFrom(1), 'a whole number of at least 1');
-  const seed = numberOption(values.seed, 'seed', 1, wholeFrom(0), 'a whole number of at least 0');
+  const epochs = numberOption(values.epochs, 'epochs', wholeFrom(1), 'a whole number of at least 1') ?? 10;
+  const seed = numberOption(values.seed, 'seed', wholeFrom(0), 'a whole number of at least 0') ?? 1;
   const method = (values.prune ?? 'none') as PruningMethod;
   if (!pruningMethods.includes(method)) throw new CliError(`--prune must be magnitude, channels or svd, got "${values.prune}"`, 2);
-  const sparsity = numberOption(values.sparsity, 'sparsity', 0.5, (n) => n >= 0 && n < 1, 'a number from 0 up to (not including) 1');
-  const fineTuneEpochs = numberOption(values['fine-tune-epochs'], 'fine-tune-epochs', Math.max(1, Math.ceil(epochs / 2)), wholeFrom(0), 'a whole number');
-  const batchSize = numberOption(values['batch-size'], 'batch-size', 32, wholeFrom(1), 'a whole number of at least 1');
-  const learningRate = numberOption(values['learning-rate'], 'learning-rate', 1e-3, (n) => n > 0 && n < 10, 'a positive number below 10');
+  const sparsity = numberOption(values.sparsity, 'sparsity', (n) => n >= 0 && n < 1, 'a number from 0 up to (not including) 1') ?? 0.5;
+  const fineTuneEpochs = numberOption(values['fine-tune-epochs'], 'fine-tune-epochs', wholeFrom(0), 'a whole number') ?? Math.max(1, Math.ceil(epochs / 2));
+  const batchSize = numberOption(values['batch-size'], 'batch-size', wholeFrom(1), 'a whole number of at least 1') ?? 32;
+  const learningRate = numberOption(values['learning-rate'], 'learning-rate', (n) => n > 0 && n < 10, 'a positive number below 10') ?? 1e-3;
   const schedule = (values.schedule ?? 'cosine') as LrSchedule;
   if (schedule !== 'cosine' && schedule !== 'step') throw new CliError(`--schedule must be cosine or step, got "${values.schedule}"`, 2);
   const targets = (values.target ?? ['arduino-uno']).map(resolveTarget);
