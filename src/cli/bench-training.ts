@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs';
 import { type Browser, type Page, chromium } from 'playwright';
 import { type ViteDevServer, createServer } from 'vite';
 import { chromiumArgs, chromiumCandidates, findChromium } from '../../scripts/chromium.ts';
-import { type Architecture, parseArchitecture } from '../core/architecture.ts';
+import type { Architecture } from '../core/architecture.ts';
 import { loadBuiltinDataset } from '../data/builtin.ts';
 import { nodeReader } from '../data/read-node.ts';
 import { type BackendName, backendOrder } from '../tf/backend.ts';
@@ -28,7 +28,7 @@ import {
   trainingBenchGlobal,
   trainingBenchLogPrefix,
 } from '../tf/training-benchmark.ts';
-import { CliError, readJsonFile } from './common.ts';
+import { CliError, readArchitectureFile } from './common.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const referenceCnnFile = 'examples/reference-cnn.json';
@@ -58,7 +58,7 @@ export type TrainingLog = (line: string) => void;
 
 /** The reference CNN of examples/reference-cnn.json. */
 export function loadReferenceCnn(): Architecture {
-  return parseArchitecture(readJsonFile(resolve(projectRoot, referenceCnnFile), 'architecture file'));
+  return readArchitectureFile(resolve(projectRoot, referenceCnnFile));
 }
 
 /** Our trainer against fit in this Node process, on tfjs's cpu backend. */

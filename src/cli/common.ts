@@ -3,6 +3,8 @@
  * trace), and reading untrusted JSON files with errors that name the file.
  */
 import { readFileSync, statSync } from 'node:fs';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type Architecture, ArchitectureError, parseArchitecture } from '../core/architecture.ts';
 
 /** An error meant for the user: printed as one line, exit code 1 (bad input) or 2 (bad usage). */
 export class CliError extends Error {
@@ -11,6 +13,27 @@ export class CliError extends Error {
     readonly exitCode: 1 | 2 = 1,
   ) {
     super(message);
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** Parses a command's options strictly (no positionals); a bad option is a usage error (exit 2). */
+export function parseCommandArgs<const O extends Options>(argv: readonly string[], options: O) {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new CliError(`${(error as Error).message.split('\n')[0]} (see --help)`, 2);
+  }
+}
+
+/** Reads and validates an architecture file; the message names the file and the layer. */
+export function readArchitectureFile(path: string): Architecture {
+  try {
+    return parseArchitecture(readJsonFile(path, 'architecture file'));
+  } catch (error) {
+    if (error instanceof ArchitectureError) throw new CliError(`architecture file "${path}": ${error.message}`);
+    throw error;
   }
 }
 

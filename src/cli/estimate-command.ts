@@ -7,12 +7,10 @@
  * `--json`. A target is a preset id (DESIGN.md §4) or a custom target JSON file.
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { parseArchitecture } from '../core/architecture.ts';
 import { reportEstimate } from '../core/estimate-report.ts';
 import { type Accounting, accountingModes, estimate } from '../core/resources.ts';
 import { type Target, TargetError, findPresetTarget, parseCustomTarget, presetTargetIds } from '../core/targets.ts';
-import { CliError, readJsonFile } from './common.ts';
+import { CliError, parseCommandArgs, readArchitectureFile, readJsonFile } from './common.ts';
 import { formatEstimateTable } from './estimate-table.ts';
 
 const usage = `Usage: npm run estimate -- --arch FILE --target ID [--target ID ...] [--accounting paper|deploy] [--json]
@@ -40,23 +38,13 @@ export function resolveTarget(idOrFile: string): Target {
 
 /** Runs the command on `argv` (without node and the script); returns what it prints on stdout. */
 export function runEstimate(argv: readonly string[]): string {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        arch: { type: 'string' },
-        target: { type: 'string', multiple: true },
-        accounting: { type: 'string', default: 'paper' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new CliError(`${(error as Error).message.split('\n')[0]} (see --help)`, 2);
-  }
+  const values = parseCommandArgs(argv, {
+    arch: { type: 'string' },
+    target: { type: 'string', multiple: true },
+    accounting: { type: 'string', default: 'paper' },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return `${usage}\n`;
   if (!values.arch) throw new CliError('missing --arch FILE (see --help)', 2);
   if (!values.target?.length) throw new CliError('missing --target ID (see --help)', 2);
@@ -65,15 +53,9 @@ export function runEstimate(argv: readonly string[]): string {
     throw new CliError(`--accounting must be "paper" or "deploy", got "${values.accounting}"`, 2);
   }
   const targets = values.target.map(resolveTarget);
-  const json = readJsonFile(values.arch, 'architecture file');
-  let result;
-  try {
-    const architecture = parseArchitecture(json);
-    result = { architecture, estimate: estimate(architecture, targets) };
-  } catch (error) {
-    throw new CliError(`architecture file "${values.arch}": ${(error as Error).message}`);
-  }
-  if (values.json) return `${JSON.stringify(reportEstimate(result.estimate, accounting), null, 2)}\n`;
-  return formatEstimateTable(values.arch, result.architecture, result.estimate, accounting);
+  const architecture = readArchitectureFile(values.arch);
+  const result = estimate(architecture, targets);
+  if (values.json) return `${JSON.stringify(reportEstimate(result, accounting), null, 2)}\n`;
+  return formatEstimateTable(values.arch, architecture, result, accounting);
 }
 

@@ -9,7 +9,6 @@
  * the trials it finished.
  */
 import { writeFileSync, renameSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { type Accounting, accountingModes } from '../core/resources.ts';
 import { defaultPruningSpace } from '../core/search/index.ts';
@@ -24,7 +23,7 @@ import { nodeReader } from '../data/read-node.ts';
 import { MemoryStudyStore } from '../engine/memory-store.ts';
 import { paretoFrontIds, runStudy } from '../engine/study-runner.ts';
 import { selectBackend } from '../tf/backend.ts';
-import { CliError, numberOption, readJsonFile, wholeFrom } from './common.ts';
+import { CliError, numberOption, parseCommandArgs, readJsonFile, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -46,28 +45,18 @@ export interface SearchIo {
 
 /** Runs the command; returns the summary it prints on stdout. */
 export async function runSearch(argv: readonly string[], io: SearchIo = {}): Promise<string> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        dataset: { type: 'string' },
-        target: { type: 'string', multiple: true },
-        out: { type: 'string' },
-        strategy: { type: 'string', default: 'mobo' },
-        trials: { type: 'string' },
-        minutes: { type: 'string' },
-        epochs: { type: 'string' },
-        seed: { type: 'string' },
-        accounting: { type: 'string', default: 'paper' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new CliError(`${(error as Error).message.split('\n')[0]} (see --help)`, 2);
-  }
+  const values = parseCommandArgs(argv, {
+    dataset: { type: 'string' },
+    target: { type: 'string', multiple: true },
+    out: { type: 'string' },
+    strategy: { type: 'string', default: 'mobo' },
+    trials: { type: 'string' },
+    minutes: { type: 'string' },
+    epochs: { type: 'string' },
+    seed: { type: 'string' },
+    accounting: { type: 'string', default: 'paper' },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return `${usage}\n`;
   if (!values.dataset) throw new CliError('missing --dataset ID (see --help)', 2);
   if (!isBuiltinDatasetId(values.dataset)) throw new CliError(`unknown dataset "${values.dataset}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`, 2);

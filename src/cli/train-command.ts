@@ -8,8 +8,6 @@
  * Trains in Node on tfjs's cpu backend, with a progress bar on stderr, and prints the trial record.
  */
 import * as tf from '@tensorflow/tfjs';
-import { parseArgs } from 'node:util';
-import { ArchitectureError, parseArchitecture } from '../core/architecture.ts';
 import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
 import { formatBytes } from '../core/resources.ts';
 import { presetTargetIds } from '../core/targets.ts';
@@ -19,7 +17,7 @@ import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';
 import { TrialConfigError, type TrialProgress, runTrainingTrial } from '../engine/train-trial.ts';
 import { selectBackend } from '../tf/backend.ts';
-import { CliError, numberOption, readJsonFile, wholeFrom } from './common.ts';
+import { CliError, numberOption, parseCommandArgs, readArchitectureFile, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
 import { ProgressBar } from './progress.ts';
 
@@ -45,31 +43,21 @@ export interface TrainIo {
 
 /** Runs the command on `argv` (without node and the script); returns what it prints on stdout. */
 export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promise<string> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: {
-        arch: { type: 'string' },
-        dataset: { type: 'string' },
-        epochs: { type: 'string' },
-        seed: { type: 'string' },
-        prune: { type: 'string' },
-        sparsity: { type: 'string' },
-        'fine-tune-epochs': { type: 'string' },
-        'batch-size': { type: 'string' },
-        'learning-rate': { type: 'string' },
-        schedule: { type: 'string' },
-        target: { type: 'string', multiple: true },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new CliError(`${(error as Error).message.split('\n')[0]} (see --help)`, 2);
-  }
+  const values = parseCommandArgs(argv, {
+    arch: { type: 'string' },
+    dataset: { type: 'string' },
+    epochs: { type: 'string' },
+    seed: { type: 'string' },
+    prune: { type: 'string' },
+    sparsity: { type: 'string' },
+    'fine-tune-epochs': { type: 'string' },
+    'batch-size': { type: 'string' },
+    'learning-rate': { type: 'string' },
+    schedule: { type: 'string' },
+    target: { type: 'string', multiple: true },
+    json: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  });
   if (values.help) return `${usage}\n`;
   if (!values.arch) throw new CliError('missing --arch FILE (see --help)', 2);
   if (!values.dataset) throw new CliError('missing --dataset ID (see --help)', 2);
@@ -86,13 +74,7 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
   if (schedule !== 'cosine' && schedule !== 'step') throw new CliError(`--schedule must be cosine or step, got "${values.schedule}"`, 2);
   const targets = (values.target ?? ['arduino-uno']).map(resolveTarget);
 
-  let architecture;
-  try {
-    architecture = parseArchitecture(readJsonFile(values.arch, 'architecture file'));
-  } catch (error) {
-    if (error instanceof ArchitectureError) throw new CliError(`architecture file "${values.arch}": ${error.message}`);
-    throw error;
-  }
+  const architecture = readArchitectureFile(values.arch);
 
   // Production mode: no debug checks, and no banner asking for tfjs-node (which cannot be installed here).
   tf.enableProdMode();
