@@ -3,7 +3,7 @@
  * search space, custom targets and architectures reuse the validators of src/core; their messages
  * are given the JSON path of the value they are about.
  */
-import { ArchitectureError, parseArchitecture, type Architecture } from '../core/architecture.ts';
+import { ArchitectureError, parseArchitecture, limits as architectureLimits, type Architecture } from '../core/architecture.ts';
 import { accountingModes } from '../core/resources.ts';
 import { pruningMethods, type PruningMethod } from '../core/pruning.ts';
 import { SearchSpaceError, parseSearchSpace, type SearchSpace } from '../core/search-space.ts';
@@ -38,6 +38,8 @@ export const studyLimits = {
   learningRate: 10,
   /** Levels of nesting allowed inside an architecture (its extra layer fields included). */
   architectureDepth: 16,
+  /** Weighted ops of an architecture: at most two per layer, plus the classifier. */
+  weightedOps: 2 * architectureLimits.layers + 1,
 } as const;
 
 const datasetPattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;

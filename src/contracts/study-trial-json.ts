@@ -6,6 +6,7 @@
 import type { SearchSpace } from '../core/search-space.ts';
 import { pruningMethods } from '../core/pruning.ts';
 import { accountingModes } from '../core/resources.ts';
+import { measurementFromNonzero } from '../core/ops.ts';
 import type { StudyTrial } from './study.ts';
 import type { TargetResources, TrialHyperparameters, TrialMetrics, TrialResources, TrialStatus, TrialTimings } from './trial.ts';
 import { architectureAt, studyLimits } from './study-config-json.ts';
@@ -116,7 +117,7 @@ function targetResourcesAt(value: unknown, path: string, targetIds: readonly str
 
 function resourcesAt(value: unknown, path: string, targetIds: readonly string[]): TrialResources {
   const fields = ['params', 'nonzeroParams', 'macs', 'modelSizeBytes', 'workingMemoryBytes', 'flashBytes', 'sramBytes', 'targets'];
-  const record = objectAt(value, path, 'the resources of a trial', fields);
+  const record = objectAt(value, path, 'the resources of a trial', fields, ['nonzeroWeightsByOp']);
   const resources = {
     params: countAt(record.params, childPath(path, 'params')),
     nonzeroParams: countAt(record.nonzeroParams, childPath(path, 'nonzeroParams')),
@@ -133,7 +134,12 @@ function resourcesAt(value: unknown, path: string, targetIds: readonly string[])
   const targets = listAt(record.targets, targetsPath, studyLimits.targets, "a list of each target's resources").map((item, index) =>
     targetResourcesAt(item, itemPath(targetsPath, index), targetIds),
   );
-  return { ...resources, targets };
+  if (record.nonzeroWeightsByOp === undefined) return { ...resources, targets };
+  const opsPath = childPath(path, 'nonzeroWeightsByOp');
+  const nonzeroWeightsByOp = listAt(record.nonzeroWeightsByOp, opsPath, studyLimits.weightedOps, 'a list of non-zero weight counts').map((count, index) =>
+    countAt(count, itemPath(opsPath, index)),
+  );
+  return { ...resources, targets, nonzeroWeightsByOp };
 }
 
 function timingsAt(value: unknown, path: string): TrialTimings {
@@ -187,6 +193,14 @@ export function documentTrialAt(value: unknown, path: string, space: SearchSpace
   for (const field of requiredFor[status] ?? []) {
     if (record[field] === undefined) throw new FieldError(at(field), `is missing; a "${status}" trial must have ${field}`);
   }
+  const resources = record.resources !== undefined ? resourcesAt(record.resources, at('resources'), targetIds) : undefined;
+  if (resources?.nonzeroWeightsByOp) {
+    try {
+      measurementFromNonzero(architecture, resources.nonzeroWeightsByOp);
+    } catch (error) {
+      throw new FieldError(childPath(at('resources'), 'nonzeroWeightsByOp'), `does not fit the trial's architecture: ${(error as Error).message}`);
+    }
+  }
   return {
     id,
     index,
@@ -195,7 +209,7 @@ export function documentTrialAt(value: unknown, path: string, space: SearchSpace
     ...(sampledArchitecture !== undefined ? { sampledArchitecture } : {}),
     hyperparameters,
     ...(record.metrics !== undefined ? { metrics: metricsAt(record.metrics, at('metrics')) } : {}),
-    ...(record.resources !== undefined ? { resources: resourcesAt(record.resources, at('resources'), targetIds) } : {}),
+    ...(resources !== undefined ? { resources } : {}),
     ...(record.timings !== undefined ? { timings: timingsAt(record.timings, at('timings')) } : {}),
     ...(record.backend !== undefined ? { backend: backendAt(record.backend, at('backend')) } : {}),
     ...(record.error !== undefined ? { error: textAt(record.error, at('error'), messageRule) } : {}),

@@ -59,6 +59,12 @@ export interface TrialResources {
   readonly flashBytes: number;
   readonly sramBytes: number;
   readonly targets: readonly TargetResources[];
+  /**
+   * Non-zero weights of each weighted op (every op but the pools) of `architecture`, in op order:
+   * enough to estimate the trial again for other targets without its weights. Absent in files
+   * written before it was recorded.
+   */
+  readonly nonzeroWeightsByOp?: readonly number[];
 }
 
 export interface TrialTimings {

@@ -236,3 +236,26 @@ export function expandOps(architecture: Architecture, measurement: Measurement =
   pushOp(ops, measurement, last, classifierIndex, 'classifier', 'dense', 'dense', shape, flatShape(classes), 1, 1, n * classes, classes, n * classes, 0);
   return ops;
 }
+
+/**
+ * The measurement of an architecture from the non-zero weights of its weighted ops (every op but
+ * the pools), in op order: what a stored trial keeps (`nonzeroWeightsByOp`) so that its resources can
+ * be estimated again for other targets without the weights. Throws when the counts do not fit.
+ */
+export function measurementFromNonzero(architecture: Architecture, nonzeroByOp: readonly number[]): Measurement {
+  const weighted = expandOps(architecture).filter((op) => op.kind !== 'pool');
+  if (nonzeroByOp.length !== weighted.length) {
+    throw new Error(`${nonzeroByOp.length} non-zero counts for the ${weighted.length} weighted ops of the architecture`);
+  }
+  const perLayer: number[][] = [];
+  weighted.forEach((op, i) => {
+    const count = nonzeroByOp[i]!;
+    if (!Number.isSafeInteger(count) || count < 0 || count > op.weights) {
+      throw new Error(`${opName(op)}: ${count} non-zero weights; it has ${op.weights}`);
+    }
+    (perLayer[op.layerIndex] ??= []).push(count);
+  });
+  return Array.from({ length: architecture.layers.length + 1 }, (_, layer): LayerMeasurement | undefined =>
+    perLayer[layer] ? { nonzeroWeights: perLayer[layer] } : undefined,
+  );
+}

@@ -198,6 +198,7 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
           latencyMs: t.latencyMs,
           feasible: { paper: t.verdicts.paper.fits, deploy: t.verdicts.deploy.fits },
         })),
+        nonzeroWeightsByOp: nonzero,
       },
       timings: {
         trainMs: trainingMs,

@@ -157,6 +157,8 @@ const malformed: [string, () => string, string][] = [
   ['a pruning sparsity of 1', () => changed('trials.0.hyperparameters.pruning.sparsity', 1), 'study.json: trials[0].hyperparameters.pruning.sparsity: must be a number at least 0 and below 1, got 1'],
   ['text for a verdict', () => changed('trials.0.resources.targets.0.feasible.paper', 'yes'), 'study.json: trials[0].resources.targets[0].feasible.paper: must be true or false, got "yes"'],
   ['a negative learning rate', () => changed('study.config.learningRate', -0.01), 'study.json: study.config.learningRate: must be a number above 0 and at most 10, got -0.01'],
+  ['non-zero counts for too few ops', () => changed('trials.0.resources.nonzeroWeightsByOp', [10, 20]), 'study.json: trials[0].resources.nonzeroWeightsByOp: does not fit the trial\'s architecture: 2 non-zero counts for the 3 weighted ops of the architecture'],
+  ['more non-zero weights than an op has', () => changed('trials.0.resources.nonzeroWeightsByOp', [37, 10, 10]), 'study.json: trials[0].resources.nonzeroWeightsByOp: does not fit the trial\'s architecture: layers[0] (conv): 37 non-zero weights; it has 36'],
   ['an empty environment', () => changed('environment', {}), 'study.json: environment.tfjsVersion: is missing; it must be text'],
 ];
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseArchitecture } from '../../src/core/architecture.ts';
+import { measurementFromNonzero } from '../../src/core/ops.ts';
 import { estimate } from '../../src/core/resources.ts';
 import { findPresetTarget } from '../../src/core/targets.ts';
 import { loadBuiltinDataset } from '../../src/data/builtin.ts';
@@ -46,6 +47,15 @@ describe('runTrainingTrial', { timeout: 120_000 }, () => {
       // paper model size = non-zero weights + every bias
       expect(record.resources.modelSizeBytes).toBe(record.metrics.nonzeroWeights + (record.resources.params - total));
       expect(record.resources.modelSizeBytes).toBeLessThan(estimate(architecture, [uno]).paper.modelSizeBytes);
+      // What the trial stores is enough to estimate it again, exactly, without its weights.
+      expect(record.resources.nonzeroWeightsByOp!.reduce((a, b) => a + b, 0)).toBe(record.metrics.nonzeroWeights);
+      const again = estimate(record.architecture, [uno], { measurement: measurementFromNonzero(record.architecture, record.resources.nonzeroWeightsByOp!) });
+      expect([again.paper.modelSizeBytes, again.paper.workingMemoryBytes, again.targets[0]!.deploy.flashBytes, again.targets[0]!.deploy.sramBytes]).toEqual([
+        record.resources.modelSizeBytes,
+        record.resources.workingMemoryBytes,
+        record.resources.flashBytes,
+        record.resources.sramBytes,
+      ]);
     });
   });
 
