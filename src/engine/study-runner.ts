@@ -4,10 +4,11 @@
  * IndexedDB and the CLI over a JSON file: storage, the dataset and progress are handed in, so the
  * loop never knows where it runs.
  */
+import { explainVerdict } from '../core/resources.ts';
 import { createRng } from '../core/rng.ts';
-import { type Candidate, type Observation, type Objectives, type SearchProblem, createSearchProblem, createStrategy, observedFront, observedHypervolume } from '../core/search/index.ts';
-import { type Target, findPresetTarget, parseCustomTarget } from '../core/targets.ts';
-import type { Study, StudyConfig, StudyTrial, TargetSpec } from '../contracts/study.ts';
+import { type Candidate, createStrategy } from '../core/search/index.ts';
+import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
+import { candidateOf, observationOf, paretoFrontIds, problemOf } from '../contracts/study-objectives.ts';
 import type { TrialHyperparameters } from '../contracts/trial.ts';
 import type { StoredOpWeights } from '../contracts/weights.ts';
 import { trialIdFor } from '../contracts/study-ids.ts';
@@ -17,6 +18,8 @@ import type { StudyProgress, TrialProgress } from '../contracts/search-worker.ts
 import { TrialAbortedError, runTrainingTrial } from './train-trial.ts';
 
 export type { StudyProgress };
+// The measures of a study live in contracts, where the page can use them without the engine.
+export { paretoFrontIds, problemOf, resolveTargetSpec, studyHypervolume, trialObjectives } from '../contracts/study-objectives.ts';
 
 /** Where a study's trials are kept: IndexedDB in the browser, a JSON file in Node. */
 export interface StudyStore {
@@ -40,52 +43,11 @@ export interface RunStudyOptions {
   readonly gate?: PauseGate;
   /** Keep the weights of Pareto-front trials (the browser does; the CLI does not). */
   readonly keepWeights?: boolean;
-}
-
-/** A target of a config, as a Target: a preset id or a custom target's JSON. */
-export function resolveTargetSpec(spec: TargetSpec): Target {
-  if (typeof spec === 'string') {
-    const preset = findPresetTarget(spec);
-    if (!preset) throw new Error(`unknown target "${spec}"`);
-    return preset;
-  }
-  return parseCustomTarget(spec);
-}
-
-/** The search problem of a study config. */
-export function problemOf(config: StudyConfig): SearchProblem {
-  return createSearchProblem({ space: config.searchSpace, pruning: config.pruning, targets: config.targets.map(resolveTargetSpec), accounting: config.accounting });
-}
-
-/** SpArSe's objectives of a completed trial: validation error and the byte objectives of its accounting. */
-export function trialObjectives(trial: StudyTrial, config: StudyConfig): Objectives | null {
-  if (trial.status !== 'completed' || !trial.metrics || !trial.resources) return null;
-  const r = trial.resources;
-  return config.accounting === 'paper' ? [1 - trial.metrics.valAccuracy, r.modelSizeBytes, r.workingMemoryBytes] : [1 - trial.metrics.valAccuracy, r.flashBytes, r.sramBytes];
-}
-
-const candidateOf = (trial: StudyTrial): Candidate => ({
-  architecture: trial.sampledArchitecture ?? trial.architecture,
-  pruning: { method: trial.hyperparameters.pruning.method, sparsity: trial.hyperparameters.pruning.sparsity },
-});
-
-function observationOf(trial: StudyTrial, config: StudyConfig): Observation {
-  const objectives = trialObjectives(trial, config);
-  const feasible = objectives !== null && (trial.resources?.targets.every((t) => t.feasible[config.accounting]) ?? false);
-  return { candidate: candidateOf(trial), objectives, feasible };
-}
-
-/** Hypervolume of a study's feasible completed trials, normalised by its targets' memory (reference (1, 1, 1)). */
-export function studyHypervolume(trials: readonly StudyTrial[], config: StudyConfig): number {
-  return observedHypervolume(
-    trials.map((t) => observationOf(t, config)),
-    problemOf(config).bounds,
-  );
-}
-
-/** Ids of the Pareto-front trials (feasible, measured, non-dominated) under the study's accounting. */
-export function paretoFrontIds(trials: readonly StudyTrial[], config: StudyConfig): string[] {
-  return observedFront(trials.map((t) => observationOf(t, config))).map((i) => trials[i]!.id);
+  /**
+   * Candidates the user asked for while the study runs ("Train this architecture"), taken one at a
+   * time before the strategy proposes; they are recorded as queued trials first, then trained.
+   */
+  readonly takeRequested?: () => Candidate | undefined;
 }
 
 function hyperparameters(config: StudyConfig, candidate: Candidate, index: number): TrialHyperparameters {
@@ -149,10 +111,20 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     });
   };
 
-  while (budgetLeft() && !signal?.aborted) {
+  // Trials the user queued run even when the budget is spent: the budget bounds the search's own proposals.
+  const queuedTrial = (): StudyTrial | undefined => trials.find((t) => t.status === 'queued');
+  const enqueueRequested = async (): Promise<void> => {
+    for (let requested = options.takeRequested?.(); requested; requested = options.takeRequested?.()) {
+      const index = trials.length;
+      await write({ id: trialIdFor(study.id, index), studyId: study.id, index, status: 'queued', architecture: requested.architecture, hyperparameters: hyperparameters(config, requested, index) });
+    }
+  };
+  await enqueueRequested();
+  while ((queuedTrial() || budgetLeft()) && !signal?.aborted) {
     await gate.wait(signal);
     if (signal?.aborted) break;
-    const queued = trials.find((t) => t.status === 'queued');
+    await enqueueRequested();
+    const queued = queuedTrial();
     const index = queued?.index ?? trials.length;
     const candidate = queued
       ? candidateOf(queued)
@@ -165,7 +137,8 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     const prediction = problem.predict(candidate);
     if (!prediction.fits) {
       // The strategies only propose candidates that fit; this guards what a resumed queue holds.
-      await write({ ...base, status: 'skipped', skipReason: `predicted not to fit: ${prediction.verdicts.filter((v) => !v.fits).map((v) => v.targetId).join(', ')}` });
+      const reasons = prediction.verdicts.flatMap((v, i) => (v.fits ? [] : explainVerdict(v, problem.targets[i]!)));
+      await write({ ...base, status: 'skipped', skipReason: `predicted not to fit: ${reasons.join('; ')}` });
       continue;
     }
     await write(base);

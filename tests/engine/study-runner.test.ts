@@ -128,4 +128,28 @@ describe('runStudy', { timeout: 180_000 }, () => {
     expect(pausedAt).toBeGreaterThan(0);
     expect(seenWhilePaused).toBeLessThanOrEqual(pausedAt + 64);
   });
+
+  it('trains an architecture the user asked for, even after the budget is spent, and skips one that does not fit', async () => {
+    const c = config({ budget: { trials: 1 } });
+    const store = new MemoryStudyStore(newStudy(c));
+    await runStudy(store.study, { store, dataset: digits, backend });
+    const chosen = {
+      input: { height: 8, width: 8, channels: 1 },
+      classes: 10,
+      layers: [{ type: 'conv' as const, filters: 4, kernel: 3, stride: 2, padding: 'same' as const }, { type: 'flatten' as const }],
+    };
+    const tooBig = { ...chosen, layers: [{ type: 'conv' as const, filters: 64, kernel: 3, stride: 1, padding: 'same' as const }, { type: 'flatten' as const }] };
+    const requests = [
+      { architecture: chosen, pruning: { method: 'magnitude' as const, sparsity: 0.5 } },
+      { architecture: tooBig, pruning: { method: 'none' as const, sparsity: 0 } },
+    ];
+    const final = await runStudy(store.study, { store, dataset: digits, backend, takeRequested: () => requests.shift() });
+    expect(final.status).toBe('completed');
+    expect(store.trials.map((t) => [t.index, t.status])).toEqual([[0, 'completed'], [1, 'completed'], [2, 'skipped']]);
+    expect(store.trials[1]!.architecture).toEqual(chosen);
+    expect(store.trials[1]!.hyperparameters.pruning).toEqual({ method: 'magnitude', sparsity: 0.5, fineTuneEpochs: 1 });
+    expect(store.trials[2]!.skipReason).toBe(
+      'predicted not to fit: model size 41,610 B exceeds the 32,768 B of flash on Arduino Uno by 8,842 B; working memory 4,160 B exceeds the 2,048 B of SRAM on Arduino Uno by 2,112 B',
+    );
+  });
 });

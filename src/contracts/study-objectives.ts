@@ -1,0 +1,56 @@
+/**
+ * What a study's trials are judged by (DESIGN.md §5): SpArSe's objectives of a trial, its Pareto
+ * front and the hypervolume under the study's targets and accounting. The engine steers the search
+ * with them, the export document lists the front, and the page re-evaluates a study with them when
+ * the user changes its targets, without any training.
+ */
+import { type Candidate, type Observation, type Objectives, type SearchProblem, createSearchProblem, observedFront, observedHypervolume } from '../core/search/index.ts';
+import { type Target, findPresetTarget, parseCustomTarget } from '../core/targets.ts';
+import type { StudyConfig, StudyTrial, TargetSpec } from './study.ts';
+
+/** A target of a config, as a Target: a preset id or a custom target's JSON. */
+export function resolveTargetSpec(spec: TargetSpec): Target {
+  if (typeof spec === 'string') {
+    const preset = findPresetTarget(spec);
+    if (!preset) throw new Error(`unknown target "${spec}"`);
+    return preset;
+  }
+  return parseCustomTarget(spec);
+}
+
+/** The search problem of a study config. */
+export function problemOf(config: StudyConfig): SearchProblem {
+  return createSearchProblem({ space: config.searchSpace, pruning: config.pruning, targets: config.targets.map(resolveTargetSpec), accounting: config.accounting });
+}
+
+/** SpArSe's objectives of a completed trial: validation error and the byte objectives of its accounting. */
+export function trialObjectives(trial: StudyTrial, config: StudyConfig): Objectives | null {
+  if (trial.status !== 'completed' || !trial.metrics || !trial.resources) return null;
+  const r = trial.resources;
+  return config.accounting === 'paper' ? [1 - trial.metrics.valAccuracy, r.modelSizeBytes, r.workingMemoryBytes] : [1 - trial.metrics.valAccuracy, r.flashBytes, r.sramBytes];
+}
+
+export const candidateOf = (trial: StudyTrial): Candidate => ({
+  architecture: trial.sampledArchitecture ?? trial.architecture,
+  pruning: { method: trial.hyperparameters.pruning.method, sparsity: trial.hyperparameters.pruning.sparsity },
+});
+
+export function observationOf(trial: StudyTrial, config: StudyConfig): Observation {
+  const objectives = trialObjectives(trial, config);
+  const feasible = objectives !== null && (trial.resources?.targets.every((t) => t.feasible[config.accounting]) ?? false);
+  return { candidate: candidateOf(trial), objectives, feasible };
+}
+
+/** Hypervolume of a study's feasible completed trials, normalised by its targets' memory (reference (1, 1, 1)). */
+export function studyHypervolume(trials: readonly StudyTrial[], config: StudyConfig): number {
+  return observedHypervolume(
+    trials.map((t) => observationOf(t, config)),
+    problemOf(config).bounds,
+  );
+}
+
+/** Ids of the Pareto-front trials (feasible, measured, non-dominated) under the study's accounting. */
+export function paretoFrontIds(trials: readonly StudyTrial[], config: StudyConfig): string[] {
+  return observedFront(trials.map((t) => observationOf(t, config))).map((i) => trials[i]!.id);
+}
+
