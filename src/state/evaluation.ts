@@ -1,0 +1,93 @@
+/**
+ * A study seen under the targets and accounting the user picks now, which may differ from the ones
+ * it was searched with (issue 5: changing targets after a search re-evaluates feasibility and the
+ * Pareto front at once, without retraining). A completed trial keeps its non-zero weights per op, so
+ * its resources are estimated again exactly for any target; its accuracy does not change.
+ */
+import type { Study, StudyConfig, StudyTrial, TargetSpec } from '../contracts/study.ts';
+import type { TargetResources, TrialResources } from '../contracts/trial.ts';
+import { paretoFrontIds, problemOf, resolveTargetSpec, studyHypervolume } from '../contracts/study-objectives.ts';
+import { measurementFromNonzero } from '../core/ops.ts';
+import { type Accounting, type Estimate, estimate } from '../core/resources.ts';
+import type { Target } from '../core/targets.ts';
+
+export interface EvaluationSettings {
+  readonly targets: readonly TargetSpec[];
+  readonly accounting: Accounting;
+}
+
+export interface StudyEvaluation {
+  /** The study's config with the settings' targets and accounting. */
+  readonly config: StudyConfig;
+  readonly targets: readonly Target[];
+  /** The trials with their resources for those targets (completed ones; the others as they are). */
+  readonly trials: readonly StudyTrial[];
+  readonly paretoFront: ReadonlySet<string>;
+  /** Fits every target under the accounting; undefined for a trial without resources. */
+  readonly feasible: ReadonlyMap<string, boolean>;
+  /** Hypervolume after each trial, in proposal order (the study's progress). */
+  readonly hypervolume: readonly { readonly trial: number; readonly hypervolume: number }[];
+}
+
+const specId = (spec: TargetSpec): string => (typeof spec === 'string' ? spec : String(spec.id));
+
+/**
+ * The estimate of a trial's architecture on `targets`, with its measured non-zero weights when the
+ * trial has them (trials from files written before they were recorded are estimated dense).
+ */
+export function trialEstimate(trial: StudyTrial, targets: readonly Target[]): Estimate {
+  const counts = trial.resources?.nonzeroWeightsByOp;
+  return estimate(trial.architecture, targets, counts ? { measurement: measurementFromNonzero(trial.architecture, counts) } : {});
+}
+
+/** The trial's resources on `targets`: the stored ones when nothing changed, else estimated again. */
+function resourcesOn(trial: StudyTrial, targets: readonly Target[]): TrialResources | undefined {
+  const stored = trial.resources;
+  if (!stored) return undefined;
+  const same = stored.targets.length === targets.length && stored.targets.every((t, i) => t.id === targets[i]!.id);
+  if (same) return stored;
+  const e = trialEstimate(trial, targets);
+  const perTarget = e.targets.map(
+    (t): TargetResources => ({
+      id: t.target.id,
+      flashBytes: t.deploy.flashBytes,
+      sramBytes: t.deploy.sramBytes,
+      latencyMs: t.latencyMs,
+      feasible: { paper: t.verdicts.paper.fits, deploy: t.verdicts.deploy.fits },
+    }),
+  );
+  // Paper accounting depends on no target: the measured numbers stay, whatever was stored.
+  const first = e.targets[0];
+  return { ...stored, flashBytes: first?.deploy.flashBytes ?? stored.flashBytes, sramBytes: first?.deploy.sramBytes ?? stored.sramBytes, targets: perTarget };
+}
+
+/** The study under `settings` (its own targets and accounting when none are given). */
+export function evaluateStudy(study: Study, trials: readonly StudyTrial[], settings?: EvaluationSettings): StudyEvaluation {
+  const config: StudyConfig = settings ? { ...study.config, targets: settings.targets, accounting: settings.accounting } : study.config;
+  const targets = config.targets.map(resolveTargetSpec);
+  // Throws a TargetError in words when a custom target is invalid; the caller shows it.
+  problemOf(config);
+  const evaluated = trials.map((trial) => {
+    const resources = trial.status === 'completed' ? resourcesOn(trial, targets) : trial.resources;
+    return resources === trial.resources ? trial : { ...trial, ...(resources ? { resources } : {}) };
+  });
+  const feasible = new Map<string, boolean>();
+  for (const trial of evaluated) {
+    if (trial.resources) feasible.set(trial.id, trial.resources.targets.every((t) => t.feasible[config.accounting]));
+  }
+  const ordered = [...evaluated].sort((a, b) => a.index - b.index);
+  const hypervolume: { trial: number; hypervolume: number }[] = [];
+  ordered.forEach((trial, i) => {
+    if (trial.status === 'completed') hypervolume.push({ trial: trial.index, hypervolume: studyHypervolume(ordered.slice(0, i + 1), config) });
+  });
+  return { config, targets, trials: evaluated, paretoFront: new Set(paretoFrontIds(evaluated, config)), feasible, hypervolume };
+}
+
+/** True when the settings are the study's own (nothing to re-evaluate). */
+export function sameSettings(config: StudyConfig, settings: EvaluationSettings): boolean {
+  return (
+    config.accounting === settings.accounting &&
+    config.targets.length === settings.targets.length &&
+    config.targets.every((spec, i) => specId(spec) === specId(settings.targets[i]!) && JSON.stringify(spec) === JSON.stringify(settings.targets[i]))
+  );
+}
