@@ -1,9 +1,10 @@
 /**
- * The IndexedDB schema of the playground (DESIGN.md §6): studies, their trials, and the weights of the
- * trials worth keeping (those on a Pareto front). Each version's changes are one `if (oldVersion < N)`
+ * The IndexedDB schema of the playground (DESIGN.md §6): studies, their trials, the weights of the
+ * trials worth keeping (those on a Pareto front), and imported datasets. Each version's changes are one `if (oldVersion < N)`
  * step, so a database of any older version is brought up to date step by step, its data kept.
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { DatasetInfo } from '../contracts/datasets.ts';
 import type { Study, StudyTrial } from '../contracts/study.ts';
 import type { TrialWeights } from '../contracts/weights.ts';
 import { storageErrorFrom } from './errors.ts';
@@ -18,6 +19,15 @@ export interface StudyDatabaseSchema extends DBSchema {
   };
   /** Keyed by trialId. */
   weights: { key: string; value: TrialWeights; indexes: { byStudy: string } };
+  /** Imported datasets' descriptions, keyed by id: listing them never reads their images. */
+  datasets: { key: string; value: DatasetInfo };
+  /** Imported datasets' images, keyed by id, as SPDS bytes (src/data/binary-format.ts, CRC-checked on load). */
+  datasetBytes: { key: string; value: StoredDatasetBytes };
+}
+
+export interface StoredDatasetBytes {
+  readonly id: string;
+  readonly spds: Uint8Array;
 }
 
 export type StudyDatabase = IDBPDatabase<StudyDatabaseSchema>;
@@ -27,8 +37,9 @@ export type StudyStoreName = StoreNames<StudyDatabaseSchema>;
  * Version history:
  * 1. `studies` (key id) and `trials` (key id, index byStudy).
  * 2. `weights` (key trialId, index byStudy) and the trials' unique [studyId, index] order.
+ * 3. `datasets` and `datasetBytes` (both key id): imported datasets.
  */
-export const studyDatabaseVersion = 2;
+export const studyDatabaseVersion = 3;
 export const defaultStudyDatabaseName = 'sparse-search-playground';
 
 export function upgradeStudyDatabase(
@@ -43,6 +54,10 @@ export function upgradeStudyDatabase(
   if (oldVersion < 2) {
     transaction.objectStore('trials').createIndex('byStudyIndex', ['studyId', 'index'], { unique: true });
     db.createObjectStore('weights', { keyPath: 'trialId' }).createIndex('byStudy', 'studyId');
+  }
+  if (oldVersion < 3) {
+    db.createObjectStore('datasets', { keyPath: 'id' });
+    db.createObjectStore('datasetBytes', { keyPath: 'id' });
   }
 }
 
