@@ -4,6 +4,8 @@
  */
 import type { Study, StudyConfig, StudyTrial } from './study.ts';
 import type { TrialWeights } from './weights.ts';
+import type { Architecture } from '../core/architecture.ts';
+import type { PruningMethod } from '../core/pruning.ts';
 
 export type BackendName = 'webgpu' | 'webgl' | 'cpu';
 
@@ -60,6 +62,8 @@ export interface StudyView {
 }
 
 export interface SearchCallbacks {
+  /** The study as soon as it is stored (startStudy resolves only when it ends). */
+  readonly onStudy?: (study: Study) => void;
   readonly onProgress?: (progress: StudyProgress) => void;
   readonly onTrial?: (trial: StudyTrial) => void;
 }
@@ -82,6 +86,26 @@ export interface SearchApi {
   importStudy(text: string, fileName: string): Promise<Study>;
   deleteStudy(studyId: string): Promise<boolean>;
   getWeights(trialId: string): Promise<TrialWeights | undefined>;
+  /**
+   * Queues an architecture as a trial of a study ("Train this architecture"), with the study's
+   * training settings and the given pruning. A running study trains it next; a stopped or finished
+   * one when it is resumed. Throws in words when it does not fit the study's dataset.
+   */
+  queueTrial(studyId: string, request: TrialRequest): Promise<void>;
+  /** A trained model in tfjs's layers format (model.json and its weights), when its weights are kept. */
+  exportModel(trialId: string): Promise<ModelFiles | undefined>;
+}
+
+export interface TrialRequest {
+  readonly architecture: Architecture;
+  readonly pruning: { readonly method: PruningMethod; readonly sparsity: number };
+}
+
+/** Files of a tfjs layers model: `model.json` names `weightsFileName` in its weights manifest. */
+export interface ModelFiles {
+  readonly modelJson: string;
+  readonly weightsFileName: string;
+  readonly weights: ArrayBuffer;
 }
 
 /** What the worker entry exposes: `init` once, then the API. */

@@ -14,7 +14,9 @@ import type { StoredOpWeights } from '../contracts/weights.ts';
 import { trialIdFor } from '../contracts/study-ids.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { PauseGate } from './pause-gate.ts';
-import type { StudyProgress, TrialProgress } from '../contracts/search-worker.ts';
+import type { StudyProgress, TrialProgress, TrialRequest } from '../contracts/search-worker.ts';
+import { validateArchitecture } from '../core/architecture.ts';
+import { pruningMethods } from '../core/pruning.ts';
 import { TrialAbortedError, runTrainingTrial } from './train-trial.ts';
 
 export type { StudyProgress };
@@ -47,7 +49,7 @@ export interface RunStudyOptions {
    * Candidates the user asked for while the study runs ("Train this architecture"), taken one at a
    * time before the strategy proposes; they are recorded as queued trials first, then trained.
    */
-  readonly takeRequested?: () => Candidate | undefined;
+  readonly takeRequested?: () => TrialRequest | undefined;
 }
 
 function hyperparameters(config: StudyConfig, candidate: Candidate, index: number): TrialHyperparameters {
@@ -60,6 +62,28 @@ function hyperparameters(config: StudyConfig, candidate: Candidate, index: numbe
     seed: config.seed + index,
     pruning: { method, sparsity: method === 'none' ? 0 : sparsity, fineTuneEpochs: method === 'none' ? 0 : Math.max(1, Math.ceil(config.epochs / 2)) },
   };
+}
+
+/**
+ * A trial the user asked for, queued with the study's training settings; throws in words when the
+ * request cannot be a trial of this study (invalid, or made for another input or class count).
+ */
+export function requestedTrial(study: Study, index: number, request: TrialRequest): StudyTrial {
+  const checked = validateArchitecture(request.architecture);
+  if (!checked.ok) throw new Error(`the architecture is not valid: ${checked.error.message}`);
+  const architecture = checked.architecture;
+  const { input, classes } = study.config.searchSpace;
+  const { input: own } = architecture;
+  if (own.height !== input.height || own.width !== input.width || own.channels !== input.channels || architecture.classes !== classes) {
+    throw new Error(
+      `the architecture takes ${own.height}×${own.width}×${own.channels} inputs and ${architecture.classes} classes; ` +
+        `this study's dataset has ${input.height}×${input.width}×${input.channels} and ${classes}`,
+    );
+  }
+  const { method, sparsity } = request.pruning;
+  if (!pruningMethods.includes(method) || !(sparsity >= 0 && sparsity < 1)) throw new Error(`the pruning must be one of ${pruningMethods.join(', ')} with a sparsity from 0 to below 1`);
+  const candidate: Candidate = { architecture, pruning: { method, sparsity } };
+  return { id: trialIdFor(study.id, index), studyId: study.id, index, status: 'queued', architecture, hyperparameters: hyperparameters(study.config, candidate, index) };
 }
 
 /**
@@ -115,8 +139,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const queuedTrial = (): StudyTrial | undefined => trials.find((t) => t.status === 'queued');
   const enqueueRequested = async (): Promise<void> => {
     for (let requested = options.takeRequested?.(); requested; requested = options.takeRequested?.()) {
-      const index = trials.length;
-      await write({ id: trialIdFor(study.id, index), studyId: study.id, index, status: 'queued', architecture: requested.architecture, hyperparameters: hyperparameters(config, requested, index) });
+      await write(requestedTrial(study, trials.length, requested));
     }
   };
   await enqueueRequested();

@@ -8,7 +8,7 @@ import type { Dataset } from '../../src/data/dataset.ts';
 import { nodeReader } from '../../src/data/read-node.ts';
 import { MemoryStudyStore } from '../../src/engine/memory-store.ts';
 import { PauseGate } from '../../src/engine/pause-gate.ts';
-import { runStudy } from '../../src/engine/study-runner.ts';
+import { requestedTrial, runStudy } from '../../src/engine/study-runner.ts';
 import { noLeaks } from '../tf/leaks.ts';
 
 let digits: Dataset;
@@ -151,5 +151,19 @@ describe('runStudy', { timeout: 180_000 }, () => {
     expect(store.trials[2]!.skipReason).toBe(
       'predicted not to fit: model size 41,610 B exceeds the 32,768 B of flash on Arduino Uno by 8,842 B; working memory 4,160 B exceeds the 2,048 B of SRAM on Arduino Uno by 2,112 B',
     );
+  });
+
+  it('refuses, in words, a requested architecture made for another dataset or with a bad pruning', () => {
+    const study = newStudy(config());
+    const mnistNet = { input: { height: 28, width: 28, channels: 1 }, classes: 10, layers: [{ type: 'flatten' }] };
+    expect(() => requestedTrial(study, 0, { architecture: mnistNet as never, pruning: { method: 'none', sparsity: 0 } })).toThrow(
+      "the architecture takes 28×28×1 inputs and 10 classes; this study's dataset has 8×8×1 and 10",
+    );
+    expect(() => requestedTrial(study, 0, { architecture: { ...mnistNet, layers: [{ type: 'conv3d' }] } as never, pruning: { method: 'none', sparsity: 0 } })).toThrow(
+      'the architecture is not valid: layers[0]: unknown layer type "conv3d"',
+    );
+    const digitsNet = { ...mnistNet, input: { height: 8, width: 8, channels: 1 } };
+    expect(() => requestedTrial(study, 0, { architecture: digitsNet as never, pruning: { method: 'magnitude', sparsity: 1 } })).toThrow('the pruning must be one of');
+    expect(requestedTrial(study, 4, { architecture: digitsNet as never, pruning: { method: 'none', sparsity: 0 } })).toMatchObject({ id: 'study-test.4', index: 4, status: 'queued' });
   });
 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Study, StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
 import { paretoFrontIds, studyHypervolume } from '../../src/contracts/study-objectives.ts';
 import type { Architecture } from '../../src/core/architecture.ts';
-import { expandOps } from '../../src/core/ops.ts';
+import { expandOps, measurementFromNonzero } from '../../src/core/ops.ts';
 import { estimate } from '../../src/core/resources.ts';
 import { defaultSearchSpace } from '../../src/core/search-space.ts';
 import { findPresetTarget } from '../../src/core/targets.ts';
@@ -37,7 +37,7 @@ function trained(index: number, architecture: Architecture, valAccuracy: number,
   const counts = expandOps(architecture).filter((op) => op.kind !== 'pool').map((op) => Math.ceil(op.weights * keep));
   const e = estimate(architecture, [uno]);
   const nonzero = counts.reduce((a, b) => a + b, 0);
-  const measured = trialEstimate({ resources: { nonzeroWeightsByOp: counts }, architecture } as StudyTrial, [uno]);
+  const measured = estimate(architecture, [uno], { measurement: measurementFromNonzero(architecture, counts) });
   return {
     id: `study-eval.${index}`,
     studyId: 'study-eval',
