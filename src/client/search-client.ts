@@ -5,7 +5,7 @@
  */
 import { type Remote, proxy, wrap } from 'comlink';
 import type { Study, StudyConfig } from '../contracts/study.ts';
-import type { SearchApi, SearchCallbacks, SearchWorker, SearchWorkerOptions, StudyView } from '../contracts/search-worker.ts';
+import type { BackendInfo, ModelFiles, SearchApi, SearchCallbacks, SearchWorker, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
 
 export type { SearchCallbacks, StudyView };
 
@@ -49,6 +49,40 @@ export class SearchClient {
     return this.api.stop();
   }
 
+  backend(): Promise<BackendInfo> {
+    return this.api.backend();
+  }
+
+  listStudies(): Promise<Study[]> {
+    return this.api.listStudies();
+  }
+
+  getStudy(studyId: string): Promise<StudyView | undefined> {
+    return this.api.getStudy(studyId);
+  }
+
+  exportStudy(studyId: string, userAgent: string): Promise<string> {
+    return this.api.exportStudy(studyId, userAgent);
+  }
+
+  /** The worker validates the untrusted text before it stores anything. */
+  importStudy(text: string, fileName: string): Promise<Study> {
+    return this.api.importStudy(text, fileName);
+  }
+
+  deleteStudy(studyId: string): Promise<boolean> {
+    return this.api.deleteStudy(studyId);
+  }
+
+  queueTrial(studyId: string, request: TrialRequest): Promise<void> {
+    return this.api.queueTrial(studyId, request);
+  }
+
+  /** The model's weights come back transferred, not copied. */
+  exportModel(trialId: string): Promise<ModelFiles | undefined> {
+    return this.api.exportModel(trialId);
+  }
+
   /** Ends the worker at once (e.g. when the page goes away); a later call starts a new one. */
   terminate(): void {
     this.#worker?.terminate();
@@ -60,9 +94,9 @@ export class SearchClient {
 const ignore = (): void => {};
 
 /**
- * One proxy for both callbacks: comlink only proxies a top-level argument, and a property of a
- * proxy always looks present on the other side, so both are always given.
+ * One proxy for all callbacks: comlink only proxies a top-level argument, and a property of a
+ * proxy always looks present on the other side, so all are always given.
  */
 function proxyCallbacks(callbacks: SearchCallbacks): SearchCallbacks {
-  return proxy({ onProgress: callbacks.onProgress ?? ignore, onTrial: callbacks.onTrial ?? ignore });
+  return proxy({ onStudy: callbacks.onStudy ?? ignore, onProgress: callbacks.onProgress ?? ignore, onTrial: callbacks.onTrial ?? ignore });
 }

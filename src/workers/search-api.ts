@@ -5,7 +5,8 @@
  * passes as comlink proxies, throttled here so that the page is never flooded.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView } from '../contracts/search-worker.ts';
+import { transfer } from 'comlink';
+import type { ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
 import type { Study, StudyConfig } from '../contracts/study.ts';
 import { buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import type { TrialWeights } from '../contracts/weights.ts';
@@ -18,7 +19,8 @@ import { listTrials } from '../db/trials.ts';
 import { getWeights } from '../db/weights.ts';
 import { indexedDbStudyStore } from '../db/study-store.ts';
 import { PauseGate } from '../engine/pause-gate.ts';
-import { paretoFrontIds, runStudy } from '../engine/study-runner.ts';
+import { paretoFrontIds, requestedTrial, runStudy } from '../engine/study-runner.ts';
+import { modelFiles } from '../tf/model-files.ts';
 import { type BackendChoice, backendOrder, selectBackend } from '../tf/backend.ts';
 
 /** Creates the API; nothing starts (no database, no backend) until a function needs it. */
@@ -26,7 +28,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   let db: Promise<StudyDatabase> | undefined;
   let backend: Promise<BackendChoice> | undefined;
   const datasets = new Map<string, Promise<Dataset>>();
-  let running: { controller: AbortController; gate: PauseGate } | undefined;
+  let running: { studyId: string; controller: AbortController; gate: PauseGate; requested: TrialRequest[] } | undefined;
 
   const database = (): Promise<StudyDatabase> => (db ??= openStudyDatabase(options.databaseName));
   const dataset = (id: string): Promise<Dataset> => {
@@ -47,7 +49,8 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     const data = await dataset(study.config.dataset);
     const controller = new AbortController();
     const gate = new PauseGate();
-    running = { controller, gate };
+    const requested: TrialRequest[] = [];
+    running = { studyId: study.id, controller, gate, requested };
     let last = 0;
     const interval = options.progressIntervalMs ?? 200;
     try {
@@ -65,6 +68,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
           callbacks.onProgress?.(progress);
         },
         onTrial: (trial) => callbacks.onTrial?.(trial),
+        takeRequested: () => requested.shift(),
       });
     } finally {
       running = undefined;
@@ -76,11 +80,13 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     backend: (): Promise<BackendChoice> => probe(),
     async startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}): Promise<Study> {
       const study = await createStudy(await database(), config);
+      callbacks.onStudy?.(study);
       return run(study, callbacks);
     },
     /** Resumes a stored study: a trial left running by a reload is trained again. */
     async resumeStudy(studyId: string, callbacks: SearchCallbacks = {}): Promise<Study> {
       const { study } = await resumeStudy(await database(), studyId);
+      callbacks.onStudy?.(study);
       return run(study, callbacks);
     },
     pause(): void {
@@ -117,6 +123,26 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     },
     deleteStudy: async (studyId: string): Promise<boolean> => deleteStudy(await database(), studyId),
     getWeights: async (trialId: string): Promise<TrialWeights | undefined> => getWeights(await database(), trialId),
+    async queueTrial(studyId: string, request: TrialRequest): Promise<void> {
+      const d = await database();
+      const study = await getStudy(d, studyId);
+      if (!study) throw new Error(`there is no study "${studyId}" to add a trial to`);
+      const trials = await listTrials(d, studyId);
+      // Checked here, in words, before anything is queued.
+      const trial = requestedTrial(study, trials.length, request);
+      if (running?.studyId === studyId) running.requested.push(request);
+      else await indexedDbStudyStore(d).saveTrial(trial);
+    },
+    async exportModel(trialId: string): Promise<ModelFiles | undefined> {
+      const d = await database();
+      const weights = await getWeights(d, trialId);
+      if (!weights) return undefined;
+      const trial = (await listTrials(d, weights.studyId)).find((t) => t.id === trialId);
+      if (!trial) return undefined;
+      await probe();
+      const files = await modelFiles(trial.architecture, weights.ops, `${trialId}.weights.bin`);
+      return transfer(files, [files.weights]);
+    },
   };
 }
 
