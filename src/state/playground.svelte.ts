@@ -1,0 +1,272 @@
+/**
+ * The playground's session: the stored studies, the one on screen, whether a search is running, the
+ * backend the worker trains on, and the messages for the user. Every action goes through a
+ * SearchPort (the worker's client in the page; the same API in-process in Node tests), so the UI
+ * thread never trains and this class never touches the DOM.
+ */
+import type { BackendInfo, ModelFiles, StudyProgress, TrialRequest, StudyView } from '../contracts/search-worker.ts';
+import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
+import { StudyState } from './study.svelte.ts';
+
+/** What the playground needs of the search worker: SearchClient in the page. */
+export interface SearchPort {
+  backend(): Promise<BackendInfo>;
+  start(config: StudyConfig, callbacks: PortCallbacks): Promise<Study>;
+  resume(studyId: string, callbacks: PortCallbacks): Promise<Study>;
+  pause(): Promise<void>;
+  continue(): Promise<void>;
+  stop(): Promise<void>;
+  listStudies(): Promise<Study[]>;
+  getStudy(studyId: string): Promise<StudyView | undefined>;
+  exportStudy(studyId: string, userAgent: string): Promise<string>;
+  importStudy(text: string, fileName: string): Promise<Study>;
+  deleteStudy(studyId: string): Promise<boolean>;
+  queueTrial(studyId: string, request: TrialRequest): Promise<void>;
+  exportModel(trialId: string): Promise<ModelFiles | undefined>;
+}
+
+export interface PortCallbacks {
+  readonly onStudy: (study: Study) => void;
+  readonly onProgress: (progress: StudyProgress) => void;
+  readonly onTrial: (trial: StudyTrial) => void;
+}
+
+/** A file for the user to save: the UI turns it into a download. */
+export interface DownloadFile {
+  readonly fileName: string;
+  readonly type: string;
+  readonly data: string | ArrayBuffer;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** A file name from a study name: letters, digits and dashes only. */
+export function fileNameOf(name: string, suffix: string): string {
+  const base = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 60);
+  return `${base || 'study'}${suffix}`;
+}
+
+export class PlaygroundState {
+  readonly #port: SearchPort;
+  #studies = $state.raw<readonly Study[]>([]);
+  #current = $state.raw<StudyState | undefined>();
+  #running = $state(false);
+  #paused = $state(false);
+  #backend = $state.raw<BackendInfo | undefined>();
+  #alert = $state<string | undefined>();
+  #notice = $state<string | undefined>();
+  #importError = $state<string | undefined>();
+  #active: Promise<void> | undefined;
+
+  constructor(port: SearchPort) {
+    this.#port = port;
+  }
+
+  get studies(): readonly Study[] {
+    return this.#studies;
+  }
+  get current(): StudyState | undefined {
+    return this.#current;
+  }
+  get running(): boolean {
+    return this.#running;
+  }
+  get paused(): boolean {
+    return this.#paused;
+  }
+  get backend(): BackendInfo | undefined {
+    return this.#backend;
+  }
+  /** A problem the user must see (role="alert"). */
+  get alert(): string | undefined {
+    return this.#alert;
+  }
+  /** What just happened (role="status"). */
+  get notice(): string | undefined {
+    return this.#notice;
+  }
+  /** Why the last imported file was refused; nothing stored was touched. */
+  get importError(): string | undefined {
+    return this.#importError;
+  }
+
+  /** Lists the stored studies and opens the latest one, so that a reload shows where the user was. */
+  async load(): Promise<void> {
+    await this.#refresh();
+    const latest = this.#studies[0];
+    if (latest && !this.#current) await this.open(latest.id);
+  }
+
+  /** Starts a new study; resolves when it ends (completed or stopped). */
+  start(config: StudyConfig): Promise<void> {
+    return this.#run((callbacks) => this.#port.start(config, callbacks), `Searching: ${config.name}`);
+  }
+
+  /** Goes on with a stored study: a trial a reload interrupted is trained again. */
+  resume(studyId: string): Promise<void> {
+    return this.#run((callbacks) => this.#port.resume(studyId, callbacks), 'Resuming the search');
+  }
+
+  /** Stops between batches; the running trial goes back to the queue, so a resume trains it again. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#notice = 'Stopping after the current batch…';
+    await this.#port.stop();
+  }
+
+  async pause(): Promise<void> {
+    if (!this.#running || this.#paused) return;
+    await this.#port.pause();
+    this.#paused = true;
+    this.#notice = 'Paused between batches.';
+  }
+
+  async continue(): Promise<void> {
+    if (!this.#paused) return;
+    await this.#port.continue();
+    this.#paused = false;
+    this.#notice = 'Searching again.';
+  }
+
+  /** Shows a stored study. */
+  async open(studyId: string): Promise<void> {
+    if (this.#current?.id === studyId) return;
+    const view = await this.#port.getStudy(studyId);
+    if (!view) {
+      this.#alert = `The study "${studyId}" is not stored any more.`;
+      await this.#refresh();
+      return;
+    }
+    this.#current = new StudyState(view.study, view.trials);
+  }
+
+  async remove(studyId: string): Promise<void> {
+    if (this.#running && this.#current?.id === studyId) {
+      this.#alert = 'Stop the search before you delete its study.';
+      return;
+    }
+    await this.#port.deleteStudy(studyId);
+    if (this.#current?.id === studyId) this.#current = undefined;
+    this.#notice = 'Study deleted.';
+    await this.#refresh();
+  }
+
+  /** The study document of the study on screen ("Export JSON"). */
+  async exportCurrent(userAgent: string): Promise<DownloadFile | undefined> {
+    const study = this.#current?.study;
+    if (!study) return undefined;
+    const text = await this.#port.exportStudy(study.id, userAgent);
+    return { fileName: fileNameOf(study.config.name, '.study.json'), type: 'application/json', data: text };
+  }
+
+  /** Opens a study document ("Import JSON"); an invalid file is refused with the reason and nothing changes. */
+  async importFile(fileName: string, text: string): Promise<boolean> {
+    this.#importError = undefined;
+    try {
+      const study = await this.#port.importStudy(text, fileName);
+      await this.#refresh();
+      this.#current = undefined;
+      await this.open(study.id);
+      this.#notice = `Imported "${study.config.name}" from ${fileName}.`;
+      return true;
+    } catch (error) {
+      this.#importError = messageOf(error);
+      return false;
+    }
+  }
+
+  /**
+   * "Train this architecture": queues it in the study on screen; a search that is not running is
+   * resumed so that it trains at once.
+   */
+  async trainArchitecture(request: TrialRequest): Promise<boolean> {
+    const study = this.#current?.study;
+    this.#alert = undefined;
+    if (!study) {
+      this.#alert = 'Start or open a study first: the architecture is trained as one of its trials, on its dataset.';
+      return false;
+    }
+    try {
+      await this.#port.queueTrial(study.id, request);
+    } catch (error) {
+      this.#alert = `This architecture cannot be trained in "${study.config.name}": ${messageOf(error)}`;
+      return false;
+    }
+    if (this.#running) {
+      this.#notice = 'Queued: it trains after the current trial.';
+    } else {
+      this.#current = undefined;
+      await this.open(study.id);
+      void this.resume(study.id);
+    }
+    return true;
+  }
+
+  /** A trained model as tfjs files, when its weights were kept (trials on the Pareto front). */
+  async modelDownloads(trialId: string): Promise<DownloadFile[]> {
+    const files = await this.#port.exportModel(trialId);
+    if (!files) {
+      this.#alert = 'The weights of this trial were not kept: only trials on the Pareto front keep theirs.';
+      return [];
+    }
+    return [
+      { fileName: `${trialId}.model.json`, type: 'application/json', data: files.modelJson },
+      { fileName: files.weightsFileName, type: 'application/octet-stream', data: files.weights },
+    ];
+  }
+
+  /** Resolves when no search is running (at once when none is). */
+  async idle(): Promise<void> {
+    while (this.#active) await this.#active;
+  }
+
+  dismissAlert(): void {
+    this.#alert = undefined;
+  }
+
+  async #refresh(): Promise<void> {
+    const studies = await this.#port.listStudies();
+    this.#studies = [...studies].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
+  }
+
+  #run(run: (callbacks: PortCallbacks) => Promise<Study>, notice: string): Promise<void> {
+    if (this.#running) {
+      this.#alert = 'A search is already running; stop it first.';
+      return Promise.resolve();
+    }
+    this.#running = true;
+    const active = this.#search(run, notice).finally(() => {
+      if (this.#active === active) this.#active = undefined;
+    });
+    this.#active = active;
+    return active;
+  }
+
+  async #search(run: (callbacks: PortCallbacks) => Promise<Study>, notice: string): Promise<void> {
+    this.#paused = false;
+    this.#alert = undefined;
+    this.#notice = notice;
+    try {
+      this.#backend = await this.#port.backend();
+      const callbacks: PortCallbacks = {
+        onStudy: (study) => {
+          if (this.#current?.id === study.id) this.#current.recordStudy(study);
+          else this.#current = new StudyState(study);
+          void this.#refresh();
+        },
+        onProgress: (progress) => this.#current?.recordProgress(progress),
+        onTrial: (trial) => this.#current?.recordTrial(trial),
+      };
+      const ended = await run(callbacks);
+      this.#current?.recordStudy(ended);
+      this.#notice = ended.status === 'stopped' ? 'Search stopped. Resume it whenever you like.' : 'Search finished.';
+    } catch (error) {
+      this.#alert = `The search stopped with an error: ${messageOf(error)}`;
+    } finally {
+      this.#running = false;
+      this.#paused = false;
+      this.#current?.endRun();
+      await this.#refresh().catch((error: unknown) => (this.#alert = `The stored studies could not be listed: ${messageOf(error)}`));
+    }
+  }
+}

@@ -1,0 +1,194 @@
+/**
+ * One study as the page shows it: its trials as they arrive, the running trial's progress and
+ * training curve, the trial table's sort order, the selected trial, and the targets and accounting
+ * it is judged by now (which the user may change after the search: see evaluation.ts).
+ */
+import type { StudyProgress } from '../contracts/search-worker.ts';
+import type { Study, StudyTrial, TargetSpec } from '../contracts/study.ts';
+import type { Accounting } from '../core/resources.ts';
+import { type EvaluationSettings, type StudyEvaluation, evaluateStudy } from './evaluation.ts';
+
+export type SortKey = 'index' | 'status' | 'valAccuracy' | 'testAccuracy' | 'int8TestAccuracy' | 'modelSize' | 'workingMemory' | 'macs' | 'latency' | 'time';
+
+export interface CurvePoint {
+  /** Epochs done, fractional within an epoch. */
+  readonly epoch: number;
+  readonly loss?: number;
+  readonly valAccuracy?: number;
+}
+
+/** A row of the trial table: the trial and the numbers it sorts by, under the current evaluation. */
+export interface TrialRow {
+  readonly trial: StudyTrial;
+  readonly feasible: boolean | undefined;
+  readonly onFront: boolean;
+  readonly values: Readonly<Record<SortKey, number | string | undefined>>;
+}
+
+const statusOrder = { running: 0, queued: 1, completed: 2, failed: 3, skipped: 4 } as const;
+
+/** The byte objectives under an accounting: paper model size and working memory, or the first target's flash and SRAM. */
+export function bytesOf(trial: StudyTrial, accounting: Accounting): { flash?: number; sram?: number } {
+  const r = trial.resources;
+  if (!r) return {};
+  return accounting === 'paper' ? { flash: r.modelSizeBytes, sram: r.workingMemoryBytes } : { flash: r.flashBytes, sram: r.sramBytes };
+}
+
+function rowOf(trial: StudyTrial, evaluation: StudyEvaluation): TrialRow {
+  const bytes = bytesOf(trial, evaluation.config.accounting);
+  return {
+    trial,
+    feasible: evaluation.feasible.get(trial.id),
+    onFront: evaluation.paretoFront.has(trial.id),
+    values: {
+      index: trial.index,
+      status: statusOrder[trial.status],
+      valAccuracy: trial.metrics?.valAccuracy,
+      testAccuracy: trial.metrics?.testAccuracy,
+      int8TestAccuracy: trial.metrics?.int8TestAccuracy,
+      modelSize: bytes.flash,
+      workingMemory: bytes.sram,
+      macs: trial.resources?.macs,
+      latency: trial.resources?.targets[0]?.latencyMs,
+      time: trial.timings?.totalMs,
+    },
+  };
+}
+
+/** Missing values sort last in either direction. */
+function compare(a: number | string | undefined, b: number | string | undefined, descending: boolean): number {
+  if (a === undefined || b === undefined) return a === b ? 0 : a === undefined ? 1 : -1;
+  const order = a < b ? -1 : a > b ? 1 : 0;
+  return descending ? -order : order;
+}
+
+export class StudyState {
+  #study = $state.raw<Study>(null!);
+  #trials = $state.raw<readonly StudyTrial[]>([]);
+  #progress = $state.raw<StudyProgress | undefined>();
+  #curve = $state.raw<readonly CurvePoint[]>([]);
+  #curveTrial = -1;
+  #selectedId = $state<string | undefined>();
+  #sort = $state.raw<{ key: SortKey; descending: boolean }>({ key: 'index', descending: false });
+  #settings = $state.raw<EvaluationSettings | undefined>();
+
+  readonly #evaluated = $derived.by((): { ok: true; evaluation: StudyEvaluation } | { ok: false; message: string } => {
+    try {
+      return { ok: true, evaluation: evaluateStudy(this.#study, this.#trials, this.#settings) };
+    } catch (error) {
+      return { ok: false, message: `These targets cannot be used: ${(error as Error).message}` };
+    }
+  });
+
+  /** Under the chosen settings, or the study's own when those are invalid (the message says so). */
+  readonly #evaluation = $derived(this.#evaluated.ok ? this.#evaluated.evaluation : evaluateStudy(this.#study, this.#trials));
+
+  readonly #rows = $derived.by((): TrialRow[] => {
+    const { key, descending } = this.#sort;
+    const rows = this.#evaluation.trials.map((t) => rowOf(t, this.#evaluation));
+    return rows.sort((a, b) => compare(a.values[key], b.values[key], descending) || a.trial.index - b.trial.index);
+  });
+
+  constructor(study: Study, trials: readonly StudyTrial[] = []) {
+    this.#study = study;
+    this.#trials = [...trials].sort((a, b) => a.index - b.index);
+  }
+
+  get study(): Study {
+    return this.#study;
+  }
+  get id(): string {
+    return this.#study.id;
+  }
+  get trials(): readonly StudyTrial[] {
+    return this.#trials;
+  }
+  get progress(): StudyProgress | undefined {
+    return this.#progress;
+  }
+  get curve(): readonly CurvePoint[] {
+    return this.#curve;
+  }
+  get evaluation(): StudyEvaluation {
+    return this.#evaluation;
+  }
+  /** Why the chosen targets cannot be used, if they cannot. */
+  get settingsError(): string | undefined {
+    return this.#evaluated.ok ? undefined : this.#evaluated.message;
+  }
+  get rows(): readonly TrialRow[] {
+    return this.#rows;
+  }
+  get sort(): { readonly key: SortKey; readonly descending: boolean } {
+    return this.#sort;
+  }
+  get selectedId(): string | undefined {
+    return this.#selectedId;
+  }
+  get selected(): StudyTrial | undefined {
+    return this.#evaluation.trials.find((t) => t.id === this.#selectedId);
+  }
+  get accounting(): Accounting {
+    return this.#settings?.accounting ?? this.#study.config.accounting;
+  }
+  get targets(): readonly TargetSpec[] {
+    return this.#settings?.targets ?? this.#study.config.targets;
+  }
+  /** True when the study is judged by other targets or accounting than it was searched with. */
+  get reevaluated(): boolean {
+    return this.#settings !== undefined;
+  }
+
+  /** A trial written by the worker: new, or a later state of one already shown. */
+  recordTrial(trial: StudyTrial): void {
+    if (trial.studyId !== this.#study.id) return;
+    const others = this.#trials.filter((t) => t.id !== trial.id);
+    this.#trials = [...others, trial].sort((a, b) => a.index - b.index);
+  }
+
+  recordProgress(progress: StudyProgress): void {
+    if (progress.studyId !== this.#study.id) return;
+    this.#progress = progress;
+    const trial = progress.trial;
+    if (progress.trialIndex !== this.#curveTrial) {
+      this.#curveTrial = progress.trialIndex;
+      this.#curve = [];
+    }
+    if (trial && (trial.loss !== undefined || trial.valAccuracy !== undefined) && trial.phase !== 'evaluating') {
+      const epoch = trial.epoch - 1 + (trial.batches > 0 ? trial.batch / trial.batches : 0);
+      this.#curve = [...this.#curve, { epoch, ...(trial.loss !== undefined ? { loss: trial.loss } : {}), ...(trial.valAccuracy !== undefined ? { valAccuracy: trial.valAccuracy } : {}) }];
+    }
+  }
+
+  /** The study's stored state changed (running, stopped, completed). */
+  recordStudy(study: Study): void {
+    if (study.id === this.#study.id) this.#study = study;
+  }
+
+  /** A finished run: no trial is running any more. */
+  endRun(): void {
+    this.#progress = undefined;
+  }
+
+  select(trialId: string | undefined): void {
+    this.#selectedId = trialId;
+  }
+
+  /** Sorts by `key`; choosing the same key again reverses the order. Metrics start best first. */
+  sortBy(key: SortKey): void {
+    const bestFirst = key === 'valAccuracy' || key === 'testAccuracy' || key === 'int8TestAccuracy';
+    this.#sort = this.#sort.key === key ? { key, descending: !this.#sort.descending } : { key, descending: bestFirst };
+  }
+
+  /** Judges the trials by other targets and accounting, at once and without training. */
+  judgeBy(targets: readonly TargetSpec[], accounting: Accounting): void {
+    const own = this.#study.config;
+    const same = accounting === own.accounting && JSON.stringify(targets) === JSON.stringify(own.targets);
+    this.#settings = same ? undefined : { targets, accounting };
+  }
+
+  /** Back to the targets and accounting the study was searched with. */
+  judgeAsSearched(): void {
+    this.#settings = undefined;
+  }
+}

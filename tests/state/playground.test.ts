@@ -1,0 +1,202 @@
+/**
+ * The playground's session state in Node, over the real search API in-process: real training on
+ * digits (tfjs cpu), fake-indexeddb for storage, the built-in datasets fetched over HTTP as the
+ * worker fetches them. Only the worker thread and comlink are left out (tested in Chromium).
+ */
+import 'fake-indexeddb/auto';
+import { createReadStream } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SearchApi } from '../../src/contracts/search-worker.ts';
+import type { StudyConfig } from '../../src/contracts/study.ts';
+import { parseSearchSpace } from '../../src/core/search-space.ts';
+import { type SearchPort, PlaygroundState, fileNameOf } from '../../src/state/playground.svelte.ts';
+import { createSearchApi } from '../../src/workers/search-api.ts';
+
+let server: Server;
+let datasetsUrl: string;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  server = createServer((request, response) => {
+    const name = (request.url ?? '/').slice(1);
+    if (!/^[a-z0-9.-]+$/.test(name)) return void response.writeHead(404).end();
+    createReadStream(join('static-datasets', name))
+      .on('error', () => response.writeHead(404).end())
+      .pipe(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  datasetsUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** The API the worker exposes, called in-process, shaped as the page's client. */
+function inProcessPort(api: SearchApi): SearchPort {
+  return {
+    backend: () => api.backend(),
+    start: (config, callbacks) => api.startStudy(config, callbacks),
+    resume: (studyId, callbacks) => api.resumeStudy(studyId, callbacks),
+    pause: async () => api.pause(),
+    continue: async () => api.resume(),
+    stop: async () => api.stop(),
+    listStudies: () => api.listStudies(),
+    getStudy: (id) => api.getStudy(id),
+    exportStudy: (id, userAgent) => api.exportStudy(id, userAgent),
+    importStudy: (text, name) => api.importStudy(text, name),
+    deleteStudy: (id) => api.deleteStudy(id),
+    queueTrial: (id, request) => api.queueTrial(id, request),
+    exportModel: (id) => api.exportModel(id),
+  };
+}
+
+const config: StudyConfig = {
+  name: 'Digits on an Uno',
+  dataset: 'digits',
+  targets: ['arduino-uno'],
+  accounting: 'paper',
+  searchSpace: parseSearchSpace({
+    input: { height: 8, width: 8, channels: 1 },
+    classes: 10,
+    convLayers: { min: 1, max: 1 },
+    denseLayers: { min: 0, max: 0 },
+    convTypes: ['conv'],
+    filters: [4, 8],
+    kernels: [3],
+    strides: [2],
+    paddings: ['same'],
+    bottlenecks: [],
+    denseUnits: [16],
+    pooling: { types: ['maxPool'], sizes: [2], probability: 0 },
+    heads: ['flatten'],
+  }),
+  pruning: { methods: ['none'], sparsity: { min: 0, max: 0 } },
+  strategy: 'random',
+  budget: { trials: 2 },
+  epochs: 1,
+  batchSize: 64,
+  learningRate: 3e-3,
+  seed: 5,
+};
+
+const database = `playground-${Date.now()}`;
+const session = (): PlaygroundState => new PlaygroundState(inProcessPort(createSearchApi({ datasetsUrl, databaseName: database, backends: ['cpu'], progressIntervalMs: 0 })));
+
+describe('PlaygroundState', { timeout: 120_000 }, () => {
+  let first: PlaygroundState;
+
+  it('starts empty, runs a search live, and ends with its trials judged', async () => {
+    first = session();
+    await first.load();
+    expect(first.studies).toEqual([]);
+    expect(first.current).toBeUndefined();
+    const seen: string[] = [];
+    const run = first.start(config);
+    expect(first.running).toBe(true);
+    await run;
+    expect(first.running).toBe(false);
+    expect(first.alert).toBeUndefined();
+    expect(first.notice).toBe('Search finished.');
+    expect(first.backend?.backend).toBe('cpu');
+    const current = first.current!;
+    expect(current.study.status).toBe('completed');
+    expect(current.trials.map((t) => [t.index, t.status])).toEqual([[0, 'completed'], [1, 'completed']]);
+    expect(first.studies.map((s) => s.id)).toEqual([current.id]);
+    for (const row of current.rows) seen.push(row.trial.id);
+    expect(seen).toEqual([`${current.id}.0`, `${current.id}.1`]);
+    expect(current.evaluation.hypervolume.map((p) => p.trial)).toEqual([0, 1]);
+    expect(current.evaluation.paretoFront.size).toBeGreaterThan(0);
+    expect(current.progress).toBeUndefined();
+  });
+
+  it('sorts the trial table by a metric, best first, and reverses on a second choice', () => {
+    const current = first.current!;
+    current.sortBy('valAccuracy');
+    const accuracies = current.rows.map((r) => r.trial.metrics!.valAccuracy);
+    expect(accuracies).toEqual([...accuracies].sort((a, b) => b - a));
+    current.sortBy('valAccuracy');
+    expect(current.rows.map((r) => r.trial.metrics!.valAccuracy)).toEqual([...accuracies].reverse());
+  });
+
+  it('after a reload, lists the study and opens it with its trials', async () => {
+    const reloaded = session();
+    await reloaded.load();
+    expect(reloaded.studies.map((s) => s.id)).toEqual([first.current!.id]);
+    expect(reloaded.current!.trials).toEqual(first.current!.trials);
+  });
+
+  it('exports the study, refuses a broken file with the reason and changes nothing, and imports a good one', async () => {
+    const file = (await first.exportCurrent('vitest'))!;
+    expect(file.fileName).toBe('digits-on-an-uno.study.json');
+    const before = first.studies;
+    const original = first.current!.trials;
+    expect(await first.importFile('broken.json', (file.data as string).replace('"schemaVersion": 1', '"schemaVersion": 9'))).toBe(false);
+    expect(first.importError).toBe('broken.json: schemaVersion: is 9, from a newer version of the playground; this one reads version 1');
+    expect(first.studies).toEqual(before);
+    expect(await first.importFile('study.json', file.data as string)).toBe(true);
+    expect(first.importError).toBeUndefined();
+    expect(first.studies).toHaveLength(2);
+    expect(first.current!.id).not.toBe(before[0]!.id);
+    expect(first.current!.trials.map((t) => t.metrics)).toEqual(original.map((t) => t.metrics));
+    expect(first.notice).toBe('Imported "Digits on an Uno" from study.json.');
+  });
+
+  it('trains a chosen architecture in the open study, and refuses one for another dataset in words', async () => {
+    await first.open(first.studies.at(-1)!.id);
+    const studyId = first.current!.id;
+    const architecture = { input: { height: 8, width: 8, channels: 1 }, classes: 10, layers: [{ type: 'conv' as const, filters: 4, kernel: 3, stride: 2, padding: 'same' as const }, { type: 'flatten' as const }] };
+    expect(await first.trainArchitecture({ architecture: { ...architecture, input: { height: 28, width: 28, channels: 1 } }, pruning: { method: 'none', sparsity: 0 } })).toBe(false);
+    expect(first.alert).toBe(
+      `This architecture cannot be trained in "Digits on an Uno": the architecture takes 28×28×1 inputs and 10 classes; this study's dataset has 8×8×1 and 10`,
+    );
+    expect(await first.trainArchitecture({ architecture, pruning: { method: 'magnitude', sparsity: 0.5 } })).toBe(true);
+    await first.idle();
+    expect(first.current!.id).toBe(studyId);
+    const added = first.current!.trials.at(-1)!;
+    expect([added.index, added.status, added.architecture]).toEqual([2, 'completed', architecture]);
+    expect(added.hyperparameters.pruning.method).toBe('magnitude');
+  });
+
+  it('downloads a Pareto-front model as tfjs files, and says why another has none', async () => {
+    const current = first.current!;
+    const frontId = [...current.evaluation.paretoFront][0]!;
+    const files = await first.modelDownloads(frontId);
+    expect(files.map((f) => f.fileName)).toEqual([`${frontId}.model.json`, `${frontId}.weights.bin`]);
+    expect(JSON.parse(files[0]!.data as string).format).toBe('layers-model');
+    const off = current.trials.find((t) => t.status === 'completed' && !current.evaluation.paretoFront.has(t.id));
+    if (off) {
+      expect(await first.modelDownloads(off.id)).toEqual([]);
+      expect(first.alert).toBe('The weights of this trial were not kept: only trials on the Pareto front keep theirs.');
+    }
+  });
+
+  it('stops a running search between batches and queues the interrupted trial; its study cannot be deleted while it runs', async () => {
+    const stopping = session();
+    const run = stopping.start({ ...config, name: 'to stop', epochs: 20 });
+    // The loss reaches the page at the end of an epoch (the trainer reads nothing back per batch).
+    while (!stopping.current?.curve.length) await new Promise((resolve) => setTimeout(resolve, 20));
+    await stopping.remove(stopping.current.id);
+    expect(stopping.alert).toBe('Stop the search before you delete its study.');
+    await stopping.stop();
+    await run;
+    expect(stopping.notice).toBe('Search stopped. Resume it whenever you like.');
+    expect(stopping.current!.study.status).toBe('stopped');
+    expect(stopping.current!.trials.map((t) => t.status)).toEqual(['queued']);
+    expect(stopping.current!.curve.length).toBeGreaterThan(0);
+  });
+
+  it('deletes a study', async () => {
+    await first.load();
+    const count = first.studies.length;
+    await first.remove(first.studies.at(-1)!.id);
+    expect(first.studies).toHaveLength(count - 1);
+    expect(first.notice).toBe('Study deleted.');
+  });
+
+  it('names files after the study, safely', () => {
+    expect(fileNameOf('Digits on an Uno', '.study.json')).toBe('digits-on-an-uno.study.json');
+    expect(fileNameOf('<script>../../', '.json')).toBe('script.json');
+    expect(fileNameOf('', '.json')).toBe('study.json');
+  });
+});
