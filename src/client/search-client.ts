@@ -3,7 +3,8 @@
  * start / pause / resume / stop. Progress comes back through comlink proxies; the UI thread never
  * trains.
  */
-import { type Remote, proxy, wrap } from 'comlink';
+import { type Remote, proxy, transfer, wrap } from 'comlink';
+import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import type { Study, StudyConfig } from '../contracts/study.ts';
 import type { BackendInfo, ModelFiles, SearchApi, SearchCallbacks, SearchWorker, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
 
@@ -35,6 +36,16 @@ export class SearchClient {
 
   resume(studyId: string, callbacks: SearchCallbacks = {}): Promise<Study> {
     return this.api.resumeStudy(studyId, proxyCallbacks(callbacks));
+  }
+
+  /**
+   * Imports the user's files as a dataset; the worker decodes them. Their buffers are transferred,
+   * not copied, so afterwards they are empty (detached) on this side.
+   */
+  importDataset(request: DatasetImportRequest): Promise<DatasetInfo> {
+    // A buffer may back two files; transferring it twice would throw a DataCloneError.
+    const buffers = [...new Set(request.files.map((file) => file.bytes))];
+    return this.api.importDataset(transfer(request, buffers));
   }
 
   pause(): Promise<void> {

@@ -2,6 +2,7 @@
  * The search worker's API as the page sees it (DESIGN.md §1: the worker API types live in
  * contracts). src/workers/search-api.ts implements it; src/client wraps it with comlink.
  */
+import type { DatasetImportRequest, DatasetInfo } from './datasets.ts';
 import type { Study, StudyConfig, StudyTrial } from './study.ts';
 import type { TrialWeights } from './weights.ts';
 import type { Architecture } from '../core/architecture.ts';
@@ -71,6 +72,16 @@ export interface SearchCallbacks {
 export interface SearchApi {
   /** The backend this worker trains on, and why (probed once, inside the worker). */
   backend(): Promise<BackendInfo>;
+  /**
+   * Decodes the user's files in the worker, splits them and stores them in IndexedDB as a new
+   * dataset (id `user-…`); throws an Error naming the file and field at fault, storing nothing.
+   * The page transfers the files' buffers (SearchClient.importDataset).
+   */
+  importDataset(request: DatasetImportRequest): Promise<DatasetInfo>;
+  /** Built-in datasets first (from the manifest), then imported ones, the newest first. */
+  listDatasets(): Promise<DatasetInfo[]>;
+  /** Deletes an imported dataset; refused while a stored study uses it. False when there was none. */
+  deleteDataset(id: string): Promise<boolean>;
   /** Creates a study and runs it; resolves when it completes or is stopped. */
   startStudy(config: StudyConfig, callbacks?: SearchCallbacks): Promise<Study>;
   /** Resumes a stored study: a trial left running by a reload is trained again. */

@@ -7,10 +7,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { transfer } from 'comlink';
 import type { ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
+import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import type { Study, StudyConfig } from '../contracts/study.ts';
 import { buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import type { TrialWeights } from '../contracts/weights.ts';
-import { isBuiltinDatasetId, fetchReader, loadBuiltinDataset } from '../data/builtin.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { importStudyDocument } from '../db/import.ts';
 import { openStudyDatabase, type StudyDatabase } from '../db/schema.ts';
@@ -22,24 +22,17 @@ import { PauseGate } from '../engine/pause-gate.ts';
 import { paretoFrontIds, requestedTrial, runStudy } from '../engine/study-runner.ts';
 import { modelFiles } from '../tf/model-files.ts';
 import { type BackendChoice, backendOrder, selectBackend } from '../tf/backend.ts';
+import { createDatasetLibrary } from './dataset-library.ts';
 
 /** Creates the API; nothing starts (no database, no backend) until a function needs it. */
 export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   let db: Promise<StudyDatabase> | undefined;
   let backend: Promise<BackendChoice> | undefined;
-  const datasets = new Map<string, Promise<Dataset>>();
   let running: { studyId: string; controller: AbortController; gate: PauseGate; requested: TrialRequest[] } | undefined;
 
   const database = (): Promise<StudyDatabase> => (db ??= openStudyDatabase(options.databaseName));
-  const dataset = (id: string): Promise<Dataset> => {
-    if (!isBuiltinDatasetId(id)) return Promise.reject(new Error(`unknown dataset "${id}"`));
-    let loading = datasets.get(id);
-    if (!loading) {
-      loading = loadBuiltinDataset(id, fetchReader(options.datasetsUrl));
-      datasets.set(id, loading);
-    }
-    return loading;
-  };
+  const library = createDatasetLibrary(options.datasetsUrl, database);
+  const dataset = (id: string): Promise<Dataset> => library.load(id);
   const probe = (): Promise<BackendChoice> => (backend ??= selectBackend(options.backends ?? backendOrder));
 
   /** Runs a stored study to its end, a stop, or a pause that is never resumed. One at a time. */
@@ -78,6 +71,9 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   return {
     /** The backend this worker trains on, and why (probed once, inside the worker). */
     backend: (): Promise<BackendChoice> => probe(),
+    importDataset: (request: DatasetImportRequest): Promise<DatasetInfo> => library.importFiles(request),
+    listDatasets: (): Promise<DatasetInfo[]> => library.list(),
+    deleteDataset: (id: string): Promise<boolean> => library.remove(id),
     async startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}): Promise<Study> {
       const study = await createStudy(await database(), config);
       callbacks.onStudy?.(study);
