@@ -8,6 +8,9 @@ export default defineConfig({
   test: {
     projects: [
       {
+        // Compiles the runes of src/state/*.svelte.ts. In Node they are built for the server, where a
+        // $derived outside a component is recomputed on every read; the browser project runs the client build.
+        plugins: [svelte()],
         test: {
           name: 'unit',
           environment: 'node',
