@@ -1,0 +1,152 @@
+/**
+ * From the setup's settings to a StudyConfig and back. The config is assembled as `npm run search`
+ * assembles it (src/cli/search-command.ts), validated field by field with the settings table, then
+ * as a whole with core's validators (parseSearchSpace, parsePruningSpace) and finally with the
+ * study document's own validator, so that the form never starts a study the worker would refuse.
+ * Every problem is named by the label the form shows.
+ */
+import { inputShapeText, type DatasetChoice } from './dataset-choices.ts';
+import { type CustomTargetSpec, type Problem, type Settings, type SettingsContext, customTargetId, settingsTable } from './setup-settings.ts';
+import { PruningSpaceError, parsePruningSpace } from '../core/search/pruning-space.ts';
+import { SearchSpaceError, parseSearchSpace } from '../core/search-space.ts';
+import { studyConfigAt, studyLimits } from '../contracts/study-config-json.ts';
+import type { StudyConfig } from '../contracts/study.ts';
+import { FieldError } from '../contracts/untrusted-json.ts';
+
+/** Paths of whole ranges, which the table splits into min and max. */
+const rangeLabels: Readonly<Record<string, string>> = {
+  'searchSpace.convLayers': 'Conv layers',
+  'searchSpace.denseLayers': 'Dense layers',
+  'pruning.sparsity': 'Sparsity',
+  searchSpace: 'Search space',
+  pruning: 'Pruning methods',
+  budget: 'Trials',
+};
+
+/** The form's label for a StudyConfig JSON path (`searchSpace.filters` → "Filters"). */
+export function labelOf(path: string): string {
+  const exact = settingsTable.find((s) => s.path === path)?.label ?? rangeLabels[path];
+  if (exact !== undefined) return exact;
+  if (path.startsWith('searchSpace.input') || path === 'searchSpace.classes') return 'Dataset';
+  if (path.startsWith('targets')) return 'Target';
+  const parent = path.slice(0, Math.max(path.lastIndexOf('.'), path.indexOf('[')));
+  return parent === '' ? 'Setup' : labelOf(parent);
+}
+
+/** The name `npm run search` gives a study, cut to the study document's limit. */
+export function automaticName(settings: Pick<Settings, 'strategy' | 'dataset' | 'targets'>): string {
+  const name = `${settings.strategy} search on ${settings.dataset} for ${settings.targets.join(', ')}`;
+  return name.length <= studyLimits.nameLength ? name : `${name.slice(0, studyLimits.nameLength - 1)}…`;
+}
+
+export interface SetupCheck {
+  readonly problems: readonly Problem[];
+  readonly config: StudyConfig | undefined;
+}
+
+function crossFieldProblems(settings: Settings, dataset: DatasetChoice): { problems: Problem[]; searchSpace?: StudyConfig['searchSpace'] } {
+  const problems: Problem[] = [];
+  if (settings.trials === undefined && settings.minutes === undefined) {
+    problems.push({ field: 'Trials', message: 'set a number of trials, a time budget in minutes, or both' });
+  }
+  try {
+    parsePruningSpace(settings.pruning);
+  } catch (error) {
+    if (!(error instanceof PruningSpaceError)) throw error;
+    problems.push({ field: labelOf(error.field), message: error.reason });
+  }
+  try {
+    const searchSpace = parseSearchSpace({ input: dataset.input, classes: dataset.classes, ...settings.space });
+    return { problems, searchSpace };
+  } catch (error) {
+    if (!(error instanceof SearchSpaceError)) throw error;
+    problems.push({ field: labelOf(error.field), message: error.reason });
+    return { problems };
+  }
+}
+
+/** The problems of `settings`, and the StudyConfig when there are none. `pending` are the form's unparsed entries. */
+export function checkSettings(settings: Settings, context: SettingsContext, pending: readonly Problem[]): SetupCheck {
+  const problems: Problem[] = [...pending];
+  for (const setting of settingsTable) {
+    const message = setting.problem(settings, context);
+    if (message !== undefined) problems.push({ field: setting.label, message });
+  }
+  const dataset = context.datasets.find((d) => d.id === settings.dataset);
+  if (problems.length > 0 || dataset === undefined) return { problems, config: undefined };
+  const cross = crossFieldProblems(settings, dataset);
+  if (cross.searchSpace === undefined || cross.problems.length > 0) return { problems: cross.problems, config: undefined };
+  const config: StudyConfig = {
+    name: settings.name ?? automaticName(settings),
+    dataset: settings.dataset,
+    targets: settings.targets.map((id) => settings.customTargets.find((t) => customTargetId(t) === id) ?? id),
+    accounting: settings.accounting,
+    searchSpace: cross.searchSpace,
+    pruning: { methods: [...settings.pruning.methods], sparsity: { ...settings.pruning.sparsity } },
+    strategy: settings.strategy,
+    budget: {
+      ...(settings.trials !== undefined ? { trials: settings.trials } : {}),
+      ...(settings.minutes !== undefined ? { minutes: settings.minutes } : {}),
+    },
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    learningRate: settings.learningRate,
+    seed: settings.seed,
+  };
+  try {
+    studyConfigAt(config, '');
+  } catch (error) {
+    if (!(error instanceof FieldError)) throw error;
+    return { problems: [{ field: labelOf(error.path), message: error.reason }], config: undefined };
+  }
+  return { problems: [], config };
+}
+
+const copySpec = (spec: CustomTargetSpec): CustomTargetSpec => {
+  const reserve = spec.reserve;
+  return typeof reserve === 'object' && reserve !== null ? { ...spec, reserve: { ...reserve } } : { ...spec };
+};
+
+/**
+ * The settings of a stored study, for "run again". The search space's input and classes are not
+ * kept: they follow the dataset, and a difference is reported.
+ */
+export function settingsFromConfig(config: StudyConfig, datasets: readonly DatasetChoice[]): { settings: Settings; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const customTargets = config.targets.filter((t): t is CustomTargetSpec => typeof t !== 'string').map(copySpec);
+  const targets = config.targets.map((t) => (typeof t === 'string' ? t : customTargetId(t)));
+  const { input, classes, ...knobs } = config.searchSpace;
+  const space: Settings['space'] = {
+    ...knobs,
+    convLayers: { ...knobs.convLayers },
+    denseLayers: { ...knobs.denseLayers },
+    pooling: { ...knobs.pooling, types: [...knobs.pooling.types], sizes: [...knobs.pooling.sizes] },
+  };
+  const dataset = datasets.find((d) => d.id === config.dataset);
+  if (dataset !== undefined && (inputShapeText(dataset.input) !== inputShapeText(input) || dataset.classes !== classes)) {
+    problems.push({
+      field: 'Dataset',
+      message: `the study's input ${inputShapeText(input)} with ${classes} classes differs from ${dataset.name}'s ${inputShapeText(dataset.input)} with ${dataset.classes}; the dataset's is used`,
+    });
+  }
+  const named = { strategy: config.strategy, dataset: config.dataset, targets };
+  return {
+    settings: {
+      name: config.name === automaticName(named) ? undefined : config.name,
+      dataset: config.dataset,
+      targets,
+      customTargets,
+      accounting: config.accounting,
+      strategy: config.strategy,
+      trials: config.budget.trials,
+      minutes: config.budget.minutes,
+      epochs: config.epochs,
+      seed: config.seed,
+      batchSize: config.batchSize,
+      learningRate: config.learningRate,
+      pruning: { methods: [...config.pruning.methods], sparsity: { ...config.pruning.sparsity } },
+      space,
+    },
+    problems,
+  };
+}

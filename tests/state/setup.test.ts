@@ -1,0 +1,306 @@
+/// <reference types="svelte" />
+// (The reference gives tsc the rune declarations that src/state/setup.svelte.ts compiles against.)
+/** The search setup: defaults, validation, custom targets, the share link and "run again". */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { defaultSearchSpace } from '../../src/core/search-space.ts';
+import { studyConfigAt } from '../../src/contracts/study-config-json.ts';
+import type { StudyConfig } from '../../src/contracts/study.ts';
+import { SetupState, builtinDatasetChoices } from '../../src/state/setup.svelte.ts';
+
+const defaultConfig: StudyConfig = {
+  name: 'mobo search on mnist for arduino-uno',
+  dataset: 'mnist',
+  targets: ['arduino-uno'],
+  accounting: 'paper',
+  searchSpace: defaultSearchSpace({ height: 28, width: 28, channels: 1 }, 10),
+  pruning: { methods: ['none', 'magnitude', 'channels', 'svd'], sparsity: { min: 0.3, max: 0.9 } },
+  strategy: 'mobo',
+  budget: { trials: 12 },
+  epochs: 2,
+  batchSize: 32,
+  learningRate: 0.003,
+  seed: 1,
+};
+
+const defaultHash =
+  'name=&dataset=mnist&custom=&targets=arduino-uno&accounting=paper&strategy=mobo&trials=12&minutes=&epochs=2&seed=1&batch=32&lr=0.003' +
+  '&pruning=none,magnitude,channels,svd&spmin=0.3&spmax=0.9&convmin=1&convmax=4&densemin=0&densemax=2' +
+  '&convtypes=conv,separableConv,downsampledConv&filters=4,8,16,32,64&kernels=1,3,5&strides=1,2&paddings=same,valid' +
+  '&bottlenecks=2,4,8,16&units=16,32,64,128&pools=maxPool,avgPool&poolsizes=2&poolp=0.5&heads=flatten,globalAvgPool';
+
+const board = { name: 'My board', sramBytes: 4096, flashBytes: 65_536, reserveSramBytes: 512 };
+const boardSpec = { id: 'my-board', name: 'My board', core: 'cortex-m4f', clockMhz: 64, sramBytes: 4096, flashBytes: 65_536, reserve: { sramBytes: 512, flashBytes: 0 } };
+
+/** A setup where nearly every setting differs from the defaults. */
+function customised(): SetupState {
+  const setup = new SetupState();
+  setup.chooseDataset('fashion-mnist');
+  expect(setup.addCustomTarget(board)).toEqual([]);
+  setup.toggleTarget('stm32f446re', true);
+  setup.toggleTarget('arduino-uno', false);
+  setup.chooseAccounting('deploy');
+  setup.chooseStrategy('evolution');
+  setup.setTrials(undefined);
+  setup.setMinutes(7.5);
+  setup.setEpochs(4);
+  setup.setSeed(987_654_321);
+  setup.setBatchSize(64);
+  setup.setLearningRate(1e-4);
+  setup.togglePruningMethod('svd', false);
+  setup.setSparsity({ min: 0.25, max: 0.95 });
+  setup.setConvLayers({ min: 2, max: 3 });
+  setup.setDenseLayers({ min: 1, max: 1 });
+  setup.toggleConvType('downsampledConv', false);
+  setup.toggleHead('globalAvgPool', false);
+  setup.enterChoices('filters', '6, 12, 24');
+  setup.enterChoices('kernels', '3');
+  setup.enterChoices('denseUnits', '10, 20');
+  setup.setPoolingProbability(0.125);
+  setup.rename('Fashion on <b>two</b> boards');
+  expect(setup.errors).toEqual([]);
+  return setup;
+}
+
+describe('SetupState defaults', () => {
+  it('lists the built-in datasets as static-datasets/manifest.json describes them', () => {
+    const manifest = JSON.parse(readFileSync('static-datasets/manifest.json', 'utf8')) as {
+      datasets: { id: string; name: string; shape: { height: number; width: number; channels: number }; classes: number }[];
+    };
+    expect(builtinDatasetChoices).toEqual(manifest.datasets.map((d) => ({ id: d.id, name: d.name, input: d.shape, classes: d.classes })));
+  });
+
+  it('gives a useful run on MNIST for the Arduino Uno with nothing changed', () => {
+    const setup = new SetupState();
+    expect(setup.errors).toEqual([]);
+    expect(setup.config).toEqual(defaultConfig);
+    expect(() => studyConfigAt(setup.config, 'config')).not.toThrow();
+    expect(setup.toHash()).toBe(defaultHash);
+  });
+
+  it('follows the chosen dataset with the search space input and classes, imported datasets included', () => {
+    const setup = new SetupState();
+    setup.chooseDataset('digits');
+    expect(setup.config?.searchSpace.input).toEqual({ height: 8, width: 8, channels: 1 });
+    expect(setup.config?.name).toBe('mobo search on digits for arduino-uno');
+    setup.replaceDatasets([...builtinDatasetChoices, { id: 'my-photos', name: 'My photos', input: { height: 16, width: 16, channels: 3 }, classes: 4 }]);
+    setup.chooseDataset('my-photos');
+    expect(setup.config?.searchSpace).toEqual(defaultSearchSpace({ height: 16, width: 16, channels: 3 }, 4));
+  });
+});
+
+describe('SetupState validation', () => {
+  it('needs a budget of trials and/or minutes', () => {
+    const setup = new SetupState();
+    setup.setTrials(undefined);
+    expect(setup.errors).toEqual([{ field: 'Trials', message: 'set a number of trials, a time budget in minutes, or both' }]);
+    expect(setup.config).toBeUndefined();
+    setup.setMinutes(5);
+    expect(setup.config?.budget).toEqual({ minutes: 5 });
+    setup.setTrials(3);
+    expect(setup.config?.budget).toEqual({ trials: 3, minutes: 5 });
+  });
+
+  it('names the field of each bad number', () => {
+    const setup = new SetupState();
+    setup.setEpochs(Number.NaN);
+    setup.setSeed(-1);
+    setup.setLearningRate(0);
+    setup.setMinutes(0);
+    expect(setup.errors).toEqual([
+      { field: 'Time budget (minutes)', message: 'must be a number above 0 and at most 10080, got 0' },
+      { field: 'Epochs', message: 'is empty or not a number; it must be a whole number from 1 to 10000' },
+      { field: 'Seed', message: 'must be a whole number from 0 to 9007199254740991, got -1' },
+      { field: 'Learning rate', message: 'must be a number above 0 and at most 10, got 0' },
+    ]);
+    expect(setup.config).toBeUndefined();
+  });
+
+  it('checks targets, dataset and pruning', () => {
+    const setup = new SetupState();
+    setup.toggleTarget('arduino-uno', false);
+    setup.chooseDataset('cifar-100');
+    for (const method of ['none', 'magnitude', 'channels', 'svd'] as const) setup.togglePruningMethod(method, false);
+    expect(setup.errors).toEqual([
+      { field: 'Dataset', message: '"cifar-100" is not available here; choose one of digits, mnist, fashion-mnist' },
+      { field: 'Target', message: 'choose at least one target' },
+    ]);
+    setup.chooseDataset('mnist');
+    setup.toggleTarget('esp32', true);
+    expect(setup.errors).toEqual([{ field: 'Pruning methods', message: 'must be a non-empty list of "none", "magnitude", "channels", "svd", got []' }]);
+    setup.togglePruningMethod('magnitude', true);
+    setup.setSparsity({ min: 0.8, max: 0.5 });
+    expect(setup.errors).toEqual([{ field: 'Sparsity', message: 'min (0.8) must not be greater than max (0.5)' }]);
+  });
+
+  it('validates the search space with parseSearchSpace, named by the form label', () => {
+    const setup = new SetupState();
+    setup.setConvLayers({ min: 3, max: 2 });
+    expect(setup.errors).toEqual([{ field: 'Conv layers', message: 'min (3) must not be greater than max (2)' }]);
+    setup.setConvLayers({ min: 1, max: 2 });
+    setup.enterChoices('kernels', ' ');
+    expect(setup.errors).toEqual([{ field: 'Kernel sizes', message: 'must be a non-empty list of integers from 1 to 31, got []' }]);
+    setup.enterChoices('kernels', '3, 5');
+    setup.toggleHead('flatten', false);
+    setup.toggleHead('globalAvgPool', false);
+    expect(setup.errors).toEqual([{ field: 'Heads', message: 'must be a non-empty list of "flatten", "globalAvgPool", got []' }]);
+  });
+
+  it('keeps the text of a list as typed, and the last good list while the text is bad', () => {
+    const setup = new SetupState();
+    setup.enterChoices('filters', '4, x');
+    expect(setup.choicesText('filters')).toBe('4, x');
+    expect(setup.errors).toEqual([{ field: 'Filters', message: '"x" is not one of the whole numbers from 1 to 4096' }]);
+    expect(setup.space.filters).toEqual([4, 8, 16, 32, 64]);
+    setup.enterChoices('filters', '4, 8,');
+    expect(setup.choicesText('filters')).toBe('4, 8,');
+    expect(setup.errors).toEqual([]);
+    expect(setup.config?.searchSpace.filters).toEqual([4, 8]);
+    setup.enterChoices('strides', '1, 1');
+    expect(setup.errors).toEqual([{ field: 'Strides', message: 'lists 1 more than once; each choice must appear once' }]);
+  });
+});
+
+describe('SetupState custom targets', () => {
+  it('adds, selects and removes a custom target, which travels in the config as its JSON', () => {
+    const setup = new SetupState();
+    expect(setup.addCustomTarget(board)).toEqual([]);
+    expect(setup.targetIds).toEqual(['arduino-uno', 'my-board']);
+    expect(setup.customTargets.map((t) => [t.id, t.name, t.sramBytes, t.reserve.sramBytes, t.runtime])).toEqual([['my-board', 'My board', 4096, 512, 'tflm-cmsis-nn']]);
+    expect(setup.config?.targets).toEqual(['arduino-uno', boardSpec]);
+    expect(setup.config?.name).toBe('mobo search on mnist for arduino-uno, my-board');
+    expect(setup.addCustomTarget({ ...board, core: 'cortex-m0', clockMhz: 48 })).toEqual([]);
+    expect(setup.targetIds).toEqual(['arduino-uno', 'my-board', 'my-board-2']);
+    setup.removeCustomTarget('my-board');
+    expect(setup.targetIds).toEqual(['arduino-uno', 'my-board-2']);
+    expect(setup.customTargets.map((t) => [t.id, t.core, t.clockMhz])).toEqual([['my-board-2', 'cortex-m0', 48]]);
+  });
+
+  it('reports a bad field by its label and changes nothing', () => {
+    const setup = new SetupState();
+    const before = setup.toHash();
+    expect(setup.addCustomTarget({ ...board, sramBytes: 0 })).toEqual([
+      { field: 'SRAM (bytes)', message: 'must be a whole number of bytes from 1 to 1073741824, got 0' },
+    ]);
+    expect(setup.addCustomTarget({ ...board, flashBytes: Number.NaN })).toEqual([{ field: 'Flash (bytes)', message: 'is empty or not a number' }]);
+    expect(setup.addCustomTarget({ ...board, name: '  ' })).toEqual([{ field: 'Name', message: 'is empty; give the target a name' }]);
+    expect(setup.addCustomTarget({ ...board, reserveSramBytes: 4096 })).toEqual([
+      { field: 'Reserved SRAM (bytes)', message: '(4096) leaves no SRAM of the 4096 bytes for the model' },
+    ]);
+    expect(setup.addCustomTarget({ ...board, clockMhz: -1 })).toEqual([{ field: 'Clock (MHz)', message: 'must be a clock in MHz above 0 and at most 10000, got -1' }]);
+    expect(setup.toHash()).toBe(before);
+    expect(setup.customTargets).toEqual([]);
+  });
+
+  it('keeps markup in a name as text and makes a safe id of it', () => {
+    const setup = new SetupState();
+    expect(setup.addCustomTarget({ ...board, name: '<script>alert(1)</script>' })).toEqual([]);
+    expect(setup.customTargets[0]).toMatchObject({ id: 'script-alert-1-script', name: '<script>alert(1)</script>' });
+  });
+});
+
+describe('SetupState share link', () => {
+  it('round-trips every setting exactly', () => {
+    const setup = customised();
+    const hash = setup.toHash();
+    const copy = new SetupState();
+    expect(copy.applyHash(`#${hash}`)).toEqual([]);
+    expect(copy.config).toEqual(setup.config);
+    expect(copy.toHash()).toBe(hash);
+    expect(copy.config).toMatchObject({
+      name: 'Fashion on <b>two</b> boards',
+      targets: [boardSpec, 'stm32f446re'],
+      budget: { minutes: 7.5 },
+      learningRate: 1e-4,
+      seed: 987_654_321,
+    });
+    // Back to the defaults from the customised state: every key is written, so nothing lingers.
+    expect(copy.applyHash(defaultHash)).toEqual([]);
+    expect(copy.config).toEqual(defaultConfig);
+  });
+
+  it('reports wrong types, unknown keys and repeats, and applies the valid entries', () => {
+    const setup = new SetupState();
+    const problems = setup.applyHash('#trials=abc&epochs=5&strategy=greedy&evil=1&seed=1e400&epochs=6&lr=0x10&filters=4,-8&pruning=none,svd');
+    expect(problems).toEqual([
+      { field: 'Share link', message: 'unknown setting "evil"; it was ignored' },
+      { field: 'Epochs', message: 'is given more than once in the share link; the first value was used' },
+      { field: 'Strategy', message: `must be one of "random", "mobo", "evolution", got "greedy"; the share link's value was ignored` },
+      { field: 'Trials', message: `must be a number, got "abc"; the share link's value was ignored` },
+      { field: 'Seed', message: `is too large to use, got "1e400"; the share link's value was ignored` },
+      { field: 'Learning rate', message: `must be a number, got "0x10"; the share link's value was ignored` },
+      { field: 'Filters', message: `"-8" is not one of the whole numbers from 1 to 4096; the share link's value was ignored` },
+    ]);
+    expect(setup.config).toEqual({ ...defaultConfig, epochs: 5, pruning: { ...defaultConfig.pruning, methods: ['none', 'svd'] } });
+  });
+
+  it('keeps markup as text and rejects script, prototype keys and bad JSON', () => {
+    const setup = new SetupState();
+    const polluting = JSON.stringify([{ ...boardSpec, polluting: { polluted: true } }]).replace('"polluting"', '"__proto__"');
+    const custom = encodeURIComponent(polluting);
+    const problems = setup.applyHash(`dataset=%3Cscript%3Ealert(1)%3C%2Fscript%3E&custom=${custom}&targets=my-board&name=%3Cimg%20src%3Dx%3E&%E0%A4%A=1`);
+    expect(problems).toEqual([
+      { field: 'Share link', message: 'unknown setting "%E0%A4%A"; it was ignored' },
+      { field: 'Dataset', message: `must be a dataset id such as "mnist", got "<script>alert(1)</script>"; the share link's value was ignored` },
+      {
+        field: 'Custom targets',
+        message: expect.stringMatching(/^custom target 1: unknown field "__proto__"; expected id, .*; the share link's value was ignored$/) as string,
+      },
+      { field: 'Target', message: `unknown target "my-board"; expected a preset id or the id of a custom target; the share link's value was ignored` },
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(setup.name).toBe('<img src=x>');
+    expect(setup.applyHash('custom=%5B%7B%22id%22%3A')).toEqual([{ field: 'Custom targets', message: `is not valid JSON; the share link's value was ignored` }]);
+    expect(setup.applyHash('custom=%7B%7D')).toEqual([
+      { field: 'Custom targets', message: `must be a JSON list of custom target objects; the share link's value was ignored` },
+    ]);
+  });
+
+  it('caps what it reads', () => {
+    const setup = new SetupState();
+    expect(setup.applyHash(`#trials=5&${'x'.repeat(100_000)}`)).toEqual([
+      { field: 'Share link', message: 'is 100009 characters long; at most 16000 are read, so it was ignored' },
+    ]);
+    expect(setup.trials).toBe(12);
+    expect(setup.applyHash(`filters=${'1,'.repeat(400)}`)).toEqual([
+      { field: 'Filters', message: "the share link's value is 800 characters long; it was ignored" },
+    ]);
+    const many = setup.applyHash(`${'trials=3&'.repeat(70)}`);
+    expect(many[0]).toEqual({ field: 'Share link', message: 'has 70 entries; only the first 60 were read' });
+    expect(setup.trials).toBe(3);
+    expect(setup.applyHash('custom=' + encodeURIComponent(JSON.stringify(Array.from({ length: 17 }, (_, i) => ({ ...boardSpec, id: `b${i}` })))))).toEqual([
+      { field: 'Custom targets', message: "has 17 custom targets; at most 16 are allowed; the share link's value was ignored" },
+    ]);
+  });
+
+  it('replaces a half-typed list when a link sets it', () => {
+    const setup = new SetupState();
+    setup.enterChoices('filters', '4, x');
+    expect(setup.applyHash('filters=8,16')).toEqual([]);
+    expect(setup.choicesText('filters')).toBe('8, 16');
+    expect(setup.errors).toEqual([]);
+  });
+});
+
+describe('SetupState fromConfig ("run again")', () => {
+  it('loads a stored config back exactly', () => {
+    const config = customised().config!;
+    const again = new SetupState();
+    again.enterChoices('filters', 'oops');
+    expect(again.fromConfig(config)).toEqual([]);
+    expect(again.config).toEqual(config);
+    expect(again.name).toBe('Fashion on <b>two</b> boards');
+    expect(again.toHash()).toBe(customised().toHash());
+  });
+
+  it('keeps the automatic name automatic, and says when the input differs from the dataset', () => {
+    const again = new SetupState();
+    expect(again.fromConfig({ ...defaultConfig, dataset: 'digits', name: 'mobo search on digits for arduino-uno' })).toEqual([
+      { field: 'Dataset', message: "the study's input 28×28×1 with 10 classes differs from Digits 8×8's 8×8×1 with 10; the dataset's is used" },
+    ]);
+    expect(again.name).toBeUndefined();
+    again.chooseStrategy('random');
+    expect(again.config?.name).toBe('random search on digits for arduino-uno');
+    expect(again.config?.searchSpace.input).toEqual({ height: 8, width: 8, channels: 1 });
+  });
+});
