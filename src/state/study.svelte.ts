@@ -5,7 +5,8 @@
  */
 import type { StudyProgress } from '../contracts/search-worker.ts';
 import type { Study, StudyTrial, TargetSpec } from '../contracts/study.ts';
-import type { Accounting } from '../core/resources.ts';
+import { type Accounting, verdictFor } from '../core/resources.ts';
+import { flashBytes, sramBytes } from '../core/units.ts';
 import { type EvaluationSettings, type StudyEvaluation, evaluateStudy } from './evaluation.ts';
 
 export type SortKey = 'index' | 'status' | 'valAccuracy' | 'testAccuracy' | 'int8TestAccuracy' | 'modelSize' | 'workingMemory' | 'macs' | 'latency' | 'time';
@@ -62,6 +63,24 @@ function compare(a: number | string | undefined, b: number | string | undefined,
   return descending ? -order : order;
 }
 
+/** A completed trial as the Pareto plot draws it (validation accuracy: the objective the front is built on). */
+export interface ParetoPoint {
+  readonly id: string;
+  readonly label: string;
+  readonly accuracy: number;
+  readonly flashBytes: number;
+  readonly sramBytes: number;
+  readonly feasible: boolean;
+  readonly onFront: boolean;
+}
+
+/** A target's limits as its verdict uses them (the reserve taken off), under the accounting. */
+export interface MemoryLimit {
+  readonly name: string;
+  readonly flashBytes: number;
+  readonly sramBytes: number;
+}
+
 export class StudyState {
   #study = $state.raw<Study>(null!);
   #trials = $state.raw<readonly StudyTrial[]>([]);
@@ -88,6 +107,23 @@ export class StudyState {
     const rows = this.#evaluation.trials.map((t) => rowOf(t, this.#evaluation));
     return rows.sort((a, b) => compare(a.values[key], b.values[key], descending) || a.trial.index - b.trial.index);
   });
+
+  readonly #points = $derived.by((): ParetoPoint[] =>
+    this.#rows.flatMap((row) => {
+      const t = row.trial;
+      if (t.status !== 'completed' || !t.metrics) return [];
+      const bytes = bytesOf(t, this.#evaluation.config.accounting);
+      if (bytes.flash === undefined || bytes.sram === undefined) return [];
+      return [{ id: t.id, label: `Trial ${t.index}`, accuracy: t.metrics.valAccuracy, flashBytes: bytes.flash, sramBytes: bytes.sram, feasible: row.feasible ?? false, onFront: row.onFront }];
+    }),
+  );
+
+  readonly #limits = $derived.by((): MemoryLimit[] =>
+    this.#evaluation.targets.map((target) => {
+      const verdict = verdictFor(target, this.#evaluation.config.accounting, flashBytes(0), sramBytes(0));
+      return { name: target.name, flashBytes: verdict.flash.available, sramBytes: verdict.sram.available };
+    }),
+  );
 
   constructor(study: Study, trials: readonly StudyTrial[] = []) {
     this.#study = study;
@@ -118,6 +154,12 @@ export class StudyState {
   }
   get rows(): readonly TrialRow[] {
     return this.#rows;
+  }
+  get paretoPoints(): readonly ParetoPoint[] {
+    return this.#points;
+  }
+  get limits(): readonly MemoryLimit[] {
+    return this.#limits;
   }
   get sort(): { readonly key: SortKey; readonly descending: boolean } {
     return this.#sort;

@@ -5,13 +5,19 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture } from '../core/architecture.ts';
-import type { ModelFiles } from '../contracts/search-worker.ts';
-import type { StoredOpWeights } from '../contracts/weights.ts';
 import { toLayersModel } from './layers-model.ts';
 import { Network } from './network.ts';
+import type { OpWeights } from './weights.ts';
+
+/** `model.json` names `weightsFileName` in its weights manifest (the worker API's ModelFiles). */
+export interface ModelFiles {
+  readonly modelJson: string;
+  readonly weightsFileName: string;
+  readonly weights: ArrayBuffer;
+}
 
 /** `weightsFileName` is what model.json's manifest names, e.g. `trial-3.weights.bin`. */
-export async function modelFiles(architecture: Architecture, weights: readonly StoredOpWeights[], weightsFileName: string): Promise<ModelFiles> {
+export async function modelFiles(architecture: Architecture, weights: readonly OpWeights[], weightsFileName: string): Promise<ModelFiles> {
   const network = Network.create(architecture);
   let model: tf.Sequential | undefined;
   try {
