@@ -1,16 +1,44 @@
 /**
  * The image decoder of browsers (pages and workers alike): createImageBitmap decodes PNG, JPEG, GIF
  * (its first frame), BMP and WebP, and an OffscreenCanvas reads the pixels back. Node has neither,
- * so this module is browser-only; image-folder.ts takes the decoder as a parameter.
+ * so image-folder.ts takes the decoder as a parameter and this is the browser's one.
+ *
+ * The search worker's module is also type-checked (and run) in Node by tests that do not decode
+ * images, so the few browser APIs used here are declared below and found on globalThis, rather
+ * than taken from the DOM library that Node's type check lacks.
  */
 import { DatasetError } from './errors.ts';
 import { maxImagePixels, type DecodedImage, type ImageDecoder, type ImageFile } from './image-folder.ts';
 
+interface Bitmap {
+  readonly width: number;
+  readonly height: number;
+  close(): void;
+}
+interface Context2d {
+  clearRect(x: number, y: number, width: number, height: number): void;
+  drawImage(image: Bitmap, x: number, y: number): void;
+  getImageData(x: number, y: number, width: number, height: number): { readonly data: Uint8ClampedArray };
+}
+interface Canvas {
+  readonly width: number;
+  readonly height: number;
+  getContext(type: '2d', options: { willReadFrequently: boolean }): Context2d | null;
+}
+interface BrowserImaging {
+  readonly createImageBitmap?: (image: Blob, options: { colorSpaceConversion: 'none'; premultiplyAlpha: 'none' }) => Promise<Bitmap>;
+  readonly OffscreenCanvas?: new (width: number, height: number) => Canvas;
+}
+
 /** One canvas, reused while the images keep their size (a folder's images usually share one). */
-let canvas: OffscreenCanvas | undefined;
+let canvas: Canvas | undefined;
 
 export const decodeImageInBrowser: ImageDecoder = async (file: ImageFile): Promise<DecodedImage> => {
-  let bitmap: ImageBitmap;
+  const { createImageBitmap, OffscreenCanvas } = globalThis as BrowserImaging;
+  if (createImageBitmap === undefined || OffscreenCanvas === undefined) {
+    throw new Error('images can only be decoded in a browser that has createImageBitmap and OffscreenCanvas (any current one)');
+  }
+  let bitmap: Bitmap;
   try {
     // 'none': the pixels as stored, without colour-profile conversion or alpha premultiplication by the decoder.
     bitmap = await createImageBitmap(new Blob([file.bytes.slice()]), { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
