@@ -6,7 +6,7 @@
  */
 import { explainVerdict } from '../core/resources.ts';
 import { createRng } from '../core/rng.ts';
-import { type Candidate, createStrategy } from '../core/search/index.ts';
+import { type Candidate, createStrategy, strategyOptionsFor } from '../core/search/index.ts';
 import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
 import { candidateOf, observationOf, paretoFrontIds, problemOf } from '../contracts/study-objectives.ts';
 import type { TrialHyperparameters } from '../contracts/trial.ts';
@@ -95,7 +95,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const { store, dataset, signal } = options;
   const config = study.config;
   const problem = problemOf(config);
-  const strategy = createStrategy(config.strategy, problem);
+  const strategy = createStrategy(config.strategy, problem, strategyOptionsFor(config.budget.trials));
   const gate = options.gate ?? new PauseGate();
   const trials = await store.listTrials(study.id);
   const started = performance.now();

@@ -1,14 +1,32 @@
 /**
  * The search strategies of DESIGN.md §5 and what they share. `createStrategy` builds one by name.
  */
-import { type EvolutionOptions, evolutionStrategy } from './evolution.ts';
-import { type MoboOptions, moboStrategy } from './mobo.ts';
+import { type EvolutionOptions, defaultEvolutionOptions, evolutionStrategy } from './evolution.ts';
+import { type MoboOptions, defaultMoboOptions, moboStrategy } from './mobo.ts';
 import { randomStrategy } from './random.ts';
 import { type SearchProblem, type SearchStrategy, type StrategyName, strategyNames } from './strategy.ts';
 
 export interface StrategyOptions {
   readonly mobo?: MoboOptions;
   readonly evolution?: EvolutionOptions;
+}
+
+/**
+ * Options scaled to a study's trial budget. The defaults suit 40–60 trials; a budget of a dozen
+ * would leave mobo 4 guided proposals after its 8 random ones, and evolution none at all (its
+ * population of 16 would never fill). So a third of a small budget starts them at random, and the
+ * rest is guided: mobo needs at least 3 points for its surrogates, evolution a population of 4.
+ */
+export function strategyOptionsFor(trialBudget: number | undefined): StrategyOptions {
+  if (trialBudget === undefined) return {};
+  const start = Math.ceil(trialBudget / 3);
+  return {
+    mobo: { initialRandom: Math.min(defaultMoboOptions.initialRandom, Math.max(3, start)) },
+    evolution: {
+      populationSize: Math.min(defaultEvolutionOptions.populationSize, Math.max(4, start)),
+      sampleSize: Math.min(defaultEvolutionOptions.sampleSize, Math.max(2, Math.ceil(start / 2))),
+    },
+  };
 }
 
 /** The strategy called `name` for `problem`; throws on an unknown name (e.g. from a study file). */

@@ -6,6 +6,7 @@ import {
   type StrategyName,
   createSearchProblem,
   createStrategy,
+  strategyOptionsFor,
   evolutionStrategy,
   moboStrategy,
   observedFront,
@@ -90,5 +91,12 @@ describe('mobo speed', () => {
       return performance.now() - start;
     });
     expect(times.sort((x, y) => x - y)[1]).toBeLessThan(1000);
+  });
+
+  it('scales the random start to a small trial budget, and keeps the defaults for large or time-only budgets', () => {
+    expect(strategyOptionsFor(12)).toEqual({ mobo: { initialRandom: 4 }, evolution: { populationSize: 4, sampleSize: 2 } });
+    expect(strategyOptionsFor(6)).toEqual({ mobo: { initialRandom: 3 }, evolution: { populationSize: 4, sampleSize: 2 } });
+    expect(strategyOptionsFor(60)).toEqual({ mobo: { initialRandom: 8 }, evolution: { populationSize: 16, sampleSize: 8 } });
+    expect(strategyOptionsFor(undefined)).toEqual({});
   });
 });
