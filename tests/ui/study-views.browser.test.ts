@@ -1,0 +1,127 @@
+/** The live study's components in Chromium: the sortable trial table, the study list with import errors, the run panel and "judge by". */
+import { flushSync, mount, unmount } from 'svelte';
+import { afterEach, describe, expect, it } from 'vitest';
+import { page } from 'vitest/browser';
+import type { Study } from '../../src/contracts/study.ts';
+import { StudyState, type SortKey } from '../../src/state/study.svelte.ts';
+import JudgeBy from '../../src/ui/JudgeBy.svelte';
+import RunPanel from '../../src/ui/RunPanel.svelte';
+import StudyList from '../../src/ui/StudyList.svelte';
+import TrialTable from '../../src/ui/TrialTable.svelte';
+import { study as fixtureStudy, trials } from '../contracts/study-fixture.ts';
+
+let mounted: ReturnType<typeof mount>[] = [];
+afterEach(() => {
+  for (const m of mounted) unmount(m);
+  mounted = [];
+  document.body.innerHTML = '';
+});
+
+function show<P extends Record<string, unknown>>(component: Parameters<typeof mount>[0], props: P): void {
+  const target = document.createElement('div');
+  document.body.append(target);
+  mounted.push(mount(component, { target, props }));
+  flushSync();
+}
+
+describe('TrialTable', () => {
+  it('lists every trial with its status, sorts by a column, and selects a trial', async () => {
+    const state = new StudyState(fixtureStudy, trials);
+    const sorts: SortKey[] = [];
+    const selected: string[] = [];
+    show(TrialTable, { rows: state.rows, sort: state.sort, accounting: 'paper', onSort: (k: SortKey) => sorts.push(k), onSelect: (id: string) => selected.push(id) });
+    const table = page.getByRole('table', { name: 'Trials' });
+    await expect.element(table).toBeInTheDocument();
+    const statuses = [...document.querySelectorAll('tbody .status')].map((e) => e.textContent);
+    expect(statuses).toEqual(['completed', 'failed', 'skipped', 'completed', 'running', 'queued']);
+    expect(document.querySelector('th[aria-sort="ascending"]')?.textContent).toContain('#');
+    await page.getByRole('button', { name: 'Val. accuracy' }).click();
+    expect(sorts).toEqual(['valAccuracy']);
+    await page.getByRole('button', { name: 'Trial 3', exact: true }).click();
+    expect(selected).toEqual([trials[3]!.id]);
+  });
+
+  it('orders rows by the state\'s sort: best accuracy first, missing values last', () => {
+    const state = new StudyState(fixtureStudy, trials);
+    state.sortBy('valAccuracy');
+    expect(state.rows.map((r) => r.trial.index)).toEqual([0, 3, 1, 2, 4, 5]);
+    state.sortBy('valAccuracy');
+    expect(state.rows.map((r) => r.trial.index)).toEqual([3, 0, 1, 2, 4, 5]);
+  });
+});
+
+describe('StudyList', () => {
+  const studies: Study[] = [fixtureStudy, { ...fixtureStudy, id: 'study-2', config: { ...fixtureStudy.config, name: '<b>bold</b> study' } }];
+
+  it('lists the studies as text, opens one, and shows an import error in an alert', async () => {
+    const opened: string[] = [];
+    show(StudyList, {
+      studies,
+      currentId: fixtureStudy.id,
+      running: false,
+      importError: 'broken.json: schemaVersion: must be 1, got "<i>1</i>"',
+      onOpen: (id: string) => opened.push(id),
+      onDelete: () => {},
+      onExport: () => {},
+      onImport: () => {},
+    });
+    await expect.element(page.getByRole('alert')).toHaveTextContent('broken.json: schemaVersion: must be 1, got "<i>1</i>"');
+    expect(document.querySelector('b, i')).toBeNull();
+    await page.getByRole('button', { name: '<b>bold</b> study', exact: true }).click();
+    expect(opened).toEqual(['study-2']);
+    await expect.element(page.getByRole('button', { name: 'Export JSON' })).toBeEnabled();
+    await expect.element(page.getByLabelText('Import JSON')).toBeInTheDocument();
+  });
+
+  it('hands an imported file over', async () => {
+    const files: string[] = [];
+    show(StudyList, { studies: [], currentId: undefined, running: false, importError: undefined, onOpen: () => {}, onDelete: () => {}, onExport: () => {}, onImport: (f: File) => files.push(f.name) });
+    await expect.element(page.getByRole('button', { name: 'Export JSON' })).toBeDisabled();
+    await page.getByLabelText('Import JSON').upload(new File(['{}'], 'study.json', { type: 'application/json' }));
+    expect(files).toEqual(['study.json']);
+  });
+});
+
+describe('RunPanel', () => {
+  it('shows progress, the ETA, the backend and why, and stops', async () => {
+    let stops = 0;
+    show(RunPanel, {
+      running: true,
+      paused: false,
+      status: 'running',
+      progress: { studyId: 's', trialIndex: 3, trialsDone: 3, trialsBudget: 12, elapsedSeconds: 95, etaSeconds: 290, trial: { phase: 'training', epoch: 2, epochs: 4, batch: 10, batches: 40, samplesSeen: 1500, loss: 0.4321 } },
+      curve: [{ epoch: 1, loss: 0.6, valAccuracy: 0.8 }],
+      epochs: 4,
+      backend: { backend: 'webgl', reason: 'WebGL works', attempts: [{ backend: 'webgpu', ok: false, reason: 'no adapter', ms: 3 }, { backend: 'webgl', ok: true, reason: 'WebGL works', ms: 40 }] },
+      onStop: () => stops++,
+      onPause: () => {},
+      onContinue: () => {},
+      onResume: () => {},
+    });
+    await expect.element(page.getByText('Trial 3, 3 of 12 trained · 1 min 35 s elapsed · about 4 min 50 s left')).toBeInTheDocument();
+    await expect.element(page.getByText(/training: epoch 2 of 4, batch 10 of 40 · loss 0.432/)).toBeInTheDocument();
+    await expect.element(page.getByText(/Training on webgl: WebGL works/)).toHaveTextContent('tried webgpu: no adapter; webgl: ok');
+    await page.getByRole('button', { name: 'Stop search' }).click();
+    expect(stops).toBe(1);
+  });
+});
+
+describe('JudgeBy', () => {
+  it('judges by another target, offering the study\'s custom ones too', async () => {
+    const state = new StudyState(fixtureStudy, trials);
+    show(JudgeBy, {
+      targets: ['arduino-uno'],
+      ownTargets: fixtureStudy.config.targets,
+      accounting: 'paper',
+      reevaluated: false,
+      error: undefined,
+      onChange: (targets: readonly string[], accounting: 'paper' | 'deploy') => state.judgeBy(targets, accounting),
+      onReset: () => state.judgeAsSearched(),
+    });
+    await page.getByText('Judge by other targets').click();
+    await page.getByRole('checkbox', { name: /ESP32/ }).click();
+    expect(state.targets).toEqual(['arduino-uno', 'esp32']);
+    expect(state.reevaluated).toBe(true);
+    await expect.element(page.getByRole('checkbox', { name: 'My board (custom)' })).toBeInTheDocument();
+  });
+});
