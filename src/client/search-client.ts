@@ -42,6 +42,15 @@ export class SearchClient {
    * Imports the user's files as a dataset; the worker decodes them. Their buffers are transferred,
    * not copied, so afterwards they are empty (detached) on this side.
    */
+  /** Built-in datasets first, then the imported ones. */
+  listDatasets(): Promise<DatasetInfo[]> {
+    return this.api.listDatasets();
+  }
+
+  deleteDataset(id: string): Promise<boolean> {
+    return this.api.deleteDataset(id);
+  }
+
   importDataset(request: DatasetImportRequest): Promise<DatasetInfo> {
     // A buffer may back two files; transferring it twice would throw a DataCloneError.
     const buffers = [...new Set(request.files.map((file) => file.bytes))];

@@ -6,6 +6,7 @@
  */
 import type { BackendInfo, ModelFiles, StudyProgress, TrialRequest, StudyView } from '../contracts/search-worker.ts';
 import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
+import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import { StudyState } from './study.svelte.ts';
 
 /** What the playground needs of the search worker: SearchClient in the page. */
@@ -23,6 +24,9 @@ export interface SearchPort {
   deleteStudy(studyId: string): Promise<boolean>;
   queueTrial(studyId: string, request: TrialRequest): Promise<void>;
   exportModel(trialId: string): Promise<ModelFiles | undefined>;
+  listDatasets(): Promise<DatasetInfo[]>;
+  importDataset(request: DatasetImportRequest): Promise<DatasetInfo>;
+  deleteDataset(id: string): Promise<boolean>;
 }
 
 export interface PortCallbacks {
@@ -49,6 +53,7 @@ export function fileNameOf(name: string, suffix: string): string {
 export class PlaygroundState {
   readonly #port: SearchPort;
   #studies = $state.raw<readonly Study[]>([]);
+  #datasets = $state.raw<readonly DatasetInfo[]>([]);
   #current = $state.raw<StudyState | undefined>();
   #running = $state(false);
   #paused = $state(false);
@@ -64,6 +69,10 @@ export class PlaygroundState {
 
   get studies(): readonly Study[] {
     return this.#studies;
+  }
+  /** The built-in datasets, then the imported ones. */
+  get datasets(): readonly DatasetInfo[] {
+    return this.#datasets;
   }
   get current(): StudyState | undefined {
     return this.#current;
@@ -92,9 +101,36 @@ export class PlaygroundState {
 
   /** Lists the stored studies and opens the latest one, so that a reload shows where the user was. */
   async load(): Promise<void> {
+    await this.loadDatasets();
     await this.#refresh();
     const latest = this.#studies[0];
     if (latest && !this.#current) await this.open(latest.id);
+  }
+
+  async loadDatasets(): Promise<void> {
+    this.#datasets = await this.#port.listDatasets();
+  }
+
+  /**
+   * Imports a dataset in the worker (decoding never runs on this thread); resolves to it, or throws
+   * the worker's message, which names the file and what is wrong with it.
+   */
+  async importDataset(request: DatasetImportRequest): Promise<DatasetInfo> {
+    const info = await this.#port.importDataset(request);
+    await this.loadDatasets();
+    this.#notice = `Imported the dataset "${info.name}": ${info.splits.train + info.splits.validation + info.splits.test} images of ${info.shape.height}×${info.shape.width}×${info.shape.channels} in ${info.classes} classes.`;
+    return info;
+  }
+
+  /** Deletes an imported dataset; the worker refuses while a stored study uses it. */
+  async deleteDataset(id: string): Promise<void> {
+    try {
+      await this.#port.deleteDataset(id);
+      await this.loadDatasets();
+      this.#notice = 'Dataset deleted.';
+    } catch (error) {
+      this.#alert = messageOf(error);
+    }
   }
 
   /** Starts a new study; resolves when it ends (completed or stopped). */

@@ -48,6 +48,9 @@ function inProcessPort(api: SearchApi): SearchPort {
     deleteStudy: (id) => api.deleteStudy(id),
     queueTrial: (id, request) => api.queueTrial(id, request),
     exportModel: (id) => api.exportModel(id),
+    listDatasets: () => api.listDatasets(),
+    importDataset: (request) => api.importDataset(request),
+    deleteDataset: (id) => api.deleteDataset(id),
   };
 }
 
@@ -91,6 +94,7 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     await first.load();
     expect(first.studies).toEqual([]);
     expect(first.current).toBeUndefined();
+    expect(first.datasets.map((d) => [d.id, d.builtin])).toEqual([['digits', true], ['mnist', true], ['fashion-mnist', true]]);
     const seen: string[] = [];
     const run = first.start(config);
     expect(first.running).toBe(true);
