@@ -1,8 +1,8 @@
 /** The live study's components in Chromium: the sortable trial table, the study list with import errors, the run panel and "judge by". */
-import { flushSync, mount, unmount } from 'svelte';
+import { type Component, flushSync, mount, unmount } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
-import type { Study } from '../../src/contracts/study.ts';
+import type { Study, TargetSpec } from '../../src/contracts/study.ts';
 import { StudyState, type SortKey } from '../../src/state/study.svelte.ts';
 import JudgeBy from '../../src/ui/JudgeBy.svelte';
 import RunPanel from '../../src/ui/RunPanel.svelte';
@@ -17,7 +17,7 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function show<P extends Record<string, unknown>>(component: Parameters<typeof mount>[0], props: P): void {
+function show<P extends Record<string, any>>(component: Component<P>, props: P): void {
   const target = document.createElement('div');
   document.body.append(target);
   mounted.push(mount(component, { target, props }));
@@ -115,7 +115,7 @@ describe('JudgeBy', () => {
       accounting: 'paper',
       reevaluated: false,
       error: undefined,
-      onChange: (targets: readonly string[], accounting: 'paper' | 'deploy') => state.judgeBy(targets, accounting),
+      onChange: (targets: readonly TargetSpec[], accounting: 'paper' | 'deploy') => state.judgeBy(targets, accounting),
       onReset: () => state.judgeAsSearched(),
     });
     await page.getByText('Judge by other targets').click();
