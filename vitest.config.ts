@@ -15,7 +15,16 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/**/*.browser.test.ts'],
+          exclude: ['tests/**/*.browser.test.ts', 'tests/**/*.e2e.test.ts'],
+        },
+      },
+      {
+        // The built app (vite build + vite preview) driven by Playwright in Chromium, WebGPU on.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['tests/**/*.e2e.test.ts'],
+          fileParallelism: false,
         },
       },
       {

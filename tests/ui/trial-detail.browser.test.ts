@@ -82,9 +82,9 @@ function show(trial: StudyTrial, accounting: Accounting, onEdit?: (a: Architectu
 describe('TrialDetail', () => {
   it('shows a completed trial: status, architecture, pruning, accuracies, timings and backend', async () => {
     show(completed, 'paper');
-    const article = page.getByRole('article', { name: 'Trial 1' });
+    const article = page.getByRole('article', { name: 'Trial 0' });
     await expect.element(article).toHaveTextContent('Status: completed');
-    await expect.element(page.getByRole('list', { name: 'Architecture of trial 1' })).toBeVisible();
+    await expect.element(page.getByRole('list', { name: 'Architecture of trial 0' })).toBeVisible();
     await expect.element(article).toHaveTextContent('magnitude: 50.0 % of the weights (gradual magnitude), then 2 epochs of fine-tuning');
     await expect.element(article).toHaveTextContent('test accuracy before pruning93.3 %');
     await expect.element(article).toHaveTextContent('test accuracy after pruning91.3 %');
@@ -164,7 +164,7 @@ describe('TrialDetail', () => {
     };
     const root = show(failed, 'paper');
     await expect.element(page.getByRole('alert')).toHaveTextContent('Why it failed: <img src=x onerror=alert(1)>');
-    await expect.element(page.getByRole('article', { name: 'Trial 2' })).toHaveTextContent('cpu (no WebGPU adapter <b>here</b>)');
+    await expect.element(page.getByRole('article', { name: 'Trial 1' })).toHaveTextContent('cpu (no WebGPU adapter <b>here</b>)');
     expect(root.querySelector('img')).toBeNull();
     expect(root.querySelector('b')).toBeNull();
     await expect.element(page.getByText('Resources estimated from the architecture alone')).toBeVisible();
@@ -182,11 +182,11 @@ describe('TrialDetail', () => {
       skipReason: 'needs 9,400 B of SRAM; the Arduino Uno has 2,048 B',
     };
     show(skipped, 'paper');
-    const article = page.getByRole('article', { name: 'Trial 3' });
+    const article = page.getByRole('article', { name: 'Trial 2' });
     await expect.element(article).toHaveTextContent('Status: skipped: infeasible before training');
     await expect.element(article).toHaveTextContent('Why it was skipped: needs 9,400 B of SRAM; the Arduino Uno has 2,048 B');
     await expect.element(article).toHaveTextContent('channels: 25.0 % of the channels (L1 norm, removed for real), then 1 epoch of fine-tuning');
     await page.getByText('As sampled, before channel pruning removed filters').click();
-    await expect.element(page.getByRole('list', { name: 'Sampled architecture of trial 3' })).toHaveTextContent('12 filters, 3×3, stride 1, valid');
+    await expect.element(page.getByRole('list', { name: 'Sampled architecture of trial 2' })).toHaveTextContent('12 filters, 3×3, stride 1, valid');
   });
 });

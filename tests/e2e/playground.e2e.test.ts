@@ -1,0 +1,112 @@
+/**
+ * The built app in Chromium, with WebGPU on (SwiftShader here): a 2-trial search on digits, a reload
+ * that finds its trials, an export and an import, a refused file, and the page at phone width. It
+ * takes the README's screenshots on the way (docs/screenshots/).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright';
+import { type PreviewServer, build, preview } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumArgs, findChromium } from '../../scripts/chromium.ts';
+
+const screenshots = 'docs/screenshots';
+const outDir = mkdtempSync(join(tmpdir(), 'playground-e2e-'));
+let server: PreviewServer;
+let browser: Browser;
+let page: Page;
+let url: string;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  await build({ logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  server = await preview({ logLevel: 'error', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  url = server.resolvedUrls!.local[0]!;
+  browser = await chromium.launch({ executablePath: findChromium()!, args: chromiumArgs });
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  page = await context.newPage();
+  // No console errors: every error the page or its worker logs fails the test at the end.
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  mkdirSync(screenshots, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+const trialRows = (p: Page) => p.getByRole('table', { name: 'Trials' }).locator('tbody tr');
+
+describe('the playground, built, in Chromium with WebGPU', () => {
+  it('runs a 2-trial search on digits and shows it live', async () => {
+    await page.goto(url);
+    // The visible labels of issue 5, as the accessible names of their controls.
+    for (const [role, name] of [['combobox', 'Dataset'], ['group', 'Target'], ['spinbutton', 'Trials'], ['spinbutton', 'Epochs'], ['combobox', 'Strategy'], ['button', 'Start search'], ['button', 'Stop search'], ['button', 'Export JSON']] as const) {
+      expect(await page.getByRole(role, { name, exact: true }).count(), name).toBe(1);
+    }
+    expect(await page.getByLabel('Import JSON').count()).toBe(1);
+    await page.getByRole('combobox', { name: 'Dataset' }).selectOption('digits');
+    await page.getByRole('spinbutton', { name: 'Trials', exact: true }).fill('2');
+    await page.getByRole('spinbutton', { name: 'Epochs', exact: true }).fill('1');
+    // Dense trials only: fine-tuning after pruning would double the time on an emulated GPU.
+    for (const method of ['Magnitude (gradual, global threshold)', 'Channels (L1 filter pruning)', 'Sparse variational dropout']) {
+      await page.getByLabel(method).uncheck();
+    }
+    await page.getByRole('button', { name: 'Start search' }).click();
+    await page.getByRole('button', { name: 'Stop search' }).and(page.locator(':enabled')).waitFor();
+    await page.getByText(/^Training on webgpu/).waitFor({ timeout: 120_000 });
+    await page.getByRole('progressbar').first().waitFor({ timeout: 120_000 });
+    await page.locator('.main').screenshot({ path: join(screenshots, 'search-running.png') });
+    await page.getByText('Search finished.').waitFor({ timeout: 480_000 });
+    await expect.poll(() => trialRows(page).count()).toBe(2);
+    expect(await trialRows(page).locator('.status').allTextContents()).toEqual(['completed', 'completed']);
+    await page.getByRole('figure', { name: 'Pareto front' }).waitFor();
+    await page.getByRole('button', { name: 'Trial 0', exact: true }).click();
+    await page.getByRole('article', { name: 'Trial 0' }).waitFor();
+    await page.locator('.main').screenshot({ path: join(screenshots, 'results.png') });
+  }, 600_000);
+
+  it('finds the trials again after a reload', async () => {
+    await page.reload();
+    await expect.poll(() => trialRows(page).count(), { timeout: 30_000 }).toBe(2);
+    expect(await trialRows(page).locator('.status').allTextContents()).toEqual(['completed', 'completed']);
+  }, 60_000);
+
+  it('exports the study, imports it again, and refuses a broken file with an alert, losing nothing', async () => {
+    const [saved] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export JSON' }).click()]);
+    const exported = join(outDir, saved.suggestedFilename());
+    await saved.saveAs(exported);
+    const document = JSON.parse(readFileSync(exported, 'utf8')) as { schemaVersion: number; trials: unknown[]; environment: { backend: string } };
+    expect(document.schemaVersion).toBe(1);
+    expect(document.trials).toHaveLength(2);
+    expect(document.environment.backend).toBe('webgpu');
+
+    const studies = page.getByRole('region', { name: 'Studies' }).getByRole('listitem');
+    expect(await studies.count()).toBe(1);
+    const broken = join(outDir, 'broken.json');
+    writeFileSync(broken, readFileSync(exported, 'utf8').replace('"schemaVersion": 1', '"schemaVersion": "<b>1</b>"'));
+    await page.getByLabel('Import JSON').setInputFiles(broken);
+    await expect.poll(() => page.getByRole('alert').allTextContents()).toContain('broken.json: schemaVersion: must be 1, got "<b>1</b>"');
+    expect(await studies.count()).toBe(1);
+
+    await page.getByLabel('Import JSON').setInputFiles(exported);
+    await expect.poll(() => studies.count()).toBe(2);
+    await expect.poll(() => trialRows(page).count()).toBe(2);
+  }, 60_000);
+
+  it('works at phone width, and logged no errors', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBe(0);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await page.screenshot({ path: join(screenshots, 'phone.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('region', { name: 'Live estimator' }).screenshot({ path: join(screenshots, 'estimator.png') });
+    expect(problems).toEqual([]);
+  }, 60_000);
+});
