@@ -1,7 +1,8 @@
 /**
  * The built app in Chromium, with WebGPU on (SwiftShader here): a 2-trial search on digits, a reload
  * that finds its trials, an export and an import, a refused file, and the page at phone width. It
- * takes the README's screenshots on the way (docs/screenshots/).
+ * takes screenshots on the way: into docs/screenshots/ for the README with `npm run screenshots`
+ * (UPDATE_SCREENSHOTS=1), else into a temporary folder, so that `npm test` leaves the tree clean.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +12,8 @@ import { type PreviewServer, build, preview } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumArgs, findChromium } from '../../scripts/chromium.ts';
 
-const screenshots = 'docs/screenshots';
 const outDir = mkdtempSync(join(tmpdir(), 'playground-e2e-'));
+const screenshots = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : join(outDir, 'screenshots');
 let server: PreviewServer;
 let browser: Browser;
 let page: Page;
@@ -20,8 +21,8 @@ let url: string;
 const problems: string[] = [];
 
 beforeAll(async () => {
-  await build({ logLevel: 'error', build: { outDir, emptyOutDir: true } });
-  server = await preview({ logLevel: 'error', build: { outDir }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
+  await build({ logLevel: 'error', build: { outDir: join(outDir, 'app'), emptyOutDir: true } });
+  server = await preview({ logLevel: 'error', build: { outDir: join(outDir, 'app') }, preview: { port: 0, host: '127.0.0.1', strictPort: false } });
   url = server.resolvedUrls!.local[0]!;
   browser = await chromium.launch({ executablePath: findChromium()!, args: chromiumArgs });
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
@@ -61,6 +62,9 @@ describe('the playground, built, in Chromium with WebGPU', () => {
     await page.getByRole('button', { name: 'Stop search' }).and(page.locator(':enabled')).waitFor();
     await page.getByText(/^Training on webgpu/).waitFor({ timeout: 120_000 });
     await page.getByRole('progressbar').first().waitFor({ timeout: 120_000 });
+    // The second trial running: the first is in the table and the plot, and the ETA is known.
+    await page.getByText(/^Trial 1, 1 of 2 trained/).waitFor({ timeout: 300_000 });
+    await page.getByText(/^training: epoch 1 of 1, batch [1-9]/).waitFor({ timeout: 120_000 });
     await page.locator('.main').screenshot({ path: join(screenshots, 'search-running.png') });
     await page.getByText('Search finished.').waitFor({ timeout: 480_000 });
     await expect.poll(() => trialRows(page).count()).toBe(2);
