@@ -3,24 +3,12 @@
  * readable ticks, and short axis labels. No chart library: a scale is a function and its ticks.
  */
 
-/** One trial in the Pareto plot. flash/SRAM are model size/working memory under paper accounting. */
-export interface PlotPoint {
-  readonly id: string;
-  readonly label: string;
-  /** 0–1 */
-  readonly accuracy: number;
-  readonly flashBytes: number;
-  readonly sramBytes: number;
-  readonly feasible: boolean;
-  readonly onFront: boolean;
-}
-
-/** A target's memory, drawn as a labelled vertical line in each panel. */
-export interface PlotLimit {
-  readonly name: string;
-  readonly flashBytes: number;
-  readonly sramBytes: number;
-}
+/**
+ * One trial in the Pareto plot, and a target's memory drawn as a labelled vertical line in each
+ * panel: the shapes the live study state derives (flash/SRAM are model size/working memory under
+ * paper accounting).
+ */
+export type { ParetoPoint as PlotPoint, MemoryLimit as PlotLimit } from '../state/study.svelte.ts';
 
 export interface Scale {
   (value: number): number;
