@@ -101,10 +101,14 @@ export class PlaygroundState {
 
   /** Lists the stored studies and opens the latest one, so that a reload shows where the user was. */
   async load(): Promise<void> {
-    await this.loadDatasets();
-    await this.#refresh();
-    const latest = this.#studies[0];
-    if (latest && !this.#current) await this.open(latest.id);
+    try {
+      await this.loadDatasets();
+      await this.#refresh();
+      const latest = this.#studies[0];
+      if (latest && !this.#current) await this.open(latest.id);
+    } catch (error) {
+      this.#alert = `The stored studies could not be read (is storage blocked for this page?): ${messageOf(error)}`;
+    }
   }
 
   async loadDatasets(): Promise<void> {

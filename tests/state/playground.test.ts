@@ -203,4 +203,12 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     expect(fileNameOf('<script>../../', '.json')).toBe('script.json');
     expect(fileNameOf('', '.json')).toBe('study.json');
   });
+
+  it('says so, in words, when storage cannot be read (e.g. blocked in a private window)', async () => {
+    const real = inProcessPort(createSearchApi({ datasetsUrl, databaseName: `${database}-blocked`, backends: ['cpu'] }));
+    const blocked = new PlaygroundState({ ...real, listDatasets: () => Promise.reject(new Error('The user denied permission to access the database.')) });
+    await blocked.load();
+    expect(blocked.alert).toBe('The stored studies could not be read (is storage blocked for this page?): The user denied permission to access the database.');
+    expect(blocked.studies).toEqual([]);
+  });
 });
