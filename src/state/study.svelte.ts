@@ -196,7 +196,11 @@ export class StudyState {
       this.#curveTrial = progress.trialIndex;
       this.#curve = [];
     }
-    if (trial && (trial.loss !== undefined || trial.valAccuracy !== undefined) && trial.phase !== 'evaluating') {
+    // The trainer reads the loss back every few batches only, and every report repeats the last one
+    // read: a point is added when a new loss or validation accuracy arrives.
+    const last = this.#curve.at(-1);
+    const fresh = trial !== undefined && (trial.loss !== last?.loss || trial.valAccuracy !== last?.valAccuracy);
+    if (trial && fresh && (trial.loss !== undefined || trial.valAccuracy !== undefined) && trial.phase !== 'evaluating') {
       const epoch = trial.epoch - 1 + (trial.batches > 0 ? trial.batch / trial.batches : 0);
       this.#curve = [...this.#curve, { epoch, ...(trial.loss !== undefined ? { loss: trial.loss } : {}), ...(trial.valAccuracy !== undefined ? { valAccuracy: trial.valAccuracy } : {}) }];
     }
