@@ -262,7 +262,7 @@ function randomMeasurement(architecture: Architecture, rng: Rng): Measurement {
   });
 }
 
-describe('sampled architectures', () => {
+describe('sampled architectures', { timeout: 60_000 }, () => {
   it('over 300 architectures, unpruned and pruned, on every preset: every formula gives the reported number', () => {
     const rng = createRng('explain');
     const inputs = [
