@@ -56,6 +56,7 @@ export class PlaygroundState {
   #datasets = $state.raw<readonly DatasetInfo[]>([]);
   #current = $state.raw<StudyState | undefined>();
   #running = $state(false);
+  #runningStudyId = $state<string | undefined>();
   #paused = $state(false);
   #backend = $state.raw<BackendInfo | undefined>();
   #alert = $state<string | undefined>();
@@ -79,6 +80,10 @@ export class PlaygroundState {
   }
   get running(): boolean {
     return this.#running;
+  }
+  /** The study a search is running on (the user may be looking at another one meanwhile). */
+  get runningStudyId(): string | undefined {
+    return this.#runningStudyId;
   }
   get paused(): boolean {
     return this.#paused;
@@ -181,7 +186,7 @@ export class PlaygroundState {
   }
 
   async remove(studyId: string): Promise<void> {
-    if (this.#running && this.#current?.id === studyId) {
+    if (this.#running && this.#runningStudyId === studyId) {
       this.#alert = 'Stop the search before you delete its study.';
       return;
     }
@@ -290,6 +295,7 @@ export class PlaygroundState {
       this.#backend = await this.#port.backend();
       const callbacks: PortCallbacks = {
         onStudy: (study) => {
+          this.#runningStudyId = study.id;
           if (this.#current?.id === study.id) this.#current.recordStudy(study);
           else this.#current = new StudyState(study);
           void this.#refresh();
@@ -304,6 +310,7 @@ export class PlaygroundState {
       this.#alert = `The search stopped with an error: ${messageOf(error)}`;
     } finally {
       this.#running = false;
+      this.#runningStudyId = undefined;
       this.#paused = false;
       this.#current?.endRun();
       await this.#refresh().catch((error: unknown) => (this.#alert = `The stored studies could not be listed: ${messageOf(error)}`));

@@ -58,7 +58,7 @@ describe('StudyList', () => {
     show(StudyList, {
       studies,
       currentId: fixtureStudy.id,
-      running: false,
+      runningId: fixtureStudy.id,
       importError: 'broken.json: schemaVersion: must be 1, got "<i>1</i>"',
       onOpen: (id: string) => opened.push(id),
       onDelete: () => {},
@@ -70,12 +70,15 @@ describe('StudyList', () => {
     await page.getByRole('button', { name: '<b>bold</b> study', exact: true }).click();
     expect(opened).toEqual(['study-2']);
     await expect.element(page.getByRole('button', { name: 'Export JSON' })).toBeEnabled();
+    // The study a search runs on cannot be deleted; the others can.
+    await expect.element(page.getByRole('button', { name: 'Delete Digits on an Uno' })).toBeDisabled();
+    await expect.element(page.getByRole('button', { name: 'Delete <b>bold</b> study' })).toBeEnabled();
     await expect.element(page.getByLabelText('Import JSON')).toBeInTheDocument();
   });
 
   it('hands an imported file over', async () => {
     const files: string[] = [];
-    show(StudyList, { studies: [], currentId: undefined, running: false, importError: undefined, onOpen: () => {}, onDelete: () => {}, onExport: () => {}, onImport: (f: File) => files.push(f.name) });
+    show(StudyList, { studies: [], currentId: undefined, runningId: undefined, importError: undefined, onOpen: () => {}, onDelete: () => {}, onExport: () => {}, onImport: (f: File) => files.push(f.name) });
     await expect.element(page.getByRole('button', { name: 'Export JSON' })).toBeDisabled();
     await page.getByLabelText('Import JSON').upload(new File(['{}'], 'study.json', { type: 'application/json' }));
     expect(files).toEqual(['study.json']);
