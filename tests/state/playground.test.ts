@@ -96,9 +96,11 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     expect(first.current).toBeUndefined();
     expect(first.datasets.map((d) => [d.id, d.builtin])).toEqual([['digits', true], ['mnist', true], ['fashion-mnist', true]]);
     const seen: string[] = [];
+    const tensors = tf.memory().numTensors;
     const run = first.start(config);
     expect(first.running).toBe(true);
     await run;
+    expect(tf.memory().numTensors).toBe(tensors); // the whole study leaks no tensor
     expect(first.running).toBe(false);
     expect(first.alert).toBeUndefined();
     expect(first.notice).toBe('Search finished.');
