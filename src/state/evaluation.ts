@@ -8,7 +8,8 @@ import type { Study, StudyConfig, StudyTrial, TargetSpec } from '../contracts/st
 import type { TargetResources, TrialResources } from '../contracts/trial.ts';
 import { paretoFrontIds, problemOf, resolveTargetSpec, studyHypervolume } from '../contracts/study-objectives.ts';
 import { measurementFromNonzero } from '../core/ops.ts';
-import { type Accounting, type Estimate, estimate } from '../core/resources.ts';
+import { type Accounting, type Estimate, estimate, verdictFor } from '../core/resources.ts';
+import { flashBytes, sramBytes } from '../core/units.ts';
 import type { Target } from '../core/targets.ts';
 
 export interface EvaluationSettings {
@@ -53,7 +54,12 @@ function resourcesOn(trial: StudyTrial, targets: readonly Target[]): TrialResour
       flashBytes: t.deploy.flashBytes,
       sramBytes: t.deploy.sramBytes,
       latencyMs: t.latencyMs,
-      feasible: { paper: t.verdicts.paper.fits, deploy: t.verdicts.deploy.fits },
+      feasible: {
+        // The stored paper numbers were measured on the trained weights: they decide, even for a
+        // trial from an older file that has no per-op counts (then the estimate above is dense).
+        paper: verdictFor(t.target, 'paper', flashBytes(stored.modelSizeBytes), sramBytes(stored.workingMemoryBytes)).fits,
+        deploy: t.verdicts.deploy.fits,
+      },
     }),
   );
   // Paper accounting depends on no target: the measured numbers stay, whatever was stored.

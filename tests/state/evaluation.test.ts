@@ -107,6 +107,16 @@ describe('evaluateStudy', () => {
     expect(e.paretoFront.has('study-eval.1')).toBe(false);
   });
 
+  it('a trial from an older file, without per-op counts, is judged by its measured paper numbers, not a dense estimate', () => {
+    const { nonzeroWeightsByOp: _counts, ...resources } = big.resources!;
+    const old: StudyTrial = { ...big, resources };
+    const budget = { id: 'budget', name: 'Budget', core: 'cortex-m4f', clockMhz: 64, sramBytes: 4096, flashBytes: 4096 };
+    const e = evaluateStudy(study, [old], { targets: [budget], accounting: 'paper' });
+    // measured 2,119 B of model size fits 4,096 B; the dense estimate (20,480 + 288 weights) would not
+    expect(estimate(old.architecture, []).paper.modelSizeBytes).toBeGreaterThan(4096);
+    expect(e.feasible.get(old.id)).toBe(true);
+  });
+
   it('an invalid custom target is an error in words, not a crash later', () => {
     expect(() => evaluateStudy(study, trials, { targets: [{ id: 'x', name: 'X', core: 'z80', clockMhz: 1, sramBytes: 1, flashBytes: 1 }], accounting: 'paper' })).toThrow('"core" must be one of');
   });

@@ -127,4 +127,26 @@ describe('JudgeBy', () => {
     expect(state.reevaluated).toBe(true);
     await expect.element(page.getByRole('checkbox', { name: 'My board (custom)' })).toBeInTheDocument();
   });
+
+  it('judges by a memory budget of the user\'s own, at once', async () => {
+    const state = new StudyState(fixtureStudy, trials);
+    show(JudgeBy, {
+      targets: ['arduino-uno'],
+      ownTargets: fixtureStudy.config.targets,
+      accounting: 'paper',
+      reevaluated: false,
+      error: undefined,
+      onChange: (targets: readonly TargetSpec[], accounting: 'paper' | 'deploy') => state.judgeBy(targets, accounting),
+      onReset: () => state.judgeAsSearched(),
+    });
+    await page.getByText('Judge by other targets').click();
+    await page.getByRole('spinbutton', { name: 'SRAM budget (bytes)' }).fill('256');
+    await page.getByRole('spinbutton', { name: 'Flash budget (bytes)' }).fill('65536');
+    await page.getByRole('button', { name: 'Judge by this budget' }).click();
+    expect(state.targets).toEqual(['arduino-uno', { id: 'memory-budget', name: 'Memory budget', core: 'cortex-m4f', clockMhz: 64, sramBytes: 256, flashBytes: 65536 }]);
+    expect(state.settingsError).toBeUndefined();
+    // The fixture's completed trials need 320 B of working memory: none fits 256 B, so the front is empty.
+    expect([...state.evaluation.feasible.values()]).toEqual([false, false]);
+    expect(state.evaluation.paretoFront.size).toBe(0);
+  });
 });
