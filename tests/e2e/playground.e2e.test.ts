@@ -1,6 +1,7 @@
 /**
- * The built app in Chromium, with WebGPU on (SwiftShader here): a 2-trial search on digits, a reload
- * that finds its trials, an export and an import, a refused file, and the page at phone width. It
+ * The built app in Chromium, with WebGPU on (SwiftShader here): a 2-trial search on digits started
+ * from a share link, a reload that finds its trials, an export and an import, a refused file, a CSV
+ * dataset imported from the page, and the page at phone width. It
  * takes screenshots on the way: into docs/screenshots/ for the README with `npm run screenshots`
  * (UPDATE_SCREENSHOTS=1), else into a temporary folder, so that `npm test` leaves the tree clean.
  */
@@ -103,6 +104,23 @@ describe('the playground, built, in Chromium with WebGPU', () => {
     await expect.poll(() => studies.count()).toBe(2);
     await expect.poll(() => trialRows(page).count()).toBe(2);
   }, 60_000);
+
+  it('imports a CSV dataset in the worker and offers it for the next search', async () => {
+    // 40 images of 4×4 pixels in two classes: stripes on the left or on the right.
+    const rows = Array.from({ length: 40 }, (_, n) => [n % 2, ...Array.from({ length: 16 }, (_, i) => ((i % 4 < 2) === (n % 2 === 0) ? 20 : 230))].join(','));
+    const csv = join(outDir, 'stripes.csv');
+    writeFileSync(csv, `label,${Array.from({ length: 16 }, (_, i) => `p${i}`).join(',')}\n${rows.join('\n')}\n`);
+    await page.getByText('Import a dataset').click();
+    const form = page.getByRole('form', { name: 'Import dataset' });
+    await form.getByRole('combobox', { name: 'Format' }).selectOption('csv');
+    await form.getByLabel('Files').setInputFiles(csv);
+    await form.getByRole('textbox', { name: 'Name' }).fill('Stripes');
+    await form.getByRole('button', { name: 'Import dataset' }).click();
+    await page.getByText(/^Imported the dataset "Stripes": 40 images of 4×4×1 in 2 classes/).waitFor({ timeout: 60_000 });
+    const dataset = page.getByRole('combobox', { name: 'Dataset' });
+    expect(await dataset.locator('option:checked').textContent()).toBe('Stripes (imported)');
+    expect(await page.getByText('Input 4×4×1, 2 classes').count()).toBe(1);
+  }, 90_000);
 
   it('works at phone width, and logged no errors', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
