@@ -14,7 +14,7 @@ import { type Accounting, accountingModes } from '../core/resources.ts';
 import { defaultPruningSpace } from '../core/search/index.ts';
 import { defaultSearchSpace } from '../core/search-space.ts';
 import { presetTargetIds } from '../core/targets.ts';
-import { type Study, type StudyConfig, type StudyTrial, type StrategyName, strategyNames } from '../contracts/study.ts';
+import { type Study, type StudyConfig, type StudyTrial, type StrategyName, defaultStudyName, strategyNames, studyTrainingDefaults } from '../contracts/study.ts';
 import { buildStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import { newStudyId } from '../contracts/study-ids.ts';
 import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
@@ -82,7 +82,7 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   const choice = await selectBackend(['cpu']);
   const { height, width, channels } = dataset.train;
   const config: StudyConfig = {
-    name: `${strategy} search on ${dataset.id} for ${values.target.join(', ')}`,
+    name: defaultStudyName(strategy, dataset.id, values.target),
     dataset: dataset.id,
     targets: targetSpecs,
     accounting,
@@ -91,8 +91,7 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     strategy,
     budget: { ...(trials !== undefined ? { trials } : {}), ...(minutes !== undefined ? { minutes } : {}) },
     epochs,
-    batchSize: 32,
-    learningRate: 3e-3,
+    ...studyTrainingDefaults,
     seed,
   };
   const now = new Date().toISOString();

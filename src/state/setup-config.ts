@@ -10,7 +10,7 @@ import { type CustomTargetSpec, type Problem, type Settings, type SettingsContex
 import { PruningSpaceError, parsePruningSpace } from '../core/search/pruning-space.ts';
 import { SearchSpaceError, parseSearchSpace } from '../core/search-space.ts';
 import { studyConfigAt, studyLimits } from '../contracts/study-config-json.ts';
-import type { StudyConfig } from '../contracts/study.ts';
+import { type StudyConfig, defaultStudyName } from '../contracts/study.ts';
 import { FieldError } from '../contracts/untrusted-json.ts';
 
 /** Paths of whole ranges, which the table splits into min and max. */
@@ -35,7 +35,7 @@ export function labelOf(path: string): string {
 
 /** The name `npm run search` gives a study, cut to the study document's limit. */
 export function automaticName(settings: Pick<Settings, 'strategy' | 'dataset' | 'targets'>): string {
-  const name = `${settings.strategy} search on ${settings.dataset} for ${settings.targets.join(', ')}`;
+  const name = defaultStudyName(settings.strategy, settings.dataset, settings.targets);
   return name.length <= studyLimits.nameLength ? name : `${name.slice(0, studyLimits.nameLength - 1)}…`;
 }
 

@@ -11,7 +11,7 @@ import { defaultPruningSpace } from '../core/search/pruning-space.ts';
 import { type ConvType, type HeadType, type PoolType, type SearchSpace, defaultSearchSpace } from '../core/search-space.ts';
 import { findPresetTarget, parseCustomTarget } from '../core/targets.ts';
 import { studyLimits } from '../contracts/study-config-json.ts';
-import { type StrategyName, type StudyConfig, strategyNames } from '../contracts/study.ts';
+import { type StrategyName, type StudyConfig, strategyNames, studyTrainingDefaults } from '../contracts/study.ts';
 import type { DatasetChoice } from './dataset-choices.ts';
 import {
   type Setting,
@@ -67,7 +67,8 @@ const { input: _input, classes: _classes, ...defaultKnobs } = defaultSearchSpace
 
 /**
  * A short but useful first run: MNIST on the Arduino Uno, SpArSe's accounting and strategy. Batch
- * size and learning rate are npm run search's; fewer epochs than its 3 keep a browser run short.
+ * size and learning rate are every new study's; fewer epochs than npm run search's 3 keep a browser
+ * run short.
  */
 export const defaultSettings: Settings = {
   name: undefined,
@@ -80,8 +81,7 @@ export const defaultSettings: Settings = {
   minutes: undefined,
   epochs: 2,
   seed: 1,
-  batchSize: 32,
-  learningRate: 3e-3,
+  ...studyTrainingDefaults,
   pruning: defaultPruningSpace,
   space: defaultKnobs,
 };
