@@ -298,7 +298,7 @@ export class PlaygroundState {
           this.#runningStudyId = study.id;
           if (this.#current?.id === study.id) this.#current.recordStudy(study);
           else this.#current = new StudyState(study);
-          void this.#refresh();
+          this.#refresh().catch((error: unknown) => (this.#alert = `The stored studies could not be listed: ${messageOf(error)}`));
         },
         onProgress: (progress) => this.#current?.recordProgress(progress),
         onTrial: (trial) => this.#current?.recordTrial(trial),
