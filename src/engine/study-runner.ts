@@ -142,8 +142,11 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
       await write(requestedTrial(study, trials.length, requested));
     }
   };
-  await enqueueRequested();
-  while ((queuedTrial() || budgetLeft()) && !signal?.aborted) {
+  // Requests are taken before every check of the budget, so that one made during the last trial
+  // still runs; after a stop they stay queued for the resume.
+  for (;;) {
+    await enqueueRequested();
+    if (signal?.aborted || !(queuedTrial() || budgetLeft())) break;
     await gate.wait(signal);
     if (signal?.aborted) break;
     await enqueueRequested();

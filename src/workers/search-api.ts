@@ -65,6 +65,13 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       });
     } finally {
       running = undefined;
+      // A request that arrived as the study ended is kept as a queued trial, trained on the next resume.
+      if (requested.length > 0) {
+        const d = await database();
+        const store = indexedDbStudyStore(d);
+        let index = (await listTrials(d, study.id)).length;
+        for (const request of requested.splice(0)) await store.saveTrial(requestedTrial(study, index++, request));
+      }
     }
   }
 

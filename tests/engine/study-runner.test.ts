@@ -1,6 +1,7 @@
 /** The study loop in Node over the in-memory store: budgets, determinism, failures, stop and resume. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { TrialRequest } from '../../src/contracts/search-worker.ts';
 import type { Study, StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
 import { parseSearchSpace } from '../../src/core/search-space.ts';
 import { loadBuiltinDataset } from '../../src/data/builtin.ts';
@@ -151,6 +152,26 @@ describe('runStudy', { timeout: 180_000 }, () => {
     expect(store.trials[2]!.skipReason).toBe(
       'predicted not to fit: model size 41,610 B exceeds the 32,768 B of flash on Arduino Uno by 8,842 B; working memory 4,160 B exceeds the 2,048 B of SRAM on Arduino Uno by 2,112 B',
     );
+  });
+
+  it('trains an architecture asked for during the last trial of the budget', async () => {
+    const c = config({ budget: { trials: 1 } });
+    const store = new MemoryStudyStore(newStudy(c));
+    const architecture = { input: { height: 8, width: 8, channels: 1 }, classes: 10, layers: [{ type: 'conv' as const, filters: 4, kernel: 3, stride: 2, padding: 'same' as const }, { type: 'flatten' as const }] };
+    const pending: TrialRequest[] = [];
+    const final = await runStudy(store.study, {
+      store,
+      dataset: digits,
+      backend,
+      // The user asks while trial 0, the last of the budget, is training.
+      onTrial: (t) => {
+        if (t.index === 0 && t.status === 'running') pending.push({ architecture, pruning: { method: 'none', sparsity: 0 } });
+      },
+      takeRequested: () => pending.shift(),
+    });
+    expect(final.status).toBe('completed');
+    expect(store.trials.map((t) => [t.index, t.status])).toEqual([[0, 'completed'], [1, 'completed']]);
+    expect(store.trials[1]!.architecture).toEqual(architecture);
   });
 
   it('refuses, in words, a requested architecture made for another dataset or with a bad pruning', () => {
