@@ -3,6 +3,7 @@
  * (`trials[3].metrics.testAccuracy`) and throws a FieldError with that path and the reason in words,
  * so the first problem of a document is reported where it is. Nothing is coerced or clamped.
  */
+import { describe } from '../core/untrusted.ts';
 
 /** A problem with one value: `path` is where (empty for the document itself), `reason` what is wrong. */
 export class FieldError extends Error {
@@ -19,15 +20,7 @@ export type JsonRecord = Record<string, unknown>;
 
 export const isRecord = (value: unknown): value is JsonRecord => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A short description of a value for a message; long strings are cut, objects are not spelt out. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
+export { describe };
 
 /** `parent.key`, or `parent["odd key"]` for keys that are not plain identifiers (cut to 40 characters). */
 export function childPath(parent: string, key: string): string {

@@ -2,6 +2,7 @@
  * The architecture JSON of DESIGN.md §2: types, limits, and a validator for untrusted input whose
  * errors name the layer (index and type) and the reason.
  */
+import { describe, isRecord } from './untrusted.ts';
 
 export type Padding = 'same' | 'valid';
 
@@ -136,17 +137,7 @@ export function outputSide(inSide: number, kernel: number, stride: number, paddi
   return padding === 'same' ? Math.ceil(inSide / stride) : Math.floor((inSide - kernel) / stride) + 1;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
 
 function integerField(record: Record<string, unknown>, field: string, min: number, max: number, where: string, index?: number): number {
   const value = record[field];

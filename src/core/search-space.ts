@@ -17,6 +17,7 @@ import {
   limits,
   validateArchitecture,
 } from './architecture.ts';
+import { describeJson as describe, isRecord } from './untrusted.ts';
 
 export type ConvType = ConvLikeLayer['type'];
 export type PoolType = 'maxPool' | 'avgPool';
@@ -89,14 +90,7 @@ export function defaultSearchSpace(input: InputShape, classes: number): SearchSp
 // Validation of untrusted JSON
 // ---------------------------------------------------------------------------------------------
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 60 ? `${json.slice(0, 60)}…` : json;
-}
 
 const isIntegerIn = (value: unknown, min: number, max: number): value is number =>
   typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;

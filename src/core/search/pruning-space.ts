@@ -3,6 +3,7 @@
  * their strength. SpArSe searches the pruning like any other hyperparameter (DESIGN.md §5).
  */
 import { type PruningMethod, pruningMethods } from '../pruning.ts';
+import { describeJson as describe, isRecord } from '../untrusted.ts';
 
 export interface PruningSpace {
   /** Methods a candidate may use; `none` leaves the network dense. */
@@ -31,14 +32,7 @@ export class PruningSpaceError extends Error {
   }
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 60 ? `${json.slice(0, 60)}…` : json;
-}
 
 function rejectUnknownFields(record: Record<string, unknown>, field: string, known: readonly string[]): void {
   const unknown = Object.keys(record).find((key) => !known.includes(key));
