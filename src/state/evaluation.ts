@@ -6,7 +6,8 @@
  */
 import type { Study, StudyConfig, StudyTrial, TargetSpec } from '../contracts/study.ts';
 import type { TargetResources, TrialResources } from '../contracts/trial.ts';
-import { paretoFrontIds, problemOf, resolveTargetSpec, studyHypervolume } from '../contracts/study-objectives.ts';
+import { observationOf, problemOf } from '../contracts/study-objectives.ts';
+import { observedFront, observedHypervolume } from '../core/search/index.ts';
 import { measurementFromNonzero } from '../core/ops.ts';
 import { type Accounting, type Estimate, estimate, verdictFor } from '../core/resources.ts';
 import { flashBytes, sramBytes } from '../core/units.ts';
@@ -29,8 +30,6 @@ export interface StudyEvaluation {
   /** Hypervolume after each trial, in proposal order (the study's progress). */
   readonly hypervolume: readonly { readonly trial: number; readonly hypervolume: number }[];
 }
-
-const specId = (spec: TargetSpec): string => (typeof spec === 'string' ? spec : String(spec.id));
 
 /**
  * The estimate of a trial's architecture on `targets`, with its measured non-zero weights when the
@@ -70,9 +69,8 @@ function resourcesOn(trial: StudyTrial, targets: readonly Target[]): TrialResour
 /** The study under `settings` (its own targets and accounting when none are given). */
 export function evaluateStudy(study: Study, trials: readonly StudyTrial[], settings?: EvaluationSettings): StudyEvaluation {
   const config: StudyConfig = settings ? { ...study.config, targets: settings.targets, accounting: settings.accounting } : study.config;
-  const targets = config.targets.map(resolveTargetSpec);
-  // Throws a TargetError in words when a custom target is invalid; the caller shows it.
-  problemOf(config);
+  // Built once; it also checks custom targets, throwing a TargetError in words the caller shows.
+  const { targets, bounds } = problemOf(config);
   const evaluated = trials.map((trial) => {
     const resources = trial.status === 'completed' ? resourcesOn(trial, targets) : trial.resources;
     return resources === trial.resources ? trial : { ...trial, ...(resources ? { resources } : {}) };
@@ -81,19 +79,18 @@ export function evaluateStudy(study: Study, trials: readonly StudyTrial[], setti
   for (const trial of evaluated) {
     if (trial.resources) feasible.set(trial.id, trial.resources.targets.every((t) => t.feasible[config.accounting]));
   }
+  // Each trial's observation once: for the front and for every prefix of the hypervolume series.
   const ordered = [...evaluated].sort((a, b) => a.index - b.index);
+  const observations = ordered.map((trial) => observationOf(trial, config));
   const hypervolume: { trial: number; hypervolume: number }[] = [];
   ordered.forEach((trial, i) => {
-    if (trial.status === 'completed') hypervolume.push({ trial: trial.index, hypervolume: studyHypervolume(ordered.slice(0, i + 1), config) });
+    if (trial.status === 'completed') hypervolume.push({ trial: trial.index, hypervolume: observedHypervolume(observations.slice(0, i + 1), bounds) });
   });
-  return { config, targets, trials: evaluated, paretoFront: new Set(paretoFrontIds(evaluated, config)), feasible, hypervolume };
+  const paretoFront = new Set(observedFront(observations).map((i) => ordered[i]!.id));
+  return { config, targets, trials: evaluated, paretoFront, feasible, hypervolume };
 }
 
 /** True when the settings are the study's own (nothing to re-evaluate). */
 export function sameSettings(config: StudyConfig, settings: EvaluationSettings): boolean {
-  return (
-    config.accounting === settings.accounting &&
-    config.targets.length === settings.targets.length &&
-    config.targets.every((spec, i) => specId(spec) === specId(settings.targets[i]!) && JSON.stringify(spec) === JSON.stringify(settings.targets[i]))
-  );
+  return config.accounting === settings.accounting && JSON.stringify(config.targets) === JSON.stringify(settings.targets);
 }

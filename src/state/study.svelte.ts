@@ -7,7 +7,8 @@ import type { StudyProgress } from '../contracts/search-worker.ts';
 import type { Study, StudyTrial, TargetSpec } from '../contracts/study.ts';
 import { type Accounting, verdictFor } from '../core/resources.ts';
 import { flashBytes, sramBytes } from '../core/units.ts';
-import { type EvaluationSettings, type StudyEvaluation, evaluateStudy } from './evaluation.ts';
+import { trialObjectives } from '../contracts/study-objectives.ts';
+import { type EvaluationSettings, type StudyEvaluation, evaluateStudy, sameSettings } from './evaluation.ts';
 
 export type SortKey = 'index' | 'status' | 'valAccuracy' | 'testAccuracy' | 'int8TestAccuracy' | 'modelSize' | 'workingMemory' | 'macs' | 'latency' | 'time';
 
@@ -28,15 +29,9 @@ export interface TrialRow {
 
 const statusOrder = { running: 0, queued: 1, completed: 2, failed: 3, skipped: 4 } as const;
 
-/** The byte objectives under an accounting: paper model size and working memory, or the first target's flash and SRAM. */
-export function bytesOf(trial: StudyTrial, accounting: Accounting): { flash?: number; sram?: number } {
-  const r = trial.resources;
-  if (!r) return {};
-  return accounting === 'paper' ? { flash: r.modelSizeBytes, sram: r.workingMemoryBytes } : { flash: r.flashBytes, sram: r.sramBytes };
-}
-
 function rowOf(trial: StudyTrial, evaluation: StudyEvaluation): TrialRow {
-  const bytes = bytesOf(trial, evaluation.config.accounting);
+  // [error, flash-side bytes, SRAM-side bytes] under the accounting judged by; null until completed.
+  const objectives = trialObjectives(trial, evaluation.config);
   return {
     trial,
     feasible: evaluation.feasible.get(trial.id),
@@ -47,8 +42,8 @@ function rowOf(trial: StudyTrial, evaluation: StudyEvaluation): TrialRow {
       valAccuracy: trial.metrics?.valAccuracy,
       testAccuracy: trial.metrics?.testAccuracy,
       int8TestAccuracy: trial.metrics?.int8TestAccuracy,
-      modelSize: bytes.flash,
-      workingMemory: bytes.sram,
+      modelSize: objectives?.[1],
+      workingMemory: objectives?.[2],
       macs: trial.resources?.macs,
       latency: trial.resources?.targets[0]?.latencyMs,
       time: trial.timings?.totalMs,
@@ -111,10 +106,10 @@ export class StudyState {
   readonly #points = $derived.by((): ParetoPoint[] =>
     this.#rows.flatMap((row) => {
       const t = row.trial;
-      if (t.status !== 'completed' || !t.metrics) return [];
-      const bytes = bytesOf(t, this.#evaluation.config.accounting);
-      if (bytes.flash === undefined || bytes.sram === undefined) return [];
-      return [{ id: t.id, label: `Trial ${t.index}`, accuracy: t.metrics.valAccuracy, flashBytes: bytes.flash, sramBytes: bytes.sram, feasible: row.feasible ?? false, onFront: row.onFront }];
+      const objectives = trialObjectives(t, this.#evaluation.config);
+      if (!objectives) return [];
+      const [error, flash, sram] = objectives;
+      return [{ id: t.id, label: `Trial ${t.index}`, accuracy: 1 - error, flashBytes: flash, sramBytes: sram, feasible: row.feasible ?? false, onFront: row.onFront }];
     }),
   );
 
@@ -228,9 +223,8 @@ export class StudyState {
 
   /** Judges the trials by other targets and accounting, at once and without training. */
   judgeBy(targets: readonly TargetSpec[], accounting: Accounting): void {
-    const own = this.#study.config;
-    const same = accounting === own.accounting && JSON.stringify(targets) === JSON.stringify(own.targets);
-    this.#settings = same ? undefined : { targets, accounting };
+    const settings = { targets, accounting };
+    this.#settings = sameSettings(this.#study.config, settings) ? undefined : settings;
   }
 
   /** Back to the targets and accounting the study was searched with. */
