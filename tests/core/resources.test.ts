@@ -10,6 +10,7 @@ import { opName } from '../../src/core/ops.ts';
 import { estimate, estimateLatency, explainVerdict, storedWeights, verdictFor } from '../../src/core/resources.ts';
 import { findPresetTarget, parseCustomTarget } from '../../src/core/targets.ts';
 import { flashBytes, macs, sramBytes } from '../../src/core/units.ts';
+import { designExample } from '../fixtures/design-example.ts';
 
 const uno = findPresetTarget('arduino-uno')!;
 const f446 = findPresetTarget('stm32f446re')!;
@@ -30,19 +31,7 @@ function summary(architecture: Architecture, measurement?: Parameters<typeof est
 }
 
 // 1. Every layer type but globalAvgPool; valid and same padding; stride 1.
-const lenet = parseArchitecture({
-  input: { height: 28, width: 28, channels: 1 },
-  classes: 10,
-  layers: [
-    { type: 'conv', filters: 8, kernel: 3, stride: 1, padding: 'valid' },
-    { type: 'maxPool', size: 2 },
-    { type: 'separableConv', filters: 16, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'downsampledConv', filters: 16, bottleneck: 4, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'avgPool', size: 2 },
-    { type: 'flatten' },
-    { type: 'dense', units: 32 },
-  ],
-});
+const lenet = designExample;
 
 // 2. Stride 2 with same and with valid padding, globalAvgPool, 3 input channels, 2 classes.
 const strided = parseArchitecture({

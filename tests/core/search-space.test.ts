@@ -10,6 +10,7 @@ import {
   parseSearchSpace,
   whyNotInSpace,
 } from '../../src/core/search-space.ts';
+import { designExample } from '../fixtures/design-example.ts';
 
 const shapes: readonly InputShape[] = [
   { height: 8, width: 8, channels: 1 },
@@ -281,19 +282,7 @@ describe('parseSearchSpace', () => {
 
 describe('whyNotInSpace', () => {
   // The example of DESIGN.md §2: every choice of it is in the default space.
-  const example: Architecture = {
-    input: { height: 28, width: 28, channels: 1 },
-    classes: 10,
-    layers: [
-      { type: 'conv', filters: 8, kernel: 3, stride: 1, padding: 'valid' },
-      { type: 'maxPool', size: 2 },
-      { type: 'separableConv', filters: 16, kernel: 3, stride: 1, padding: 'same' },
-      { type: 'downsampledConv', filters: 16, bottleneck: 4, kernel: 3, stride: 1, padding: 'same' },
-      { type: 'avgPool', size: 2 },
-      { type: 'flatten' },
-      { type: 'dense', units: 32 },
-    ],
-  };
+  const example = designExample;
   const withLayers = (layers: Architecture['layers']): Architecture => ({ ...example, layers });
 
   it('accepts the DESIGN.md example, also with a pruning mask on a layer', () => {

@@ -5,7 +5,6 @@
 import { type Component, flushSync, mount, unmount } from 'svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
-import { parseArchitecture } from '../../src/core/architecture.ts';
 import { estimate } from '../../src/core/resources.ts';
 import { findPresetTarget } from '../../src/core/targets.ts';
 import type { PlotLimit, PlotPoint } from '../../src/ui/charts.ts';
@@ -16,6 +15,7 @@ import MemoryChart from '../../src/ui/MemoryChart.svelte';
 import ParetoPlot from '../../src/ui/ParetoPlot.svelte';
 import TrainingCurve from '../../src/ui/TrainingCurve.svelte';
 import { explainEstimate } from '../../src/core/explain.ts';
+import { designExample } from '../fixtures/design-example.ts';
 
 let mounted: ReturnType<typeof mount> | undefined;
 afterEach(async () => {
@@ -34,19 +34,7 @@ function show<P extends Record<string, unknown>>(component: Component<P>, props:
 }
 
 // The DESIGN.md example network (examples/lenet-mnist.json).
-const lenet = parseArchitecture({
-  input: { height: 28, width: 28, channels: 1 },
-  classes: 10,
-  layers: [
-    { type: 'conv', filters: 8, kernel: 3, stride: 1, padding: 'valid' },
-    { type: 'maxPool', size: 2 },
-    { type: 'separableConv', filters: 16, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'downsampledConv', filters: 16, bottleneck: 4, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'avgPool', size: 2 },
-    { type: 'flatten' },
-    { type: 'dense', units: 32 },
-  ],
-});
+const lenet = designExample;
 const uno = findPresetTarget('arduino-uno')!;
 const f446 = findPresetTarget('stm32f446re')!;
 const example = estimate(lenet, [uno, f446]);

@@ -11,6 +11,7 @@ import { type Accounting, estimate } from '../../src/core/resources.ts';
 import { findPresetTarget } from '../../src/core/targets.ts';
 import type { StudyTrial } from '../../src/contracts/study.ts';
 import TrialDetail from '../../src/ui/TrialDetail.svelte';
+import { designExample } from '../fixtures/design-example.ts';
 
 let mounted: ReturnType<typeof mount> | undefined;
 afterEach(() => {
@@ -23,19 +24,7 @@ const uno = findPresetTarget('arduino-uno')!;
 const f446 = findPresetTarget('stm32f446re')!;
 
 // The DESIGN.md example network: 19,758 params, working memory 6,760 B set by the max pool.
-const lenet: Architecture = {
-  input: { height: 28, width: 28, channels: 1 },
-  classes: 10,
-  layers: [
-    { type: 'conv', filters: 8, kernel: 3, stride: 1, padding: 'valid' },
-    { type: 'maxPool', size: 2 },
-    { type: 'separableConv', filters: 16, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'downsampledConv', filters: 16, bottleneck: 4, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'avgPool', size: 2 },
-    { type: 'flatten' },
-    { type: 'dense', units: 32 },
-  ],
-};
+const lenet = designExample;
 
 const base = {
   studyId: 'study-0123456789abcdef0123',

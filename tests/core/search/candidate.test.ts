@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseArchitecture } from '../../../src/core/architecture.ts';
 import { channelsLeft, minimumKeptFraction, prunedArchitecture } from '../../../src/core/pruning.ts';
 import { estimate } from '../../../src/core/resources.ts';
 import { createRng } from '../../../src/core/rng.ts';
@@ -19,20 +18,9 @@ import {
   sampleCandidate,
   samplePruning,
 } from '../../../src/core/search/index.ts';
+import { designExample } from '../../fixtures/design-example.ts';
 
-const lenet = parseArchitecture({
-  input: { height: 28, width: 28, channels: 1 },
-  classes: 10,
-  layers: [
-    { type: 'conv', filters: 8, kernel: 3, stride: 1, padding: 'valid' },
-    { type: 'maxPool', size: 2 },
-    { type: 'separableConv', filters: 16, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'downsampledConv', filters: 16, bottleneck: 4, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'avgPool', size: 2 },
-    { type: 'flatten' },
-    { type: 'dense', units: 32 },
-  ],
-});
+const lenet = designExample;
 const uno = findPresetTarget('arduino-uno')!;
 const f446 = findPresetTarget('stm32f446re')!;
 const esp32 = findPresetTarget('esp32')!;
