@@ -42,6 +42,13 @@ export function linearScale(domain: readonly [number, number], range: readonly [
   return Object.assign(scale, { ticks: niceTicks(d0, d1, tickCount), log: false });
 }
 
+/** A scale from 0 to just above the largest of `values` (0 to 1 when there is none), with 4 round ticks. */
+export function zeroBasedScale(values: readonly number[], range: readonly [number, number]): Scale {
+  const top = Math.max(...values, 0);
+  const ticks = niceTicks(0, top > 0 ? top : 1, 4);
+  return linearScale([0, Math.max(ticks.at(-1)!, top)], range, 4);
+}
+
 /**
  * Log scale over a positive domain. Ticks fall on powers of `base`, every `step`-th one so that
  * about six show: powers of ten for plain numbers; for bytes base 2, which reads 1 KB, 4 KB, 16 KB.
