@@ -3,24 +3,15 @@
  * .zip of PNG class folders, listed after the built-ins, still there after a "reload" (a new worker),
  * a study trained on one, deletion, and a broken image named without anything stored.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { SearchClient } from '../../src/client/search-client.ts';
+import { describe, expect, it } from 'vitest';
+import { searchClients } from '../fixtures/search-clients.ts';
 import type { DatasetImportRequest } from '../../src/contracts/datasets.ts';
 import type { StudyConfig } from '../../src/contracts/study.ts';
-import { parseSearchSpace } from '../../src/core/search-space.ts';
+import { oneConvSpace } from '../fixtures/tiny-study.ts';
 import { png } from '../data/image-files.ts';
 import { writeZip } from '../data/zip-writer.ts';
 
-const databaseName = `dataset-import-test-${Math.random().toString(36).slice(2)}`;
-const clients: SearchClient[] = [];
-const client = (): SearchClient => {
-  const c = new SearchClient({ databaseName, backends: ['cpu'], progressIntervalMs: 0 });
-  clients.push(c);
-  return c;
-};
-afterEach(() => {
-  for (const c of clients.splice(0)) c.terminate();
-});
+const client = searchClients('dataset-import-test');
 
 /** 40 gray 4×4 images: class 0 dark with a light top row, class 1 light with a dark top row. */
 function stripesCsv(): ArrayBuffer {
@@ -57,21 +48,7 @@ const config = (dataset: string): StudyConfig => ({
   dataset,
   targets: ['stm32f446re'],
   accounting: 'paper',
-  searchSpace: parseSearchSpace({
-    input: { height: 4, width: 4, channels: 1 },
-    classes: 2,
-    convLayers: { min: 1, max: 1 },
-    denseLayers: { min: 0, max: 0 },
-    convTypes: ['conv'],
-    filters: [4],
-    kernels: [3],
-    strides: [1],
-    paddings: ['same'],
-    bottlenecks: [],
-    denseUnits: [],
-    pooling: { types: [], sizes: [], probability: 0 },
-    heads: ['flatten'],
-  }),
+  searchSpace: oneConvSpace({ input: { height: 4, width: 4, channels: 1 }, classes: 2, filters: [4] }),
   pruning: { methods: ['none'], sparsity: { min: 0.3, max: 0.6 } },
   strategy: 'random',
   budget: { trials: 1 },

@@ -2,43 +2,20 @@
  * The search worker through its bridge, in Chromium with real IndexedDB: start with progress, stop
  * mid-trial, "reload" (a new worker on the same database) and resume to the end.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { SearchClient } from '../../src/client/search-client.ts';
+import { describe, expect, it } from 'vitest';
+import { searchClients } from '../fixtures/search-clients.ts';
 import type { StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
-import { parseSearchSpace } from '../../src/core/search-space.ts';
+import { oneConvSpace } from '../fixtures/tiny-study.ts';
 import type { StudyProgress } from '../../src/contracts/search-worker.ts';
 
-const databaseName = `bridge-test-${Math.random().toString(36).slice(2)}`;
-const clients: SearchClient[] = [];
-const client = (): SearchClient => {
-  const c = new SearchClient({ databaseName, backends: ['cpu'], progressIntervalMs: 0 });
-  clients.push(c);
-  return c;
-};
-afterEach(() => {
-  for (const c of clients.splice(0)) c.terminate();
-});
+const client = searchClients('bridge-test');
 
 const config = (trials: number, epochs: number): StudyConfig => ({
   name: 'bridge test',
   dataset: 'digits',
   targets: ['stm32f446re'],
   accounting: 'paper',
-  searchSpace: parseSearchSpace({
-    input: { height: 8, width: 8, channels: 1 },
-    classes: 10,
-    convLayers: { min: 1, max: 1 },
-    denseLayers: { min: 0, max: 0 },
-    convTypes: ['conv'],
-    filters: [4, 8],
-    kernels: [3],
-    strides: [1],
-    paddings: ['same'],
-    bottlenecks: [],
-    denseUnits: [],
-    pooling: { types: [], sizes: [], probability: 0 },
-    heads: ['flatten'],
-  }),
+  searchSpace: oneConvSpace(),
   pruning: { methods: ['none', 'magnitude'], sparsity: { min: 0.3, max: 0.6 } },
   strategy: 'random',
   budget: { trials },

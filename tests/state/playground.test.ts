@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchApi } from '../../src/contracts/search-worker.ts';
 import type { StudyConfig } from '../../src/contracts/study.ts';
-import { parseSearchSpace } from '../../src/core/search-space.ts';
+import { oneConvSpace } from '../fixtures/tiny-study.ts';
 import { type SearchPort, PlaygroundState, fileNameOf } from '../../src/state/playground.svelte.ts';
 import { createSearchApi } from '../../src/workers/search-api.ts';
 
@@ -59,21 +59,7 @@ const config: StudyConfig = {
   dataset: 'digits',
   targets: ['arduino-uno'],
   accounting: 'paper',
-  searchSpace: parseSearchSpace({
-    input: { height: 8, width: 8, channels: 1 },
-    classes: 10,
-    convLayers: { min: 1, max: 1 },
-    denseLayers: { min: 0, max: 0 },
-    convTypes: ['conv'],
-    filters: [4, 8],
-    kernels: [3],
-    strides: [2],
-    paddings: ['same'],
-    bottlenecks: [],
-    denseUnits: [16],
-    pooling: { types: ['maxPool'], sizes: [2], probability: 0 },
-    heads: ['flatten'],
-  }),
+  searchSpace: oneConvSpace({ strides: [2], denseUnits: [16], pooling: { types: ['maxPool'], sizes: [2], probability: 0 } }),
   pruning: { methods: ['none'], sparsity: { min: 0, max: 0 } },
   strategy: 'random',
   budget: { trials: 2 },
