@@ -110,8 +110,8 @@ describe('RunPanel', () => {
 });
 
 describe('JudgeBy', () => {
-  it('judges by another target, offering the study\'s custom ones too', async () => {
-    const state = new StudyState(fixtureStudy, trials);
+  /** "Judge by" on the Uno, wired to a live study as the page wires it. */
+  const showJudgeBy = (state: StudyState): void =>
     show(JudgeBy, {
       targets: ['arduino-uno'],
       ownTargets: fixtureStudy.config.targets,
@@ -121,6 +121,10 @@ describe('JudgeBy', () => {
       onChange: (targets: readonly TargetSpec[], accounting: 'paper' | 'deploy') => state.judgeBy(targets, accounting),
       onReset: () => state.judgeAsSearched(),
     });
+
+  it('judges by another target, offering the study\'s custom ones too', async () => {
+    const state = new StudyState(fixtureStudy, trials);
+    showJudgeBy(state);
     await page.getByText('Judge by other targets').click();
     await page.getByRole('checkbox', { name: /ESP32/ }).click();
     expect(state.targets).toEqual(['arduino-uno', 'esp32']);
@@ -130,15 +134,7 @@ describe('JudgeBy', () => {
 
   it('judges by a memory budget of the user\'s own, at once', async () => {
     const state = new StudyState(fixtureStudy, trials);
-    show(JudgeBy, {
-      targets: ['arduino-uno'],
-      ownTargets: fixtureStudy.config.targets,
-      accounting: 'paper',
-      reevaluated: false,
-      error: undefined,
-      onChange: (targets: readonly TargetSpec[], accounting: 'paper' | 'deploy') => state.judgeBy(targets, accounting),
-      onReset: () => state.judgeAsSearched(),
-    });
+    showJudgeBy(state);
     await page.getByText('Judge by other targets').click();
     await page.getByRole('spinbutton', { name: 'SRAM budget (bytes)' }).fill('256');
     await page.getByRole('spinbutton', { name: 'Flash budget (bytes)' }).fill('65536');
