@@ -1,32 +1,55 @@
 /**
- * Backend choice by probing (DESIGN.md §6), and the one place where we ask what this runtime can do.
- * Order: WebGPU, then WebGL, then CPU. tfjs's WASM backend is never tried: it has no
- * Conv2DBackpropFilter kernel, so it cannot train convolutions. A backend is taken only after a tiny
- * convolution and its filter gradient come back right, because a backend that starts can still fail
- * at its first shader (DESIGN.md §7: on these machines WebGPU is SwiftShader, emulated on the CPU).
+ * Backend choice by measured speed (DESIGN.md §6), and the one place where we ask what this runtime
+ * can do. Every candidate (WebGPU, WebGL, WASM, CPU) must first compute a tiny convolution and its
+ * filter gradient right, because a backend that starts can still fail at its first shader (on
+ * machines without a GPU, WebGPU runs on SwiftShader, emulated on the CPU). Then, when the caller
+ * gives a network, each one that passed trains it for a few steps (backend-speed.ts) and the
+ * fastest wins. Never "WebGPU is fastest": on a school laptop WASM often is, and the probe shows it.
+ *
+ * tfjs's WASM backend trains convolutions only with the gradient kernels of wasm-kernels.ts, which
+ * are registered here, with the backend.
  */
 import * as tf from '@tensorflow/tfjs';
 // Registers the 'webgpu' factory, but only where navigator.gpu exists (the package checks on import).
 import '@tensorflow/tfjs-backend-webgpu';
+// Registers the 'wasm' factory everywhere; its .wasm files load when it starts (see wasm-files.ts for the page).
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { type BackendName, backendNames, fastestFirst } from '../core/backends.ts';
+import { formatCount } from '../core/explain-format.ts';
+import { type SpeedProbeOptions, measureTrainingSpeed } from './backend-speed.ts';
+import { registerWasmTrainingKernels } from './wasm-kernels.ts';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export { type BackendName, type BackendPreference, backendNames, isBackendName } from '../core/backends.ts';
 
-/** The order of DESIGN.md §6. Never hard-code "WebGPU is fastest": the probe decides. */
-export const backendOrder: readonly BackendName[] = ['webgpu', 'webgl', 'cpu'];
+/**
+ * tfjs-backend-wasm registers itself at priority 2, above cpu (1), so importing it would make tfjs's
+ * implicit default an asynchronous backend that nothing awaited, and any tfjs call made before a
+ * backend is chosen would throw. The backend here is always chosen on purpose (selectBackend), so
+ * WASM goes back below cpu: code that runs before a choice keeps the synchronous cpu default.
+ */
+const wasmFactory = tf.findBackendFactory('wasm');
+if (wasmFactory !== null && tf.engine().backendName !== 'wasm') {
+  tf.removeBackend('wasm');
+  tf.registerBackend('wasm', wasmFactory, 0);
+}
 
 export interface BackendAttempt {
-  readonly backend: BackendName;
+  readonly backend: string;
   readonly ok: boolean;
   /** Why it was taken or skipped, in words a user can read. */
   readonly reason: string;
-  /** Time spent probing it (starting the backend, compiling and running the test kernels). */
+  /** Time spent probing it (starting the backend, compiling and running the test kernels, timing). */
   readonly ms: number;
+  /** How it runs here, e.g. "WASM, SIMD, 2 threads"; absent when it could not start. */
+  readonly label?: string;
+  /** Training speed on the probe's network, when it was timed. */
+  readonly samplesPerSecond?: number;
 }
 
 export interface BackendChoice {
   readonly backend: BackendName;
   readonly reason: string;
-  /** Every backend tried, in order, the chosen one last. */
+  /** Every backend tried, in the order tried. */
   readonly attempts: readonly BackendAttempt[];
 }
 
@@ -36,6 +59,10 @@ export interface Capabilities {
   readonly webgpu: boolean;
   /** A WebGL context could exist here: a page, or a worker with OffscreenCanvas. */
   readonly webgl: boolean;
+  /** WebAssembly exists. */
+  readonly wasm: boolean;
+  /** SharedArrayBuffer is usable, so WASM may run on several threads (cross-origin isolated pages; never Node). */
+  readonly crossOriginIsolated: boolean;
   /** Running inside a web worker. */
   readonly worker: boolean;
   /** Running in Node (no DOM). */
@@ -55,6 +82,8 @@ interface RuntimeGlobals {
   readonly window?: { readonly document?: unknown };
   readonly WorkerGlobalScope?: unknown;
   readonly OffscreenCanvas?: unknown;
+  readonly WebAssembly?: unknown;
+  readonly crossOriginIsolated?: boolean;
   readonly process?: { readonly versions?: { readonly node?: string } };
 }
 
@@ -63,11 +92,14 @@ const runtime = globalThis as RuntimeGlobals;
 export function detectCapabilities(): Capabilities {
   const worker = runtime.WorkerGlobalScope !== undefined;
   const page = runtime.window?.document != null;
+  const node = !page && !worker && typeof runtime.process?.versions?.node === 'string';
   return {
     webgpu: runtime.navigator?.gpu !== undefined,
     webgl: page || (worker && runtime.OffscreenCanvas !== undefined),
+    wasm: typeof runtime.WebAssembly === 'object',
+    crossOriginIsolated: !node && runtime.crossOriginIsolated === true,
     worker,
-    node: !page && !worker && typeof runtime.process?.versions?.node === 'string',
+    node,
   };
 }
 
@@ -120,56 +152,120 @@ async function webgpuAdapter(): Promise<{ adapter: string } | { skip: string }> 
   const info = adapter.info;
   const name = [info?.vendor, info?.architecture, info?.description].filter((part) => part).join(' ') || 'unnamed adapter';
   const software = adapter.isFallbackAdapter === true || /swiftshader/i.test(name);
-  return { adapter: software ? `${name}, a software adapter emulated on the CPU` : name };
+  return { adapter: software ? `a software adapter emulated on the CPU (${name})` : name };
 }
 
-/** Why a backend cannot even be tried here, or (when it can) what to call it in the reason. */
-async function precondition(backend: BackendName): Promise<{ skip: string } | { label: string }> {
+/** Why a backend cannot even be tried here, or (when it can) how to describe it before it starts. */
+async function precondition(backend: string): Promise<{ skip: string } | { label: string }> {
   if (backend === 'webgpu') {
     const adapter = await webgpuAdapter();
     if ('skip' in adapter) return adapter;
     if (tf.findBackendFactory('webgpu') === null) return { skip: "tfjs's WebGPU backend is not registered" };
-    return { label: `adapter: ${adapter.adapter}` };
+    return { label: `WebGPU on ${adapter.adapter}` };
   }
   if (backend === 'webgl') {
-    if (tf.findBackendFactory('webgl') === null) {
-      return { skip: 'not registered: tfjs offers WebGL only in a page or a worker' };
-    }
+    if (tf.findBackendFactory('webgl') === null) return { skip: 'not registered: tfjs offers WebGL only in a page or a worker' };
     if (!detectCapabilities().webgl) return { skip: 'no WebGL here (a worker without OffscreenCanvas)' };
     return { label: 'WebGL' };
   }
-  return { label: 'plain JavaScript on the CPU' };
+  if (backend === 'wasm') {
+    if (!detectCapabilities().wasm) return { skip: 'this runtime has no WebAssembly' };
+    registerWasmTrainingKernels();
+    return { label: 'WASM' };
+  }
+  if (backend === 'cpu') return { label: 'plain JavaScript on the CPU' };
+  if (tf.findBackendFactory(backend) === null) return { skip: 'not registered' };
+  return { label: backend };
 }
 
-async function probe(backend: BackendName): Promise<BackendAttempt> {
+/** WASM's label once it runs: SIMD or not, and on how many threads, with why only one. */
+async function wasmLabel(): Promise<string> {
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const threads = getThreadsCount();
+  const capabilities = detectCapabilities();
+  const why =
+    threads > 1 ? '' : capabilities.node ? '; tfjs has no WASM threads in Node' : capabilities.crossOriginIsolated ? '' : '; the page is not cross-origin isolated';
+  return `WASM, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}${why}`;
+}
+
+type Speed = Omit<SpeedProbeOptions, 'bestSoFar'>;
+
+async function probe(backend: string, speed: Speed | undefined, bestSoFar: number | undefined): Promise<BackendAttempt> {
   const start = performance.now();
-  const attempt = (ok: boolean, reason: string): BackendAttempt => ({ backend, ok, reason, ms: performance.now() - start });
+  let label: string | undefined;
+  const attempt = (ok: boolean, reason: string, samplesPerSecond?: number): BackendAttempt => ({
+    backend,
+    ok,
+    reason,
+    ms: performance.now() - start,
+    ...(label === undefined ? {} : { label }),
+    ...(samplesPerSecond === undefined ? {} : { samplesPerSecond }),
+  });
   const pre = await precondition(backend);
   if ('skip' in pre) return attempt(false, pre.skip);
   try {
     // setBackend resolves false (and tfjs logs a warning) when the factory throws, e.g. no WebGL context.
     if (!(await tf.setBackend(backend))) return attempt(false, `tfjs could not start it (${pre.label})`);
     await tf.ready();
+    label = backend === 'wasm' ? await wasmLabel() : pre.label;
     const wrong = await testConvolution();
-    if (wrong !== null) return attempt(false, `${wrong} (${pre.label})`);
+    if (wrong !== null) return attempt(false, `${wrong} (${label})`);
+    if (speed === undefined) return attempt(true, `a test convolution and its filter gradient came back right (${label})`);
+    const measured = await measureTrainingSpeed({ ...speed, bestSoFar });
+    return attempt(true, `trained ${formatCount(Math.round(measured.samplesPerSecond))} samples/s (${label})`, measured.samplesPerSecond);
   } catch (error) {
-    return attempt(false, `it failed while probing: ${message(error)} (${pre.label})`);
+    return attempt(false, `it failed while probing: ${message(error)} (${label ?? pre.label})`);
   }
-  return attempt(true, `a test convolution and its filter gradient came back right (${pre.label})`);
+}
+
+/** "wasm (WASM, SIMD, 1 thread) 1,040 samples/s; cpu 71; webgpu (WebGPU on …) 35 → wasm". */
+export function describeRanking(attempts: readonly BackendAttempt[], chosen: string): string {
+  const entries = fastestFirst(attempts).map((a, i) => {
+    const rate = formatCount(Math.round(a.samplesPerSecond));
+    const label = a.label && (a.backend !== 'cpu' || i === 0) ? ` (${a.label})` : '';
+    return `${a.backend}${label} ${rate}${i === 0 ? ' samples/s' : ''}`;
+  });
+  const failed = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);
+  return `${entries.join('; ')} → ${chosen}${failed.length > 0 ? `. Not usable here: ${failed.join('; ')}` : ''}`;
+}
+
+export interface SelectBackendOptions {
+  /** Backends to try; default all of `backendNames`. One name forces that backend (or fails). */
+  readonly candidates?: readonly string[];
+  /**
+   * A network and batch to time: then every backend that works trains it for a few steps and the
+   * fastest wins. Without it, the first that works (in `candidates` order) is taken.
+   */
+  readonly speed?: Speed;
 }
 
 /**
- * Tries the backends in `order` (default webgpu → webgl → cpu), keeps the first that trains a test
- * convolution correctly, and makes it tfjs's current backend. Throws only when none works, with every
- * reason in the message.
+ * Probes the candidates (see the file comment) and makes the chosen one tfjs's current backend.
+ * Throws only when none works, with every reason in the message.
  */
-export async function selectBackend(order: readonly BackendName[] = backendOrder): Promise<BackendChoice> {
+export async function selectBackend(options: SelectBackendOptions = {}): Promise<BackendChoice> {
+  const candidates = options.candidates ?? backendNames;
+  const speed = options.speed;
+  // The CPU-side backends start at once and set the bar; a slow GPU emulation then stops after one step.
+  const order = speed ? [...candidates].sort((a, b) => Number(a !== 'wasm' && a !== 'cpu') - Number(b !== 'wasm' && b !== 'cpu')) : candidates;
   const attempts: BackendAttempt[] = [];
+  let best: BackendAttempt | undefined;
   for (const backend of order) {
-    const attempt = await probe(backend);
+    const attempt = await probe(backend, speed, best?.samplesPerSecond);
     attempts.push(attempt);
-    if (attempt.ok) return { backend, reason: attempt.reason, attempts };
+    if (!attempt.ok) continue;
+    if (!speed) {
+      best = attempt;
+      break;
+    }
+    if (best === undefined || attempt.samplesPerSecond! > best.samplesPerSecond!) best = attempt;
   }
-  const reasons = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
-  throw new Error(`No TensorFlow.js backend can train here (${reasons || 'none was tried'}). Try another browser, or turn on WebGL.`);
+  if (best === undefined) {
+    const reasons = attempts.map((a) => `${a.backend}: ${a.reason}`).join('; ');
+    throw new Error(`No TensorFlow.js backend can train here (${reasons || 'none was tried'}). Try another browser, or turn on WebGL.`);
+  }
+  if (tf.getBackend() !== best.backend) await tf.setBackend(best.backend);
+  const reason =
+    !speed ? best.reason : candidates.length === 1 ? `${best.reason}; the only backend asked for` : `fastest by training speed: ${describeRanking(attempts, best.backend)}`;
+  return { backend: best.backend as BackendName, reason, attempts };
 }

@@ -300,7 +300,7 @@ export async function benchmarkTraining(architecture: Architecture, set: ImageSe
 export async function benchmarkTrainingOn(backend: BackendName, architecture: Architecture, set: ImageSet, options: TrainingBenchmarkOptions = {}): Promise<BackendTrainingBenchmark> {
   let choice;
   try {
-    choice = await selectBackend([backend]);
+    choice = await selectBackend({ candidates: [backend] });
   } catch (error) {
     return { backend, status: 'skipped', reason: error instanceof Error ? error.message : String(error) };
   }
