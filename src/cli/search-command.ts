@@ -2,9 +2,10 @@
  * The search command, callable from tests; src/cli/search.ts runs it as a script.
  *
  * `npm run search -- --dataset ID --target ID [--target ID ...] [--strategy random|mobo|evolution]
- *  [--trials N] [--minutes M] [--epochs E] [--seed S] [--accounting paper|deploy] --out FILE`
+ *  [--trials N] [--minutes M] [--epochs E] [--seed S] [--accounting paper|deploy] [--backend NAME] --out FILE`
  *
- * The same study loop as the browser's worker, headless on tfjs's cpu backend, with a progress bar
+ * The same study loop as the browser's worker, headless (on tfjs's WASM backend unless told
+ * otherwise), with a progress bar
  * on stderr. It rewrites the study document at FILE after every trial, so an interrupted run keeps
  * the trials it finished.
  */
@@ -22,7 +23,7 @@ import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';
 import { MemoryStudyStore } from '../engine/memory-store.ts';
 import { paretoFrontIds, runStudy } from '../engine/study-runner.ts';
-import { selectBackend } from '../tf/backend.ts';
+import { backendUsage, parseBackendOption, startCliBackend } from './backend-option.ts';
 import { CliError, numberOption, parseCommandArgs, readJsonFile, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
 import { ProgressBar } from './progress.ts';
@@ -37,7 +38,8 @@ const usage = `Usage: npm run search -- --dataset ID --target ID --out FILE [opt
   --minutes M            stop after M minutes (with --trials, whichever comes first)
   --epochs E             training epochs per trial (default 3)
   --seed S               default 1; the same seed and config give the same first candidates
-  --accounting MODE      paper (SpArSe's, the default) or deploy`;
+  --accounting MODE      paper (SpArSe's, the default) or deploy
+  --backend NAME         ${backendUsage}`;
 
 export interface SearchIo {
   readonly progress?: NodeJS.WriteStream;
@@ -55,6 +57,7 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     epochs: { type: 'string' },
     seed: { type: 'string' },
     accounting: { type: 'string', default: 'paper' },
+    backend: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return `${usage}\n`;
@@ -76,11 +79,12 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     return target.custom ? (readJsonFile(spec, 'target file') as Record<string, unknown>) : target.id;
   });
   const out = values.out;
+  const backend = parseBackendOption(values.backend);
 
   tf.enableProdMode();
   const dataset = await loadBuiltinDataset(values.dataset, nodeReader());
-  const choice = await selectBackend(['cpu']);
   const { height, width, channels } = dataset.train;
+  const choice = await startCliBackend(backend, { input: { height, width, channels }, classes: dataset.classNames.length, batchSize: studyTrainingDefaults.batchSize });
   const config: StudyConfig = {
     name: defaultStudyName(strategy, dataset.id, values.target),
     dataset: dataset.id,

@@ -3,9 +3,10 @@
  *
  * `npm run train -- --arch FILE --dataset ID [--epochs N] [--seed S] [--prune magnitude|channels|svd]
  *  [--sparsity X] [--fine-tune-epochs N] [--batch-size N] [--learning-rate X] [--schedule cosine|step]
- *  [--target ID ...] [--json]`
+ *  [--target ID ...] [--backend wasm|cpu|auto] [--json]`
  *
- * Trains in Node on tfjs's cpu backend, with a progress bar on stderr, and prints the trial record.
+ * Trains in Node (on tfjs's WASM backend unless told otherwise), with a progress bar on stderr, and
+ * prints the trial record.
  */
 import * as tf from '@tensorflow/tfjs';
 import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
@@ -16,7 +17,7 @@ import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
 import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';
 import { TrialConfigError, type TrialProgress, runTrainingTrial } from '../engine/train-trial.ts';
-import { selectBackend } from '../tf/backend.ts';
+import { backendUsage, parseBackendOption, startCliBackend } from './backend-option.ts';
 import { CliError, numberOption, parseCommandArgs, readArchitectureFile, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
 import { ProgressBar } from './progress.ts';
@@ -34,6 +35,7 @@ const usage = `Usage: npm run train -- --arch FILE --dataset ID [options]
   --learning-rate X        Adam's learning rate (default 0.001)
   --schedule NAME          cosine (default) or step
   --target ID              preset (${presetTargetIds.join(', ')}) or custom target file; repeatable (default arduino-uno)
+  --backend NAME           ${backendUsage}
   --json                   print the trial record as JSON`;
 
 export interface TrainIo {
@@ -55,6 +57,7 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
     'learning-rate': { type: 'string' },
     schedule: { type: 'string' },
     target: { type: 'string', multiple: true },
+    backend: { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -73,13 +76,14 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
   const schedule = (values.schedule ?? 'cosine') as LrSchedule;
   if (schedule !== 'cosine' && schedule !== 'step') throw new CliError(`--schedule must be cosine or step, got "${values.schedule}"`, 2);
   const targets = (values.target ?? ['arduino-uno']).map(resolveTarget);
+  const backend = parseBackendOption(values.backend);
 
   const architecture = readArchitectureFile(values.arch);
 
   // Production mode: no debug checks, and no banner asking for tfjs-node (which cannot be installed here).
   tf.enableProdMode();
   const dataset = await loadBuiltinDataset(values.dataset, nodeReader());
-  const choice = await selectBackend(['cpu']);
+  const choice = await startCliBackend(backend, { input: architecture.input, classes: architecture.classes, batchSize });
   const bar = new TrialBar(io.progress ?? process.stderr);
   let trial;
   try {

@@ -33,7 +33,8 @@ describe('npm run search', { timeout: 300_000 }, () => {
     expect(a!.study.config).toMatchObject({ dataset: 'digits', targets: ['stm32f446re'], strategy: 'evolution', accounting: 'paper', budget: { trials: 2 }, epochs: 1, seed: 7 });
     expect(a!.trials.map((t) => t.status)).toEqual(['completed', 'completed']);
     expect(a!.paretoFront.length).toBeGreaterThan(0);
-    expect(a!.environment.backend).toBe('cpu');
+    // Node trains on WASM unless told otherwise.
+    expect(a!.environment.backend).toBe('wasm');
     const candidates = (doc: typeof a) => doc!.trials.map((t) => [t.sampledArchitecture ?? t.architecture, t.hyperparameters.pruning]);
     expect(candidates(b)).toEqual(candidates(a));
     expect(b!.study.id).not.toBe(a!.study.id);

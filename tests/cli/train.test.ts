@@ -57,7 +57,7 @@ describe('npm run train', { timeout: 120_000 }, () => {
       status: 'completed',
       dataset: 'digits',
       hyperparameters: { epochs: 4, batchSize: 32, learningRate: 0.001, schedule: 'cosine', seed: 1, pruning: { method: 'channels', sparsity: 0.5, fineTuneEpochs: 2 } },
-      backend: { name: 'cpu' },
+      backend: { name: 'wasm' },
     });
     // Channel pruning halves the filters and units: 8 → 4, 16 → 8, 32 → 16.
     expect(record.sampledArchitecture).toEqual(JSON.parse(readFileSync('examples/digits-cnn.json', 'utf8')));
@@ -81,7 +81,28 @@ describe('npm run train', { timeout: 120_000 }, () => {
     expect(progress.text()).toContain('fine-tuning [');
   });
 
+  it('reaches the same test accuracy on WASM and on cpu from the same seed (within 1 point on digits)', async () => {
+    const run = async (backend: string): Promise<TrialRecord> => {
+      const before = tf.memory().numTensors;
+      const out = await runTrain(['--arch', 'examples/digits-cnn.json', '--dataset', 'digits', '--epochs', '8', '--learning-rate', '0.005', '--backend', backend, '--json'], {
+        progress: sink().stream,
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      return JSON.parse(out) as TrialRecord;
+    };
+    const wasm = await run('wasm');
+    const cpu = await run('cpu');
+    expect([wasm.backend.name, cpu.backend.name]).toEqual(['wasm', 'cpu']);
+    expect(wasm.backend.reason).toMatch(/^trained|came back right/);
+    // Well past chance, so that the comparison means something.
+    expect(cpu.metrics.testAccuracy).toBeGreaterThan(0.8);
+    expect(Math.abs(wasm.metrics.testAccuracy - cpu.metrics.testAccuracy)).toBeLessThanOrEqual(0.01);
+  });
+
   it.each([
+    [['--arch', 'examples/digits-cnn.json', '--dataset', 'digits', '--backend', 'gpu'], 2, '--backend must be one of auto, webgpu, webgl, wasm, cpu, got "gpu"'],
+    [['--arch', 'examples/digits-cnn.json', '--dataset', 'digits', '--backend', 'webgpu'], 1, '--backend webgpu: cannot train here (webgpu: navigator is missing (not a browser))'],
+    [['--arch', 'examples/digits-cnn.json', '--dataset', 'digits', '--backend', 'webgl'], 1, '--backend webgl: cannot train here (webgl: not registered: tfjs offers WebGL only in a page or a worker)'],
     [['--dataset', 'digits'], 2, 'missing --arch FILE'],
     [['--arch', 'examples/digits-cnn.json'], 2, 'missing --dataset ID'],
     [['--arch', 'examples/digits-cnn.json', '--dataset', 'cifar'], 2, 'unknown dataset "cifar"; built-in datasets are digits, mnist, fashion-mnist'],
