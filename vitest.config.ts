@@ -31,7 +31,7 @@ export default defineConfig({
         // staticDatasets: browser tests fetch the built-in datasets from /datasets/, as the app does.
         plugins: [svelte(), staticDatasets()],
         // Pre-bundled up front: discovering tfjs mid-run makes Vite reload the test page.
-        optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
+        optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
         test: {
           name: 'browser',
           include: ['tests/**/*.browser.test.ts'],

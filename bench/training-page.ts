@@ -9,7 +9,7 @@ import referenceCnn from '../examples/reference-cnn.json';
 import { parseArchitecture } from '../src/core/architecture.ts';
 import { fetchReader, loadBuiltinDataset } from '../src/data/builtin.ts';
 import type { Dataset } from '../src/data/dataset.ts';
-import { type BackendName, backendOrder } from '../src/tf/backend.ts';
+import { type BackendName, backendNames } from '../src/tf/backend.ts';
 import {
   type BackendTrainingBenchmark,
   type PlainTrainingBenchmarkOptions,
@@ -19,6 +19,7 @@ import {
   trainingBenchGlobal,
   trainingBenchLogPrefix,
 } from '../src/tf/training-benchmark.ts';
+import { useBundledWasmFiles } from '../src/tf/wasm-files.ts';
 
 const architecture = parseArchitecture(referenceCnn);
 const logView = document.querySelector<HTMLPreElement>('#log')!;
@@ -27,6 +28,7 @@ const button = document.querySelector<HTMLButtonElement>('#run')!;
 
 // The tfjs banner and its debug checks are not part of what is measured.
 tf.enableProdMode();
+useBundledWasmFiles();
 
 let dataset: Promise<Dataset> | null = null;
 const mnist = (): Promise<Dataset> => (dataset ??= loadBuiltinDataset('mnist', fetchReader(`${import.meta.env.BASE_URL}datasets/`)));
@@ -53,7 +55,7 @@ button.addEventListener('click', async () => {
   resultsView.textContent = '';
   const results: BackendTrainingBenchmark[] = [];
   try {
-    for (const backend of backendOrder) {
+    for (const backend of backendNames) {
       results.push(await run(backend, {}));
       resultsView.textContent = JSON.stringify(results, null, 2);
     }

@@ -17,7 +17,7 @@ import { chromiumArgs, chromiumCandidates, findChromium } from '../../scripts/ch
 import type { Architecture } from '../core/architecture.ts';
 import { loadBuiltinDataset } from '../data/builtin.ts';
 import { nodeReader } from '../data/read-node.ts';
-import { type BackendName, backendOrder } from '../tf/backend.ts';
+import { type BackendName, backendNames } from '../tf/backend.ts';
 import {
   type BackendTrainingBenchmark,
   type PlainTrainingBenchmarkOptions,
@@ -139,7 +139,7 @@ async function startServer(): Promise<{ server: ViteDevServer; url: string }> {
     // A port of its own (0: any free one), and no HMR: nothing here should reload the page mid-run.
     server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false },
     // Optimised before the page asks, so that Vite does not discover tfjs mid-load and reload.
-    optimizeDeps: { entries: ['bench/training.html'], include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu'] },
+    optimizeDeps: { entries: ['bench/training.html'], include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
     cacheDir: resolve(projectRoot, 'node_modules/.vite-bench'),
   });
   try {
@@ -157,7 +157,7 @@ async function startServer(): Promise<{ server: ViteDevServer; url: string }> {
 export async function benchTrainingBrowser(
   log: TrainingLog,
   options = trainingBenchOptions,
-  backends: readonly BackendName[] = backendOrder,
+  backends: readonly BackendName[] = backendNames,
 ): Promise<BrowserTrainingBench> {
   const executable = requireChromium();
   let server: ViteDevServer | undefined;

@@ -6,7 +6,18 @@
 import { type Remote, proxy, transfer, wrap } from 'comlink';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import type { Study, StudyConfig } from '../contracts/study.ts';
-import type { BackendInfo, ModelFiles, SearchApi, SearchCallbacks, SearchWorker, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
+import type {
+  BackendInfo,
+  BackendPreference,
+  BackendRequest,
+  ModelFiles,
+  SearchApi,
+  SearchCallbacks,
+  SearchWorker,
+  SearchWorkerOptions,
+  StudyView,
+  TrialRequest,
+} from '../contracts/search-worker.ts';
 
 export type { SearchCallbacks, StudyView };
 
@@ -29,13 +40,13 @@ export class SearchClient {
     return this.#remote.api as unknown as Remote<SearchApi>;
   }
 
-  /** Creates a study and runs it; resolves when it completes or is stopped. */
-  start(config: StudyConfig, callbacks: SearchCallbacks = {}): Promise<Study> {
-    return this.api.startStudy(config, proxyCallbacks(callbacks));
+  /** Creates a study and runs it on the backend asked for; resolves when it completes or is stopped. */
+  start(config: StudyConfig, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
+    return this.api.startStudy(config, proxyCallbacks(callbacks), backend);
   }
 
-  resume(studyId: string, callbacks: SearchCallbacks = {}): Promise<Study> {
-    return this.api.resumeStudy(studyId, proxyCallbacks(callbacks));
+  resume(studyId: string, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
+    return this.api.resumeStudy(studyId, proxyCallbacks(callbacks), backend);
   }
 
   /**
@@ -69,8 +80,9 @@ export class SearchClient {
     return this.api.stop();
   }
 
-  backend(): Promise<BackendInfo> {
-    return this.api.backend();
+  /** Chooses (probing in the worker, the first time) the backend a study on `request.dataset` trains on. */
+  backend(request: BackendRequest): Promise<BackendInfo> {
+    return this.api.backend(request);
   }
 
   listStudies(): Promise<Study[]> {
@@ -118,5 +130,10 @@ const ignore = (): void => {};
  * proxy always looks present on the other side, so all are always given.
  */
 function proxyCallbacks(callbacks: SearchCallbacks): SearchCallbacks {
-  return proxy({ onStudy: callbacks.onStudy ?? ignore, onProgress: callbacks.onProgress ?? ignore, onTrial: callbacks.onTrial ?? ignore });
+  return proxy({
+    onStudy: callbacks.onStudy ?? ignore,
+    onBackend: callbacks.onBackend ?? ignore,
+    onProgress: callbacks.onProgress ?? ignore,
+    onTrial: callbacks.onTrial ?? ignore,
+  });
 }

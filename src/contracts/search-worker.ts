@@ -6,15 +6,36 @@ import type { DatasetImportRequest, DatasetInfo } from './datasets.ts';
 import type { Study, StudyConfig, StudyTrial } from './study.ts';
 import type { TrialWeights } from './weights.ts';
 import type { Architecture } from '../core/architecture.ts';
+import type { BackendName, BackendPreference } from '../core/backends.ts';
 import type { PruningMethod } from '../core/pruning.ts';
 
-export type BackendName = 'webgpu' | 'webgl' | 'cpu';
+export type { BackendName, BackendPreference };
 
-/** The backend a worker trains on, why, and what was tried before it. */
+/** One backend the worker tried: whether it works here, why, and how fast it trained. */
+export interface BackendAttemptInfo {
+  readonly backend: string;
+  readonly ok: boolean;
+  readonly reason: string;
+  readonly ms: number;
+  /** How it runs here, e.g. "WASM, SIMD, 2 threads". */
+  readonly label?: string;
+  /** Training speed on the probe's network, when it was timed. */
+  readonly samplesPerSecond?: number;
+}
+
+/** The backend a worker trains on, why, and what was tried. */
 export interface BackendInfo {
   readonly backend: BackendName;
   readonly reason: string;
-  readonly attempts: readonly { readonly backend: BackendName; readonly ok: boolean; readonly reason: string; readonly ms: number }[];
+  readonly attempts: readonly BackendAttemptInfo[];
+}
+
+/** What the backend probe needs to know: the backend asked for, and the data it will train on. */
+export interface BackendRequest {
+  readonly preference: BackendPreference;
+  /** Dataset id: the probe times a small CNN shaped for its images and classes. */
+  readonly dataset: string;
+  readonly batchSize: number;
 }
 
 export type TrialPhase = 'training' | 'pruning' | 'fine-tuning' | 'evaluating';
@@ -50,7 +71,7 @@ export interface SearchWorkerOptions {
   readonly datasetsUrl: string;
   /** IndexedDB database name (tests use their own). */
   readonly databaseName?: string;
-  /** Backends to probe, in order; default webgpu, webgl, cpu. */
+  /** Backends the automatic choice may take; default all of `backendNames`. */
   readonly backends?: readonly BackendName[];
   /** Least time between two progress callbacks; default 200 ms. Trial boundaries always report. */
   readonly progressIntervalMs?: number;
@@ -65,13 +86,18 @@ export interface StudyView {
 export interface SearchCallbacks {
   /** The study as soon as it is stored (startStudy resolves only when it ends). */
   readonly onStudy?: (study: Study) => void;
+  /** The backend the study trains on, once it is chosen (probing takes a few seconds the first time). */
+  readonly onBackend?: (backend: BackendInfo) => void;
   readonly onProgress?: (progress: StudyProgress) => void;
   readonly onTrial?: (trial: StudyTrial) => void;
 }
 
 export interface SearchApi {
-  /** The backend this worker trains on, and why (probed once, inside the worker). */
-  backend(): Promise<BackendInfo>;
+  /**
+   * Chooses the backend a study on `request.dataset` trains on: the one asked for, or the fastest
+   * that works here, timed on a few training steps. Probed inside the worker, once per request.
+   */
+  backend(request: BackendRequest): Promise<BackendInfo>;
   /**
    * Decodes the user's files in the worker, splits them and stores them in IndexedDB as a new
    * dataset (id `user-…`); throws an Error naming the file and field at fault, storing nothing.
@@ -82,10 +108,10 @@ export interface SearchApi {
   listDatasets(): Promise<DatasetInfo[]>;
   /** Deletes an imported dataset; refused while a stored study uses it. False when there was none. */
   deleteDataset(id: string): Promise<boolean>;
-  /** Creates a study and runs it; resolves when it completes or is stopped. */
-  startStudy(config: StudyConfig, callbacks?: SearchCallbacks): Promise<Study>;
+  /** Creates a study and runs it on the backend asked for (default 'auto'); resolves when it completes or is stopped. */
+  startStudy(config: StudyConfig, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
   /** Resumes a stored study: a trial left running by a reload is trained again. */
-  resumeStudy(studyId: string, callbacks?: SearchCallbacks): Promise<Study>;
+  resumeStudy(studyId: string, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
   pause(): void;
   resume(): void;
   /** Stops between batches; the running trial goes back to the queue. */

@@ -4,16 +4,16 @@
  * SearchPort (the worker's client in the page; the same API in-process in Node tests), so the UI
  * thread never trains and this class never touches the DOM.
  */
-import type { BackendInfo, ModelFiles, StudyProgress, TrialRequest, StudyView } from '../contracts/search-worker.ts';
+import type { BackendInfo, BackendPreference, BackendRequest, ModelFiles, StudyProgress, TrialRequest, StudyView } from '../contracts/search-worker.ts';
 import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import { StudyState } from './study.svelte.ts';
 
 /** What the playground needs of the search worker: SearchClient in the page. */
 export interface SearchPort {
-  backend(): Promise<BackendInfo>;
-  start(config: StudyConfig, callbacks: PortCallbacks): Promise<Study>;
-  resume(studyId: string, callbacks: PortCallbacks): Promise<Study>;
+  backend(request: BackendRequest): Promise<BackendInfo>;
+  start(config: StudyConfig, callbacks: PortCallbacks, backend: BackendPreference): Promise<Study>;
+  resume(studyId: string, callbacks: PortCallbacks, backend: BackendPreference): Promise<Study>;
   pause(): Promise<void>;
   continue(): Promise<void>;
   stop(): Promise<void>;
@@ -31,6 +31,7 @@ export interface SearchPort {
 
 export interface PortCallbacks {
   readonly onStudy: (study: Study) => void;
+  readonly onBackend: (backend: BackendInfo) => void;
   readonly onProgress: (progress: StudyProgress) => void;
   readonly onTrial: (trial: StudyTrial) => void;
 }
@@ -52,6 +53,7 @@ export function fileNameOf(name: string, suffix: string): string {
 
 export class PlaygroundState {
   readonly #port: SearchPort;
+  readonly #backendPreference: () => BackendPreference;
   #studies = $state.raw<readonly Study[]>([]);
   #datasets = $state.raw<readonly DatasetInfo[]>([]);
   #current = $state.raw<StudyState | undefined>();
@@ -64,8 +66,10 @@ export class PlaygroundState {
   #importError = $state<string | undefined>();
   #active: Promise<void> | undefined;
 
-  constructor(port: SearchPort) {
+  /** `backendPreference` is read whenever a search starts or resumes: the setup's choice in the page. */
+  constructor(port: SearchPort, backendPreference: () => BackendPreference = () => 'auto') {
     this.#port = port;
+    this.#backendPreference = backendPreference;
   }
 
   get studies(): readonly Study[] {
@@ -144,12 +148,12 @@ export class PlaygroundState {
 
   /** Starts a new study; resolves when it ends (completed or stopped). */
   start(config: StudyConfig): Promise<void> {
-    return this.#run((callbacks) => this.#port.start(config, callbacks), `Searching: ${config.name}`);
+    return this.#run((callbacks) => this.#port.start(config, callbacks, this.#backendPreference()), `Searching: ${config.name}`);
   }
 
   /** Goes on with a stored study: a trial a reload interrupted is trained again. */
   resume(studyId: string): Promise<void> {
-    return this.#run((callbacks) => this.#port.resume(studyId, callbacks), 'Resuming the search');
+    return this.#run((callbacks) => this.#port.resume(studyId, callbacks, this.#backendPreference()), 'Resuming the search');
   }
 
   /** Stops between batches; the running trial goes back to the queue, so a resume trains it again. */
@@ -292,8 +296,10 @@ export class PlaygroundState {
     this.#alert = undefined;
     this.#notice = notice;
     try {
-      this.#backend = await this.#port.backend();
+      // Until the worker says, possibly after timing the backends again (another dataset or preference).
+      this.#backend = undefined;
       const callbacks: PortCallbacks = {
+        onBackend: (backend) => (this.#backend = backend),
         onStudy: (study) => {
           this.#runningStudyId = study.id;
           if (this.#current?.id === study.id) this.#current.recordStudy(study);

@@ -146,7 +146,7 @@ export function optionalNumberSetting(key: string, label: string, path: string, 
   });
 }
 
-export function choiceSetting<T extends string>(key: string, label: string, path: string, field: 'accounting' | 'strategy', choices: readonly T[]): Setting {
+export function choiceSetting<T extends string>(key: string, label: string, path: string, field: 'accounting' | 'strategy' | 'backend', choices: readonly T[]): Setting {
   const expected = choices.map((c) => `"${c}"`).join(', ');
   return setting<string>({
     key,

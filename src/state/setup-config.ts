@@ -111,7 +111,7 @@ const copySpec = (spec: CustomTargetSpec): CustomTargetSpec => {
  * The settings of a stored study, for "run again". The search space's input and classes are not
  * kept: they follow the dataset, and a difference is reported.
  */
-export function settingsFromConfig(config: StudyConfig, datasets: readonly DatasetChoice[]): { settings: Settings; problems: Problem[] } {
+export function settingsFromConfig(config: StudyConfig, datasets: readonly DatasetChoice[]): { settings: Omit<Settings, 'backend'>; problems: Problem[] } {
   const problems: Problem[] = [];
   const customTargets = config.targets.filter((t): t is CustomTargetSpec => typeof t !== 'string').map(copySpec);
   const targets = config.targets.map((t) => (typeof t === 'string' ? t : customTargetId(t)));

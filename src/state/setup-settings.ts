@@ -5,6 +5,7 @@
  * length-capped, parsed by hand (JSON.parse at most, never eval) and checked before it is applied.
  */
 import { type Padding, convLikeTypes, limits } from '../core/architecture.ts';
+import { type BackendPreference, backendNames } from '../core/backends.ts';
 import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
 import { type Accounting, accountingModes } from '../core/resources.ts';
 import { defaultPruningSpace } from '../core/search/pruning-space.ts';
@@ -60,6 +61,11 @@ export interface Settings {
   readonly batchSize: number;
   readonly learningRate: number;
   readonly pruning: StudyConfig['pruning'];
+  /**
+   * Where the worker trains: the fastest backend here (`auto`, timed) or one the user forces. A
+   * matter of this machine, not of the study: it is not stored in the study, only in the link.
+   */
+  readonly backend: BackendPreference;
   readonly space: SpaceKnobs;
 }
 
@@ -84,6 +90,7 @@ export const defaultSettings: Settings = {
   ...studyTrainingDefaults,
   pruning: defaultPruningSpace,
   space: defaultKnobs,
+  backend: 'auto',
 };
 
 /** Something the user must fix: `field` is the form's label for it. */
@@ -194,6 +201,7 @@ export const settingsTable: readonly Setting[] = [
   }),
   choiceSetting('accounting', 'Accounting', 'accounting', 'accounting', accountingModes),
   choiceSetting('strategy', 'Strategy', 'strategy', 'strategy', strategyNames),
+  choiceSetting('backend', 'Training backend', 'backend', 'backend', ['auto', ...backendNames]),
   optionalNumberSetting('trials', 'Trials', 'budget.trials', 'trials', wholeFrom(1, studyLimits.trials)),
   optionalNumberSetting(
     'minutes',

@@ -6,6 +6,7 @@
  * the user typed, so a half-typed "4, 8," is neither rewritten nor lost.
  */
 import { convLikeTypes } from '../core/architecture.ts';
+import type { BackendPreference } from '../core/backends.ts';
 import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
 import type { Accounting } from '../core/resources.ts';
 import type { ConvType, HeadType } from '../core/search-space.ts';
@@ -91,6 +92,9 @@ export class SetupState {
   get customTargets(): readonly Target[] {
     return this.#customTargets;
   }
+  get backend(): BackendPreference {
+    return this.#settings.backend;
+  }
   get accounting(): Accounting {
     return this.#settings.accounting;
   }
@@ -167,6 +171,9 @@ export class SetupState {
     this.#settings = { ...s, customTargets: s.customTargets.filter((t) => customTargetId(t) !== id), targets: s.targets.filter((t) => t !== id) };
   }
 
+  chooseBackend(backend: BackendPreference): void {
+    this.#settings = { ...this.#settings, backend };
+  }
   chooseAccounting(accounting: Accounting): void {
     this.#settings = { ...this.#settings, accounting };
   }
@@ -247,7 +254,8 @@ export class SetupState {
   /** Loads a stored study's settings ("run again"); returns what could not be taken over as it was. */
   fromConfig(config: StudyConfig): Problem[] {
     const { settings, problems } = settingsFromConfig(config, this.#datasets);
-    this.#settings = settings;
+    // The backend is this machine's, not the study's: it stays as it is.
+    this.#settings = { ...settings, backend: this.#settings.backend };
     this.#drafts = {};
     return problems;
   }

@@ -78,13 +78,13 @@ interface GpuLike {
   requestAdapter(options?: { powerPreference?: 'low-power' | 'high-performance' }): Promise<GpuAdapterLike | null>;
 }
 interface RuntimeGlobals {
-  readonly navigator?: { readonly gpu?: GpuLike };
   readonly window?: { readonly document?: unknown };
   readonly WorkerGlobalScope?: unknown;
   readonly OffscreenCanvas?: unknown;
   readonly WebAssembly?: unknown;
   readonly crossOriginIsolated?: boolean;
   readonly process?: { readonly versions?: { readonly node?: string } };
+  readonly navigator?: { readonly gpu?: GpuLike; readonly hardwareConcurrency?: number };
 }
 
 const runtime = globalThis as RuntimeGlobals;
@@ -178,13 +178,26 @@ async function precondition(backend: string): Promise<{ skip: string } | { label
   return { label: backend };
 }
 
-/** WASM's label once it runs: SIMD or not, and on how many threads, with why only one. */
+/**
+ * WASM's label once it runs: SIMD or not, and on how many threads, with why only one. tfjs-wasm 4.22
+ * sizes its thread pool as half the logical cores (two hyperthreads per core assumed), 1 to 8, and
+ * only where SharedArrayBuffer exists (a cross-origin isolated page, never Node).
+ */
 async function wasmLabel(): Promise<string> {
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = getThreadsCount();
   const capabilities = detectCapabilities();
+  const cores = runtime.navigator?.hardwareConcurrency;
   const why =
-    threads > 1 ? '' : capabilities.node ? '; tfjs has no WASM threads in Node' : capabilities.crossOriginIsolated ? '' : '; the page is not cross-origin isolated';
+    threads > 1
+      ? ''
+      : capabilities.node
+        ? '; tfjs has no WASM threads in Node'
+        : !capabilities.crossOriginIsolated
+          ? '; the page is not cross-origin isolated'
+          : cores !== undefined && cores < 4
+            ? `; tfjs gives WASM half of the ${cores} logical cores here`
+            : '';
   return `WASM, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}${why}`;
 }
 

@@ -211,7 +211,7 @@ function maxPoolGrad({ inputs, backend, attrs }: KernelArgs): Info {
   );
   const { batchSize: batch, inHeight, inWidth, inChannels: channels, outHeight, outWidth, strideHeight: sh, strideWidth: sw, filterHeight, filterWidth } = info;
   const { top, left } = info.padInfo;
-  if (sh !== filterHeight || sw !== filterWidth) return wasmKernels.get('MaxPoolGrad')!({ inputs, backend, attrs });
+  if (sh !== filterHeight || sw !== filterWidth) return wasmKernels.get('MaxPoolGrad')!({ inputs, backend, attrs }) as Info;
   return withScratch(backend, (keep) => {
     // The input as whole windows: [B, Ho·sh, Wo·sw, C], starting `top`, `left` before the input.
     const windowHeight = outHeight * sh;

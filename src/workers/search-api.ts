@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { transfer } from 'comlink';
-import type { ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
+import type { BackendPreference, BackendRequest, ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import type { Study, StudyConfig } from '../contracts/study.ts';
 import { buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
@@ -21,24 +21,50 @@ import { indexedDbStudyStore } from '../db/study-store.ts';
 import { PauseGate } from '../engine/pause-gate.ts';
 import { paretoFrontIds, requestedTrial, runStudy } from '../engine/study-runner.ts';
 import { modelFiles } from '../tf/model-files.ts';
-import { type BackendChoice, backendOrder, selectBackend } from '../tf/backend.ts';
+import { type BackendChoice, backendNames, selectBackend } from '../tf/backend.ts';
+import { probeArchitecture } from '../tf/backend-speed.ts';
 import { createDatasetLibrary } from './dataset-library.ts';
 
 /** Creates the API; nothing starts (no database, no backend) until a function needs it. */
 export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   let db: Promise<StudyDatabase> | undefined;
-  let backend: Promise<BackendChoice> | undefined;
+  let backend: { key: string; choice: Promise<BackendChoice> } | undefined;
   let running: { studyId: string; controller: AbortController; gate: PauseGate; requested: TrialRequest[] } | undefined;
 
   const database = (): Promise<StudyDatabase> => (db ??= openStudyDatabase(options.databaseName));
   const library = createDatasetLibrary(options.datasetsUrl, database);
   const dataset = (id: string): Promise<Dataset> => library.load(id);
-  const probe = (): Promise<BackendChoice> => (backend ??= selectBackend(options.backends ?? backendOrder));
+
+  /**
+   * The backend for `request`, probed once per request (a new dataset shape or preference probes
+   * again). A failed probe is forgotten, so that the next call tries again.
+   */
+  async function chooseBackend(request: BackendRequest): Promise<BackendChoice> {
+    const key = JSON.stringify([request.preference, request.dataset, request.batchSize]);
+    if (backend?.key !== key) {
+      const probing = (async (): Promise<BackendChoice> => {
+        const data = await dataset(request.dataset);
+        const { height, width, channels } = data.train;
+        return selectBackend({
+          candidates: request.preference === 'auto' ? (options.backends ?? backendNames) : [request.preference],
+          speed: { architecture: probeArchitecture({ height, width, channels }, data.classNames.length), batchSize: request.batchSize },
+        });
+      })();
+      backend = { key, choice: probing };
+      probing.catch(() => {
+        if (backend?.key === key) backend = undefined;
+      });
+    }
+    return backend.choice;
+  }
+  /** The backend in use, or (before any study) the fastest for the built-in MNIST. */
+  const currentBackend = (): Promise<BackendChoice> => backend?.choice ?? chooseBackend({ preference: 'auto', dataset: 'mnist', batchSize: 32 });
 
   /** Runs a stored study to its end, a stop, or a pause that is never resumed. One at a time. */
-  async function run(study: Study, callbacks: SearchCallbacks): Promise<Study> {
+  async function run(study: Study, callbacks: SearchCallbacks, preference: BackendPreference): Promise<Study> {
     if (running) throw new Error('a study is already running in this worker; stop it first');
-    const choice = await probe();
+    const choice = await chooseBackend({ preference, dataset: study.config.dataset, batchSize: study.config.batchSize });
+    callbacks.onBackend?.(choice);
     const data = await dataset(study.config.dataset);
     const controller = new AbortController();
     const gate = new PauseGate();
@@ -76,21 +102,20 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   }
 
   return {
-    /** The backend this worker trains on, and why (probed once, inside the worker). */
-    backend: (): Promise<BackendChoice> => probe(),
+    backend: (request: BackendRequest): Promise<BackendChoice> => chooseBackend(request),
     importDataset: (request: DatasetImportRequest): Promise<DatasetInfo> => library.importFiles(request),
     listDatasets: (): Promise<DatasetInfo[]> => library.list(),
     deleteDataset: (id: string): Promise<boolean> => library.remove(id),
-    async startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}): Promise<Study> {
+    async startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto'): Promise<Study> {
       const study = await createStudy(await database(), config);
       callbacks.onStudy?.(study);
-      return run(study, callbacks);
+      return run(study, callbacks, preference);
     },
     /** Resumes a stored study: a trial left running by a reload is trained again. */
-    async resumeStudy(studyId: string, callbacks: SearchCallbacks = {}): Promise<Study> {
+    async resumeStudy(studyId: string, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto'): Promise<Study> {
       const { study } = await resumeStudy(await database(), studyId);
       callbacks.onStudy?.(study);
-      return run(study, callbacks);
+      return run(study, callbacks, preference);
     },
     pause(): void {
       running?.gate.pause();
@@ -116,7 +141,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       const study = await getStudy(d, studyId);
       if (!study) throw new Error(`there is no study "${studyId}" to export`);
       const trials = await listTrials(d, studyId);
-      const choice = await probe();
+      const choice = await currentBackend();
       return serializeStudyDocument(buildStudyDocument(study, trials, paretoFrontIds(trials, study.config), { tfjsVersion: tf.version.tfjs, backend: choice.backend, userAgent }));
     },
     /** Validates an untrusted document, then stores it as a new study; a rejected file changes nothing. */
@@ -142,7 +167,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       if (!weights) return undefined;
       const trial = (await listTrials(d, weights.studyId)).find((t) => t.id === trialId);
       if (!trial) return undefined;
-      await probe();
+      await currentBackend();
       const files = await modelFiles(trial.architecture, weights.ops, `${trialId}.weights.bin`);
       return transfer(files, [files.weights]);
     },

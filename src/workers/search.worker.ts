@@ -1,7 +1,10 @@
 /** The search worker: only exposes the API of search-api.ts through comlink. */
 import { expose } from 'comlink';
 import type { SearchApi, SearchWorker, SearchWorkerOptions } from '../contracts/search-worker.ts';
+import { useBundledWasmFiles } from '../tf/wasm-files.ts';
 import { createSearchApi } from './search-api.ts';
+
+useBundledWasmFiles();
 
 let api: SearchApi | undefined;
 

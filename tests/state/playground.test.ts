@@ -35,9 +35,9 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 /** The API the worker exposes, called in-process, shaped as the page's client. */
 function inProcessPort(api: SearchApi): SearchPort {
   return {
-    backend: () => api.backend(),
-    start: (config, callbacks) => api.startStudy(config, callbacks),
-    resume: (studyId, callbacks) => api.resumeStudy(studyId, callbacks),
+    backend: (request) => api.backend(request),
+    start: (config, callbacks, backend) => api.startStudy(config, callbacks, backend),
+    resume: (studyId, callbacks, backend) => api.resumeStudy(studyId, callbacks, backend),
     pause: async () => api.pause(),
     continue: async () => api.resume(),
     stop: async () => api.stop(),

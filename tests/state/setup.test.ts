@@ -24,7 +24,7 @@ const defaultConfig: StudyConfig = {
 };
 
 const defaultHash =
-  'name=&dataset=mnist&custom=&targets=arduino-uno&accounting=paper&strategy=mobo&trials=12&minutes=&epochs=2&seed=1&batch=32&lr=0.003' +
+  'name=&dataset=mnist&custom=&targets=arduino-uno&accounting=paper&strategy=mobo&backend=auto&trials=12&minutes=&epochs=2&seed=1&batch=32&lr=0.003' +
   '&pruning=none,magnitude,channels,svd&spmin=0.3&spmax=0.9&convmin=1&convmax=4&densemin=0&densemax=2' +
   '&convtypes=conv,separableConv,downsampledConv&filters=4,8,16,32,64&kernels=1,3,5&strides=1,2&paddings=same,valid' +
   '&bottlenecks=2,4,8,16&units=16,32,64,128&pools=maxPool,avgPool&poolsizes=2&poolp=0.5&heads=flatten,globalAvgPool';
@@ -266,7 +266,7 @@ describe('SetupState share link', () => {
       { field: 'Filters', message: "the share link's value is 800 characters long; it was ignored" },
     ]);
     const many = setup.applyHash(`${'trials=3&'.repeat(70)}`);
-    expect(many[0]).toEqual({ field: 'Share link', message: 'has 70 entries; only the first 60 were read' });
+    expect(many[0]).toEqual({ field: 'Share link', message: 'has 70 entries; only the first 62 were read' });
     expect(setup.trials).toBe(3);
     expect(setup.applyHash('custom=' + encodeURIComponent(JSON.stringify(Array.from({ length: 17 }, (_, i) => ({ ...boardSpec, id: `b${i}` })))))).toEqual([
       { field: 'Custom targets', message: "has 17 custom targets; at most 16 are allowed; the share link's value was ignored" },

@@ -95,7 +95,7 @@ describe('the WASM training kernels', () => {
       const weights = tf.randomNormal(pool(input).shape, 0, 1, 'float32', 23);
       return [tf.grad((a: tf.Tensor) => pool(a as tf.Tensor4D).mul(weights).sum())(input).dataSync() as Float32Array];
     });
-  const normal = (shape: number[]) => () => tf.randomNormal(shape, 0, 1, 'float32', 21) as tf.Tensor4D;
+  const normal = (shape: [number, number, number, number]) => () => tf.randomNormal(shape, 0, 1, 'float32', 21) as tf.Tensor4D;
   const poolCases: [string, () => tf.Tensor4D, (a: tf.Tensor4D) => tf.Tensor4D][] = [
     // Windows of negative values only: tfjs-wasm's own MaxPoolGrad puts dy at the window's first element.
     ['max 2×2 on 9×9 (a row and a column left over), negative windows too', normal([2, 9, 9, 3]), (a) => tf.maxPool(a, 2, 2, 'valid')],

@@ -142,12 +142,16 @@ describe('the setup form', () => {
     await page.getByRole('spinbutton', { name: 'Time budget (minutes)', exact: true }).fill('15');
     await page.getByRole('combobox', { name: 'Strategy', exact: true }).selectOptions('evolution');
     await expect.element(page.getByText('Mutates the best recent networks')).toBeVisible();
+    await page.getByRole('combobox', { name: 'Training backend', exact: true }).selectOptions('WebAssembly (WASM)');
+    await expect.element(page.getByText(/^Backend: The CPU through WebAssembly with SIMD/)).toBeVisible();
+    expect(setup.backend).toBe('wasm');
     const link = shareLink();
-    await expect.element(link).toHaveValue(expect.stringMatching(/^http:\/\/[^#]+#name=&dataset=mnist&.*strategy=evolution&trials=30&minutes=15&/) as unknown as string);
+    await expect.element(link).toHaveValue(expect.stringMatching(/^http:\/\/[^#]+#name=&dataset=mnist&.*strategy=evolution&backend=wasm&trials=30&minutes=15&/) as unknown as string);
     const value = (link.element() as HTMLInputElement).value;
     const copy = new SetupState();
     expect(copy.applyHash(hashOf(value))).toEqual([]);
     expect(copy.config).toEqual(setup.config);
+    expect(copy.backend).toBe('wasm');
     await page.getByRole('button', { name: 'Copy share link' }).click();
     // Headless Chromium may refuse the clipboard; either way the user is told what happened.
     await expect.element(page.getByText(/Copied to the clipboard\.|select the share link below and copy it/)).toBeVisible();

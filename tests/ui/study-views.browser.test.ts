@@ -86,7 +86,7 @@ describe('StudyList', () => {
 });
 
 describe('RunPanel', () => {
-  it('shows progress, the ETA, the backend and why, and stops', async () => {
+  it('shows progress, the ETA, the backends timed with the chosen one, and stops', async () => {
     let stops = 0;
     show(RunPanel, {
       running: true,
@@ -95,7 +95,16 @@ describe('RunPanel', () => {
       progress: { studyId: 's', trialIndex: 3, trialsDone: 3, trialsBudget: 12, elapsedSeconds: 95, etaSeconds: 290, trial: { phase: 'training', epoch: 2, epochs: 4, batch: 10, batches: 40, samplesSeen: 1500, loss: 0.4321 } },
       curve: [{ epoch: 1, loss: 0.6, valAccuracy: 0.8 }],
       epochs: 4,
-      backend: { backend: 'webgl', reason: 'WebGL works', attempts: [{ backend: 'webgpu', ok: false, reason: 'no adapter', ms: 3 }, { backend: 'webgl', ok: true, reason: 'WebGL works', ms: 40 }] },
+      backend: {
+        backend: 'wasm',
+        reason: 'fastest by training speed',
+        attempts: [
+          { backend: 'wasm', ok: true, reason: 'trained', ms: 200, label: 'WASM, SIMD, 2 threads', samplesPerSecond: 2400.4 },
+          { backend: 'cpu', ok: true, reason: 'trained', ms: 200, label: 'plain JavaScript on the CPU', samplesPerSecond: 220 },
+          { backend: 'webgpu', ok: true, reason: 'trained', ms: 4000, label: 'WebGPU on a software adapter emulated on the CPU', samplesPerSecond: 35 },
+          { backend: 'webgl', ok: false, reason: 'no WebGL here', ms: 3 },
+        ],
+      },
       onStop: () => stops++,
       onPause: () => {},
       onContinue: () => {},
@@ -103,7 +112,14 @@ describe('RunPanel', () => {
     });
     await expect.element(page.getByText('Trial 3, 3 of 12 trained · 1 min 35 s elapsed · about 4 min 50 s left')).toBeInTheDocument();
     await expect.element(page.getByText(/training: epoch 2 of 4, batch 10 of 40 · loss 0.432/)).toBeInTheDocument();
-    await expect.element(page.getByText(/Training on webgl: WebGL works/)).toHaveTextContent('tried webgpu: no adapter; webgl: ok');
+    await expect.element(page.getByText(/^Training on wasm/)).toHaveTextContent('Training on wasm (WASM, SIMD, 2 threads), the fastest of 3 timed here.');
+    const ranking = page.getByRole('table', { name: 'Training speed of each backend on a few steps of a small CNN' });
+    expect(Array.from(ranking.element().querySelectorAll('tbody tr'), (row) => row.textContent)).toEqual([
+      'wasm ✓WASM, SIMD, 2 threads2,400',
+      'cpuplain JavaScript on the CPU220',
+      'webgpuWebGPU on a software adapter emulated on the CPU35',
+    ]);
+    await expect.element(page.getByText('Not usable here: webgl (no WebGL here).')).toBeInTheDocument();
     await page.getByRole('button', { name: 'Stop search' }).click();
     expect(stops).toBe(1);
   });
