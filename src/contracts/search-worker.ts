@@ -19,6 +19,8 @@ export interface BackendAttemptInfo {
   readonly ms: number;
   /** How it runs here, e.g. "WASM, SIMD, 2 threads". */
   readonly label?: string;
+  /** Why it runs as it does, when that needs saying, e.g. "tfjs uses half of the 2 logical cores". */
+  readonly note?: string;
   /** Training speed on the probe's network, when it was timed. */
   readonly samplesPerSecond?: number;
 }

@@ -42,6 +42,8 @@ export interface BackendAttempt {
   readonly ms: number;
   /** How it runs here, e.g. "WASM, SIMD, 2 threads"; absent when it could not start. */
   readonly label?: string;
+  /** Why it runs as it does, when that needs saying, e.g. "tfjs uses half of the 2 logical cores". */
+  readonly note?: string;
   /** Training speed on the probe's network, when it was timed. */
   readonly samplesPerSecond?: number;
 }
@@ -136,8 +138,18 @@ async function testConvolution(): Promise<string | null> {
   }
 }
 
+/** Renderers that emulate a GPU on the CPU (Chromium's SwiftShader, Mesa's llvmpipe), by the names their adapters give. */
+const softwareRenderers: readonly [RegExp, string][] = [
+  [/swiftshader/i, 'SwiftShader'],
+  [/llvmpipe/i, 'llvmpipe'],
+  [/softpipe/i, 'softpipe'],
+  [/software/i, 'a software renderer'],
+];
+/** The emulator's name when `renderer` is one, else undefined. */
+const softwareRenderer = (renderer: string): string | undefined => softwareRenderers.find(([pattern]) => pattern.test(renderer))?.[1];
+
 /** Describes a WebGPU adapter, or returns why there is none. */
-async function webgpuAdapter(): Promise<{ adapter: string } | { skip: string }> {
+async function webgpuAdapter(): Promise<{ adapter: string; software: string | undefined } | { skip: string }> {
   const gpu = runtime.navigator?.gpu;
   if (gpu === undefined) {
     return { skip: runtime.navigator === undefined ? 'navigator is missing (not a browser)' : 'navigator.gpu is missing (this browser has no WebGPU, or it is turned off)' };
@@ -151,22 +163,53 @@ async function webgpuAdapter(): Promise<{ adapter: string } | { skip: string }> 
   if (adapter === null) return { skip: 'no WebGPU adapter (the GPU or its driver is blocklisted, or WebGPU is disabled)' };
   const info = adapter.info;
   const name = [info?.vendor, info?.architecture, info?.description].filter((part) => part).join(' ') || 'unnamed adapter';
-  const software = adapter.isFallbackAdapter === true || /swiftshader/i.test(name);
-  return { adapter: software ? `a software adapter emulated on the CPU (${name})` : name };
+  const software = softwareRenderer(name) ?? (adapter.isFallbackAdapter === true ? 'a fallback adapter' : undefined);
+  return { adapter: name, software };
 }
 
-/** Why a backend cannot even be tried here, or (when it can) how to describe it before it starts. */
-async function precondition(backend: string): Promise<{ skip: string } | { label: string }> {
+interface CanvasLike {
+  getContext(kind: 'webgl2' | 'webgl'): WebGlLike | null;
+}
+interface WebGlLike {
+  getExtension(name: string): { readonly UNMASKED_RENDERER_WEBGL?: number; loseContext?: () => void } | null;
+  getParameter(parameter: number): unknown;
+  readonly RENDERER: number;
+}
+
+/** The WebGL renderer's name, when a context can be made here to ask (a throwaway one, lost at once). */
+function webglRenderer(): string | undefined {
+  const globals = globalThis as { OffscreenCanvas?: new (w: number, h: number) => CanvasLike; document?: { createElement(tag: 'canvas'): CanvasLike } };
+  try {
+    const canvas = globals.OffscreenCanvas ? new globals.OffscreenCanvas(1, 1) : globals.document?.createElement('canvas');
+    const gl = canvas?.getContext('webgl2') ?? canvas?.getContext('webgl');
+    if (!gl) return undefined;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = gl.getParameter(info?.UNMASKED_RENDERER_WEBGL ?? gl.RENDERER);
+    gl.getExtension('WEBGL_lose_context')?.loseContext?.();
+    return typeof renderer === 'string' ? renderer : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why a backend cannot even be tried here, or (when it can) how to describe it before it starts, and
+ * whether it is a GPU emulated on the CPU.
+ */
+async function precondition(backend: string): Promise<{ skip: string } | { label: string; software?: string }> {
   if (backend === 'webgpu') {
     const adapter = await webgpuAdapter();
     if ('skip' in adapter) return adapter;
     if (tf.findBackendFactory('webgpu') === null) return { skip: "tfjs's WebGPU backend is not registered" };
-    return { label: `WebGPU on ${adapter.adapter}` };
+    const software = adapter.software;
+    return { label: software ? `WebGPU emulated on the CPU (${software})` : `WebGPU on ${adapter.adapter}`, ...(software ? { software } : {}) };
   }
   if (backend === 'webgl') {
     if (tf.findBackendFactory('webgl') === null) return { skip: 'not registered: tfjs offers WebGL only in a page or a worker' };
     if (!detectCapabilities().webgl) return { skip: 'no WebGL here (a worker without OffscreenCanvas)' };
-    return { label: 'WebGL' };
+    const renderer = webglRenderer();
+    const software = renderer === undefined ? undefined : softwareRenderer(renderer);
+    return { label: renderer === undefined ? 'WebGL' : software ? `WebGL emulated on the CPU (${software})` : `WebGL on ${renderer}`, ...(software ? { software } : {}) };
   }
   if (backend === 'wasm') {
     if (!detectCapabilities().wasm) return { skip: 'this runtime has no WebAssembly' };
@@ -183,49 +226,63 @@ async function precondition(backend: string): Promise<{ skip: string } | { label
  * sizes its thread pool as half the logical cores (two hyperthreads per core assumed), 1 to 8, and
  * only where SharedArrayBuffer exists (a cross-origin isolated page, never Node).
  */
-async function wasmLabel(): Promise<string> {
+async function wasmLabel(): Promise<{ label: string; note?: string }> {
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const threads = getThreadsCount();
   const capabilities = detectCapabilities();
   const cores = runtime.navigator?.hardwareConcurrency;
-  const why =
+  const note =
     threads > 1
-      ? ''
+      ? undefined
       : capabilities.node
-        ? '; tfjs has no WASM threads in Node'
+        ? 'tfjs has no WASM threads in Node'
         : !capabilities.crossOriginIsolated
-          ? '; the page is not cross-origin isolated'
+          ? 'the page is not cross-origin isolated'
           : cores !== undefined && cores < 4
-            ? `; tfjs gives WASM half of the ${cores} logical cores here`
-            : '';
-  return `WASM, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}${why}`;
+            ? `tfjs uses half of the ${cores} logical cores`
+            : undefined;
+  return { label: `WASM, ${simd ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'}`, ...(note ? { note } : {}) };
 }
 
 type Speed = Omit<SpeedProbeOptions, 'bestSoFar'>;
 
-async function probe(backend: string, speed: Speed | undefined, bestSoFar: number | undefined): Promise<BackendAttempt> {
+/**
+ * Probes one backend. `bestSoFar` is the best rate timed before; when there is one and `passOverSoftware`
+ * holds, a GPU that a software renderer emulates on the CPU is passed over without starting it: its
+ * shaders alone took 3–4 s to compile here, and it then trained 10–80× slower than WASM (DESIGN.md §6,
+ * and the README's training bench).
+ */
+async function probe(backend: string, speed: Speed | undefined, bestSoFar: number | undefined, passOverSoftware: boolean): Promise<BackendAttempt> {
   const start = performance.now();
   let label: string | undefined;
+  let note: string | undefined;
   const attempt = (ok: boolean, reason: string, samplesPerSecond?: number): BackendAttempt => ({
     backend,
     ok,
     reason,
     ms: performance.now() - start,
     ...(label === undefined ? {} : { label }),
+    ...(note === undefined ? {} : { note }),
     ...(samplesPerSecond === undefined ? {} : { samplesPerSecond }),
   });
+  /** "WASM, SIMD, 1 thread; tfjs has no WASM threads in Node" */
+  const described = (): string => (note ? `${label}; ${note}` : label!);
   const pre = await precondition(backend);
   if ('skip' in pre) return attempt(false, pre.skip);
+  if (pre.software && passOverSoftware && bestSoFar !== undefined) {
+    label = pre.label;
+    return attempt(false, `not timed: emulated on the CPU (${pre.software}), it is slower than the CPU backends; choose it in the setup to time it anyway`);
+  }
   try {
     // setBackend resolves false (and tfjs logs a warning) when the factory throws, e.g. no WebGL context.
     if (!(await tf.setBackend(backend))) return attempt(false, `tfjs could not start it (${pre.label})`);
     await tf.ready();
-    label = backend === 'wasm' ? await wasmLabel() : pre.label;
+    ({ label, note } = backend === 'wasm' ? await wasmLabel() : { label: pre.label, note: undefined });
     const wrong = await testConvolution();
-    if (wrong !== null) return attempt(false, `${wrong} (${label})`);
-    if (speed === undefined) return attempt(true, `a test convolution and its filter gradient came back right (${label})`);
+    if (wrong !== null) return attempt(false, `${wrong} (${described()})`);
+    if (speed === undefined) return attempt(true, `a test convolution and its filter gradient came back right (${described()})`);
     const measured = await measureTrainingSpeed({ ...speed, bestSoFar });
-    return attempt(true, `trained ${formatCount(Math.round(measured.samplesPerSecond))} samples/s (${label})`, measured.samplesPerSecond);
+    return attempt(true, `trained ${formatCount(Math.round(measured.samplesPerSecond))} samples/s (${described()})`, measured.samplesPerSecond);
   } catch (error) {
     return attempt(false, `it failed while probing: ${message(error)} (${label ?? pre.label})`);
   }
@@ -239,7 +296,7 @@ export function describeRanking(attempts: readonly BackendAttempt[], chosen: str
     return `${a.backend}${label} ${rate}${i === 0 ? ' samples/s' : ''}`;
   });
   const failed = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);
-  return `${entries.join('; ')} → ${chosen}${failed.length > 0 ? `. Not usable here: ${failed.join('; ')}` : ''}`;
+  return `${entries.join('; ')} → ${chosen}${failed.length > 0 ? `. Not used: ${failed.join('; ')}` : ''}`;
 }
 
 export interface SelectBackendOptions {
@@ -264,7 +321,7 @@ export async function selectBackend(options: SelectBackendOptions = {}): Promise
   const attempts: BackendAttempt[] = [];
   let best: BackendAttempt | undefined;
   for (const backend of order) {
-    const attempt = await probe(backend, speed, best?.samplesPerSecond);
+    const attempt = await probe(backend, speed, best?.samplesPerSecond, candidates.length > 1);
     attempts.push(attempt);
     if (!attempt.ok) continue;
     if (!speed) {

@@ -16,6 +16,7 @@ import type { Architecture } from '../core/architecture.ts';
 import type { ImageSet } from '../data/dataset.ts';
 import { pickImages } from '../data/image-set.ts';
 import { type BackendName, selectBackend } from './backend.ts';
+import { probeArchitecture } from './backend-speed.ts';
 import { type DeviceImageSet, checkImageSet, disposeDeviceImageSet, uploadImageSet } from './device-data.ts';
 import { toLayersModel } from './layers-model.ts';
 import { createNetwork, type Network } from './network.ts';
@@ -313,15 +314,48 @@ export async function benchmarkTrainingOn(backend: BackendName, architecture: Ar
 export type PlainTrainingBenchmarkOptions = Omit<TrainingBenchmarkOptions, 'onProgress'>;
 
 /**
+ * The networks the training bench times, each on its dataset's training split: the reference CNN
+ * (conv 8, conv 16, dense 32; what the backend probe trains on 28×28 inputs) on MNIST, and the
+ * digits CNN (conv 8, separableConv 16, dense 32) on the 8×8 digits. The architecture is
+ * examples/<id>.json.
+ */
+export const benchNetworks = { 'reference-cnn': { dataset: 'mnist' }, 'digits-cnn': { dataset: 'digits' } } as const;
+export type BenchNetworkId = keyof typeof benchNetworks;
+export const benchNetworkIds = Object.keys(benchNetworks) as BenchNetworkId[];
+
+/** The backend probe's choice for a network's data, as the worker makes it. */
+export interface ProbeOutcome {
+  readonly backend: BackendName;
+  readonly ms: number;
+  readonly attempts: readonly { readonly backend: string; readonly ok: boolean; readonly samplesPerSecond?: number; readonly reason: string }[];
+}
+
+/**
  * What the bench page (bench/training.html) puts on `globalThis[trainingBenchGlobal]` for the
- * harness (src/cli/bench-training.ts), which calls `run` once per backend through Playwright.
- * Progress goes to the console as lines starting with `trainingBenchLogPrefix`.
+ * harness (src/cli/bench-training.ts), which calls `run` once per network and backend, and `probe`
+ * once per network, through Playwright. Progress goes to the console as lines starting with
+ * `trainingBenchLogPrefix`.
  */
 export interface TrainingBenchPage {
-  run(backend: BackendName, options: PlainTrainingBenchmarkOptions): Promise<BackendTrainingBenchmark>;
+  run(backend: BackendName, network: BenchNetworkId, options: PlainTrainingBenchmarkOptions): Promise<BackendTrainingBenchmark>;
+  probe(network: BenchNetworkId): Promise<ProbeOutcome>;
 }
 export const trainingBenchGlobal = 'trainingBench';
 export const trainingBenchLogPrefix = 'training-bench: ';
+
+/**
+ * Runs the backend probe as the search worker does (every backend this runtime offers, timed on the
+ * probe's CNN for `input` at `batchSize`), and leaves the chosen backend current.
+ */
+export async function probeBackends(input: Architecture['input'], classes: number, batchSize: number): Promise<ProbeOutcome> {
+  const start = performance.now();
+  const choice = await selectBackend({ speed: { architecture: probeArchitecture(input, classes), batchSize } });
+  return {
+    backend: choice.backend,
+    ms: performance.now() - start,
+    attempts: choice.attempts.map(({ backend, ok, reason, samplesPerSecond }) => ({ backend, ok, reason, ...(samplesPerSecond === undefined ? {} : { samplesPerSecond }) })),
+  };
+}
 
 /** One line about a progress event, e.g. "timed ours 2/3: 412 samples/s on 512 images". */
 export function describeProgress(p: TrainingBenchmarkProgress): string {

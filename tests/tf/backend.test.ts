@@ -79,7 +79,7 @@ describe('selectBackend in Node', () => {
     const choice = await selectBackend({ candidates: ['webgpu', 'webgl', 'cpu'], speed });
     expect(choice.attempts.map((a) => a.backend)).toEqual(['cpu', 'webgpu', 'webgl']);
     expect(choice.backend).toBe('cpu');
-    expect(choice.reason).toMatch(/→ cpu\. Not usable here: webgpu: navigator is missing \(not a browser\); webgl: not registered/);
+    expect(choice.reason).toMatch(/→ cpu\. Not used: webgpu: navigator is missing \(not a browser\); webgl: not registered/);
   });
 
   it('takes a forced backend alone, timed, and says it was the only one asked for', () =>
@@ -102,7 +102,7 @@ describe('selectBackend in Node', () => {
 });
 
 describe('describeRanking', () => {
-  it('lists the timed backends fastest first, then those that cannot run', () => {
+  it('lists the timed backends fastest first, then those not used', () => {
     const text = describeRanking(
       [
         { backend: 'webgpu', ok: true, reason: '', ms: 1, label: 'WebGPU on a software adapter emulated on the CPU (SwiftShader)', samplesPerSecond: 35 },
@@ -113,7 +113,7 @@ describe('describeRanking', () => {
       'wasm',
     );
     expect(text).toBe(
-      'wasm (WASM, SIMD, 2 threads) 2,400 samples/s; cpu 220; webgpu (WebGPU on a software adapter emulated on the CPU (SwiftShader)) 35 → wasm. Not usable here: webgl: no WebGL here',
+      'wasm (WASM, SIMD, 2 threads) 2,400 samples/s; cpu 220; webgpu (WebGPU on a software adapter emulated on the CPU (SwiftShader)) 35 → wasm. Not used: webgl: no WebGL here',
     );
   });
 });

@@ -99,9 +99,9 @@ describe('RunPanel', () => {
         backend: 'wasm',
         reason: 'fastest by training speed',
         attempts: [
-          { backend: 'wasm', ok: true, reason: 'trained', ms: 200, label: 'WASM, SIMD, 2 threads', samplesPerSecond: 2400.4 },
+          { backend: 'wasm', ok: true, reason: 'trained', ms: 200, label: 'WASM, SIMD, 1 thread', note: 'tfjs uses half of the 2 logical cores', samplesPerSecond: 2400.4 },
           { backend: 'cpu', ok: true, reason: 'trained', ms: 200, label: 'plain JavaScript on the CPU', samplesPerSecond: 220 },
-          { backend: 'webgpu', ok: true, reason: 'trained', ms: 4000, label: 'WebGPU on a software adapter emulated on the CPU', samplesPerSecond: 35 },
+          { backend: 'webgpu', ok: true, reason: 'trained', ms: 4000, label: 'WebGPU emulated on the CPU (SwiftShader)', samplesPerSecond: 35 },
           { backend: 'webgl', ok: false, reason: 'no WebGL here', ms: 3 },
         ],
       },
@@ -112,14 +112,15 @@ describe('RunPanel', () => {
     });
     await expect.element(page.getByText('Trial 3, 3 of 12 trained · 1 min 35 s elapsed · about 4 min 50 s left')).toBeInTheDocument();
     await expect.element(page.getByText(/training: epoch 2 of 4, batch 10 of 40 · loss 0.432/)).toBeInTheDocument();
-    await expect.element(page.getByText(/^Training on wasm/)).toHaveTextContent('Training on wasm (WASM, SIMD, 2 threads), the fastest of 3 timed here.');
+    await expect.element(page.getByText(/^Training on wasm/)).toHaveTextContent('Training on wasm (WASM, SIMD, 1 thread), the fastest of the 3 backends timed here.');
     const ranking = page.getByRole('table', { name: 'Training speed of each backend on a few steps of a small CNN' });
     expect(Array.from(ranking.element().querySelectorAll('tbody tr'), (row) => row.textContent)).toEqual([
-      'wasm ✓WASM, SIMD, 2 threads2,400',
+      'wasm ✓WASM, SIMD, 1 thread (tfjs uses half of the 2 logical cores)2,400',
       'cpuplain JavaScript on the CPU220',
-      'webgpuWebGPU on a software adapter emulated on the CPU35',
+      'webgpuWebGPU emulated on the CPU (SwiftShader)35',
     ]);
-    await expect.element(page.getByText('Not usable here: webgl (no WebGL here).')).toBeInTheDocument();
+    await page.getByText('Not used here: webgl').click();
+    await expect.element(page.getByText('webgl: no WebGL here')).toBeVisible();
     await page.getByRole('button', { name: 'Stop search' }).click();
     expect(stops).toBe(1);
   });
