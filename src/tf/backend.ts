@@ -288,15 +288,19 @@ async function probe(backend: string, speed: Speed | undefined, bestSoFar: numbe
   }
 }
 
-/** "wasm (WASM, SIMD, 1 thread) 1,040 samples/s; cpu 71; webgpu (WebGPU on …) 35 → wasm". */
+/**
+ * "wasm (WASM, SIMD, 1 thread) 1,040 samples/s; cpu 71; webgpu (WebGPU on …) 35 → wasm (not used:
+ * webgl)": the ranking, short enough to be kept with every trial; why a backend was not used is in
+ * its attempt.
+ */
 export function describeRanking(attempts: readonly BackendAttempt[], chosen: string): string {
   const entries = fastestFirst(attempts).map((a, i) => {
     const rate = formatCount(Math.round(a.samplesPerSecond));
     const label = a.label && (a.backend !== 'cpu' || i === 0) ? ` (${a.label})` : '';
     return `${a.backend}${label} ${rate}${i === 0 ? ' samples/s' : ''}`;
   });
-  const failed = attempts.filter((a) => !a.ok).map((a) => `${a.backend}: ${a.reason}`);
-  return `${entries.join('; ')} → ${chosen}${failed.length > 0 ? `. Not used: ${failed.join('; ')}` : ''}`;
+  const unused = attempts.filter((a) => !a.ok).map((a) => a.backend);
+  return `${entries.join('; ')} → ${chosen}${unused.length > 0 ? ` (not used: ${unused.join(', ')})` : ''}`;
 }
 
 export interface SelectBackendOptions {

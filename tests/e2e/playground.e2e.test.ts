@@ -1,7 +1,7 @@
 /**
  * The built app in Chromium, with WebGPU on (SwiftShader here), served cross-origin isolated as
  * `vite preview` serves it: the worker times every backend and trains on the fastest (WASM on
- * several threads, on these CPU-only machines); a 2-trial search on digits started from a share link, a reload that finds its trials, an export and an import, a refused file, a CSV
+ * several threads, on these CPU-only machines); a 2-trial search on MNIST started from a share link (long enough to watch: digits now trains in a second or two), a reload that finds its trials, an export and an import, a refused file, a CSV
  * dataset imported from the page, and the page at phone width. It
  * takes screenshots on the way: into docs/screenshots/ for the README with `npm run screenshots`
  * (UPDATE_SCREENSHOTS=1), else into a temporary folder, so that `npm test` leaves the tree clean.
@@ -47,9 +47,9 @@ const trialRows = (p: Page) => p.getByRole('table', { name: 'Trials' }).locator(
 
 describe('the playground, built, in Chromium with WebGPU', () => {
 
-  it('runs a 2-trial search on digits and shows it live', async () => {
+  it('runs a 2-trial search on MNIST and shows it live', async () => {
     // A share link: the settings travel in the hash, like TensorFlow Playground.
-    await page.goto(`${url}#dataset=digits&trials=2&epochs=1&pruning=none`);
+    await page.goto(`${url}#dataset=mnist&trials=2&epochs=2&pruning=none`);
     // Served with COOP and COEP, as vite preview and the README's hosting notes do: WASM may use threads.
     expect(await page.evaluate('crossOriginIsolated')).toBe(true);
     // The visible labels of issue 5, as the accessible names of their controls.
@@ -57,13 +57,13 @@ describe('the playground, built, in Chromium with WebGPU', () => {
       expect(await page.getByRole(role, { name, exact: true }).count(), name).toBe(1);
     }
     expect(await page.getByLabel('Import JSON').count()).toBe(1);
-    expect(await page.getByRole('combobox', { name: 'Dataset' }).inputValue()).toBe('digits');
+    expect(await page.getByRole('combobox', { name: 'Dataset' }).inputValue()).toBe('mnist');
     expect(await page.getByRole('spinbutton', { name: 'Trials', exact: true }).inputValue()).toBe('2');
-    expect(await page.getByRole('spinbutton', { name: 'Epochs', exact: true }).inputValue()).toBe('1');
-    // Dense trials only (pruning=none): fine-tuning after pruning would double the time on an emulated GPU.
+    expect(await page.getByRole('spinbutton', { name: 'Epochs', exact: true }).inputValue()).toBe('2');
+    // Dense trials only (pruning=none): fine-tuning after pruning would double the time.
     expect(await page.getByLabel('Magnitude (gradual, global threshold)').isChecked()).toBe(false);
     expect(await page.getByLabel('None (dense)').isChecked()).toBe(true);
-    expect(await page.getByLabel('Share link').inputValue()).toContain('dataset=digits&');
+    expect(await page.getByLabel('Share link').inputValue()).toContain('dataset=mnist&');
     await page.getByRole('button', { name: 'Start search' }).click();
     await page.getByRole('button', { name: 'Stop search' }).and(page.locator(':enabled')).waitFor();
     // The probe's ranking: the CPU-side backends timed, the GPUs SwiftShader emulates passed over, the
@@ -76,7 +76,7 @@ describe('the playground, built, in Chromium with WebGPU', () => {
     await page.getByRole('progressbar').first().waitFor({ timeout: 120_000 });
     // The second trial running: the first is in the table and the plot, and the ETA is known.
     await page.getByText(/^Trial 1, 1 of 2 trained/).waitFor({ timeout: 300_000 });
-    await page.getByText(/^training: epoch 1 of 1, batch [1-9]/).waitFor({ timeout: 120_000 });
+    await page.getByText(/^training: epoch [12] of 2, batch [1-9]/).waitFor({ timeout: 120_000 });
     await page.locator('.main').screenshot({ path: join(screenshots, 'search-running.png') });
     await page.getByText('Search finished.').waitFor({ timeout: 480_000 });
     await expect.poll(() => trialRows(page).count()).toBe(2);
