@@ -7,6 +7,8 @@
  * - channels: structured pruning that ranks the filters of each layer by L1 norm (Li et al., "Pruning
  *   Filters for Efficient ConvNets", ICLR 2017) and removes the weakest for real.
  * - svd: Sparse Variational Dropout (Molchanov, Ashukha, Vetrov, ICML 2017), thresholded at log α = 3.
+ * - Bayesian Compression (Louizos, Ullrich & Welling, NeurIPS 2017): a noisy gate per output channel
+ *   under a log-uniform prior; channels whose gate has log α above 3 are removed for real.
  */
 import { type Architecture, type Layer, isConvLike, layerLabel } from './architecture.ts';
 
@@ -15,6 +17,17 @@ export const pruningMethods: readonly PruningMethod[] = ['none', 'magnitude', 'c
 
 /** Molchanov et al. 2017 drop a weight when log α = log σ² − log θ² exceeds 3 (α > e³ ≈ 20). */
 export const svdLogAlphaThreshold = 3;
+
+/**
+ * Bayesian Compression removes an output channel when its gate's log α = log σ² − log μ² exceeds 3.
+ * The gates use Molchanov et al.'s variational-dropout parameterisation and KL approximation, so
+ * Molchanov et al.'s threshold carries over with its meaning: α > e³ ≈ 20 is a dropout rate
+ * α/(1 + α) above 95 %, a signal-to-noise ratio μ/σ = 1/√α below 0.23. The authors' own tutorial
+ * code (KarenUllrich/Tutorial_BayesianCompressionForDL, example.py) picks a threshold per layer by
+ * hand instead (−2.8, −3, −5 for LeNet-300-100); a search over many networks needs one rule for
+ * all, and the same one as 'svd' keeps the two methods comparable.
+ */
+export const bcLogAlphaThreshold = 3;
 
 export interface GradualSchedule {
   readonly initialSparsity: number;
@@ -103,6 +116,34 @@ export interface KeptChannels {
   readonly channels?: number;
   /** Bottleneck channels of a downsampledConv. */
   readonly bottleneck?: number;
+}
+
+/** How many output channels (and bottleneck channels) one layer had and has after structured pruning. */
+export interface LayerChannelCount {
+  readonly layerIndex: number;
+  /** e.g. `layers[3] (downsampledConv)`. */
+  readonly label: string;
+  readonly before: number;
+  readonly after: number;
+  readonly bottleneck?: { readonly before: number; readonly after: number };
+}
+
+/** Channels before and after, per conv-like and dense layer, of an architecture and its pruned form. */
+export function channelCounts(architecture: Architecture, pruned: Architecture): LayerChannelCount[] {
+  if (pruned.layers.length !== architecture.layers.length) {
+    throw new RangeError(`channelCounts: the pruned architecture has ${pruned.layers.length} layers, the original ${architecture.layers.length}`);
+  }
+  const counts: LayerChannelCount[] = [];
+  architecture.layers.forEach((layer, layerIndex) => {
+    const after = pruned.layers[layerIndex]!;
+    if (after.type !== layer.type) throw new RangeError(`channelCounts: ${layerLabel(layerIndex, layer.type)} became a ${after.type} layer`);
+    const label = layerLabel(layerIndex, layer.type);
+    if (layer.type === 'downsampledConv' && after.type === 'downsampledConv') {
+      counts.push({ layerIndex, label, before: layer.filters, after: after.filters, bottleneck: { before: layer.bottleneck, after: after.bottleneck } });
+    } else if (isConvLike(layer) && isConvLike(after)) counts.push({ layerIndex, label, before: layer.filters, after: after.filters });
+    else if (layer.type === 'dense' && after.type === 'dense') counts.push({ layerIndex, label, before: layer.units, after: after.units });
+  });
+  return counts;
 }
 
 /**

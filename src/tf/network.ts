@@ -1,7 +1,8 @@
 /**
  * A network built from the architecture JSON as our own functional model: tf.Variables and a forward
- * function, not a tf.LayersModel, because pruning multiplies masks into the kernels and Sparse
- * Variational Dropout adds a log σ² per weight and samples the pre-activations in the forward pass.
+ * function, not a tf.LayersModel, because pruning multiplies masks into the kernels, Sparse
+ * Variational Dropout adds a log σ² per weight and samples the pre-activations in the forward pass,
+ * and Bayesian Compression multiplies every output channel by a learnt, noisy gate.
  *
  * One weighted op per op of `expandOps` that has weights, with exactly its parameters (DESIGN.md §3):
  * conv [k, k, Cin, F] + F, depthwise [k, k, C, 1] + C, pointwise [1, 1, Cin, F] + F, dense [N, U] + U.
@@ -12,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture, Padding } from '../core/architecture.ts';
 import { type Op, expandOps, opName, opsPerLayer } from '../core/ops.ts';
+import { bcLogAlphaThreshold } from '../core/pruning.ts';
 import { createRng } from '../core/rng.ts';
 import { glorotUniform, heNormal } from './init.ts';
 import { applyKernel } from './kernels.ts';
@@ -39,6 +41,25 @@ export interface WeightedOp {
   readonly logSigma2: tf.Variable | null;
   /** Kernel axis of the output channels: 3 for conv and pointwise, 2 for depthwise, 1 for dense. */
   readonly channelAxis: number;
+  /**
+   * Whether its output channels can be removed: true for every conv, pointwise and dense op (a
+   * downsampledConv's bottleneck included) but the classifier, whose outputs are the classes. A
+   * depthwise op has no channels of its own: they follow its input.
+   */
+  readonly prunableChannels: boolean;
+  /** Bayesian Compression's gates over the output channels, or null when they are off. */
+  readonly gate: ChannelGate | null;
+}
+
+/**
+ * Bayesian Compression's multiplicative gate z_j on each output channel j (Louizos, Ullrich &
+ * Welling 2017), with the posterior q(z_j) = N(μ_j, σ²_j); both are [channels] and trained. The gate
+ * multiplies the channel's pre-activation, bias included, so a gate of 0 makes the channel output
+ * exactly 0 and it can be removed without changing anything.
+ */
+export interface ChannelGate {
+  readonly mu: tf.Variable;
+  readonly logSigma2: tf.Variable;
 }
 
 type MutableOp = { -readonly [K in keyof WeightedOp]: WeightedOp[K] };
@@ -52,12 +73,16 @@ type Step =
 export interface ForwardOptions {
   /**
    * A training pass. With Sparse Variational Dropout on, it samples the pre-activations (local
-   * reparameterisation) with `noiseSeed`; otherwise it is the same as evaluation.
+   * reparameterisation) with `noiseSeed`, and with channel gates on, it samples the gates; otherwise
+   * it is the same as evaluation.
    */
   readonly training?: boolean;
   /** Seed of the pass's noise; the trainer draws one per step. */
   readonly noiseSeed?: number;
-  /** Kernels and biases to use instead of the variables, per weighted op (e.g. fake-quantised ones). */
+  /**
+   * Kernels and biases to use instead of the variables, per weighted op (e.g. fake-quantised ones);
+   * they are used as they are, so they must already hold what evalKernel and evalBias fold in.
+   */
   readonly weights?: readonly { readonly kernel: tf.Tensor; readonly bias: tf.Tensor }[];
   /**
    * Sees every activation an int8 graph would hold: the input (point 0), then the output of each op
@@ -73,6 +98,51 @@ export interface NetworkOptions {
 
 /** A variable holding `values`, without leaving the tensor it was made from behind. */
 const newVariable = (values: Float32Array, shape: number[]): tf.Variable => tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32')));
+
+/**
+ * Starting gate posterior: μ = 1 (the gated network starts as the plain one) and log σ² = −9, so
+ * α = σ²/μ² starts tiny; the values of the authors' code (Tutorial_BayesianCompressionForDL,
+ * BayesianLayers.py, which adds N(0, 0.01) jitter that we leave out: the kernels already differ).
+ */
+export const initialGate = { mu: 1, logSigma2: -9 } as const;
+
+/** Keeps log(μ² + ε) finite where μ = 0 (the authors' code uses the same 1e-8). */
+const gateEpsilon = 1e-8;
+
+/** The gate's log α = log σ² − log(μ² + 1e-8), per channel. */
+export function gateLogAlpha(gate: ChannelGate): tf.Tensor1D {
+  return tf.tidy(() => gate.logSigma2.sub(gate.mu.square().add(gateEpsilon).log()) as tf.Tensor1D);
+}
+
+/**
+ * 1 for the channels that stay (log α ≤ the threshold), 0 for the others; when none would stay, the
+ * one with the smallest log α (the earliest of equals) does, so that no layer is cut.
+ */
+export function keptGates(gate: ChannelGate): tf.Tensor1D {
+  return tf.tidy(() => {
+    const logAlphaValues = gateLogAlpha(gate);
+    const kept = logAlphaValues.lessEqual(bcLogAlphaThreshold).cast('float32');
+    const leastNoisy = tf.oneHot(logAlphaValues.argMin().reshape([1]) as tf.Tensor1D, logAlphaValues.size).reshape([-1]).cast('float32');
+    return kept.add(leastNoisy.mul(tf.scalar(1).sub(kept.max()))) as tf.Tensor1D;
+  });
+}
+
+/** The gate at evaluation: its posterior mean μ where the channel stays, 0 where it is removed. */
+const deterministicGate = (gate: ChannelGate): tf.Tensor1D => tf.tidy(() => gate.mu.mul(keptGates(gate)) as tf.Tensor1D);
+
+/**
+ * One draw of the gates per example and channel, shaped to multiply a pre-activation of `rank`
+ * ([batch, 1, 1, C] or [batch, C]): z = μ + σ·ε, ε ~ N(0, 1). The gate is shared by all positions
+ * of a channel in one example, as the authors' convolutional layers share it.
+ */
+function sampleGate(gate: ChannelGate, batch: number, rank: number, seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    const channels = gate.mu.size;
+    const noise = tf.randomNormal([batch, channels], 0, 1, 'float32', seed);
+    const z = gate.mu.add(gate.logSigma2.mul(0.5).exp().mul(noise));
+    return rank === 4 ? z.reshape([batch, 1, 1, channels]) : z;
+  });
+}
 
 function kernelShape(op: Op, kind: WeightedKind): number[] {
   const cin = op.input.channels;
@@ -129,6 +199,8 @@ export class Network {
         mask: null,
         logSigma2: null,
         channelAxis: kind === 'dense' ? 1 : kind === 'depthwise' ? 2 : 3,
+        prunableChannels: kind !== 'depthwise' && !isClassifier,
+        gate: null,
       });
     };
     for (const layer of architecture.layers) {
@@ -152,6 +224,11 @@ export class Network {
 
   get variationalDropout(): boolean {
     return this.#ops.some((op) => op.logSigma2 !== null);
+  }
+
+  /** Whether Bayesian Compression's channel gates are on. */
+  get channelGates(): boolean {
+    return this.#ops.some((op) => op.gate !== null);
   }
 
   /** Logits [batch, classes] of float32 images [batch, height, width, channels] scaled to 0–1. */
@@ -185,35 +262,65 @@ export class Network {
   #applyOp(op: MutableOp, x: tf.Tensor, options: ForwardOptions, cpuTraining: boolean): tf.Tensor {
     const given = options.weights?.[op.index];
     const activation = op.relu ? 'relu' : 'linear';
-    if (given === undefined && options.training === true && op.logSigma2 !== null) {
-      const theta = op.mask ? op.kernel.mul(op.mask) : op.kernel;
-      const sigma2 = op.mask ? op.logSigma2.exp().mul(op.mask) : op.logSigma2.exp();
-      // Distinct seeds per op: two ops of one pass must not draw the same noise.
-      const seed = (options.noiseSeed ?? 0) * 1009 + op.index;
-      const y = sampleReparameterised(x, theta, sigma2, op.bias, (input, kernel) => applyKernel(op, input, kernel, { cpuTraining }), seed);
-      return op.relu ? tf.relu(y) : y;
+    if (given !== undefined) return applyKernel(op, x, given.kernel, { bias: given.bias, activation, cpuTraining });
+    if (options.training !== true || (op.logSigma2 === null && op.gate === null)) {
+      return applyKernel(op, x, this.#evalKernel(op), { bias: this.#evalBias(op), activation, cpuTraining });
     }
-    return applyKernel(op, x, given?.kernel ?? this.#evalKernel(op), { bias: given?.bias ?? op.bias, activation, cpuTraining });
+    const theta = op.mask ? op.kernel.mul(op.mask) : op.kernel;
+    // Distinct seeds per op: two ops of one pass must not draw the same noise.
+    const seed = (options.noiseSeed ?? 0) * 1009 + op.index;
+    let y: tf.Tensor;
+    if (op.logSigma2 !== null) {
+      const sigma2 = op.mask ? op.logSigma2.exp().mul(op.mask) : op.logSigma2.exp();
+      y = sampleReparameterised(x, theta, sigma2, op.bias, (input, kernel) => applyKernel(op, input, kernel, { cpuTraining }), seed);
+    } else y = applyKernel(op, x, theta, { bias: op.bias, cpuTraining });
+    // Negative: never the seed of another op's weight noise.
+    if (op.gate !== null) y = y.mul(sampleGate(op.gate, y.shape[0]!, y.rank, -seed - 1));
+    return op.relu ? tf.relu(y) : y;
   }
 
-  /** θ · mask · (log α ≤ 3): the kernel as it is evaluated and deployed. May return the variable itself. */
+  /**
+   * θ · mask · (log α ≤ 3) · gate: the kernel as it is evaluated and deployed, with the evaluated
+   * gate (see #evalBias) folded into each output channel. May return the variable itself.
+   */
   #evalKernel(op: MutableOp): tf.Tensor {
     let kernel: tf.Tensor = op.kernel;
     if (op.mask) kernel = kernel.mul(op.mask);
     if (op.logSigma2) kernel = kernel.mul(keptByLogAlpha(op));
+    // Gated ops are never depthwise, so their output channels are the kernel's last axis.
+    if (op.gate) kernel = kernel.mul(deterministicGate(op.gate));
     return kernel;
   }
 
-  /** The evaluated kernel of op `index` (masks and the log α threshold applied); the caller owns it. */
+  /** The bias as it is evaluated: times the gate's posterior mean μ, or 0 for a removed channel. */
+  #evalBias(op: MutableOp): tf.Tensor {
+    return op.gate ? op.bias.mul(deterministicGate(op.gate)) : op.bias;
+  }
+
+  /** The evaluated kernel of op `index` (masks, the log α threshold and gates applied); the caller owns it. */
   evalKernel(index: number): tf.Tensor {
     const op = this.#op(index);
     return tf.tidy(() => this.#evalKernel(op).clone());
   }
 
-  /** Every tensor the optimiser trains: kernels, biases and, when on, log σ². */
+  /**
+   * The evaluated bias of op `index` (its gates applied); the caller owns it. Code that pairs
+   * `evalKernel` with `op.bias` is right only while the gates are off.
+   */
+  evalBias(index: number): tf.Tensor {
+    const op = this.#op(index);
+    return tf.tidy(() => this.#evalBias(op).clone());
+  }
+
+  /** Every tensor the optimiser trains: kernels, biases and, when on, log σ² and the gates' μ and log σ². */
   trainableVariables(): tf.Variable[] {
     this.#checkAlive();
-    return this.#ops.flatMap((op) => (op.logSigma2 ? [op.kernel, op.bias, op.logSigma2] : [op.kernel, op.bias]));
+    return this.#ops.flatMap((op) => [
+      op.kernel,
+      op.bias,
+      ...(op.logSigma2 ? [op.logSigma2] : []),
+      ...(op.gate ? [op.gate.mu, op.gate.logSigma2] : []),
+    ]);
   }
 
   /**
@@ -274,12 +381,57 @@ export class Network {
     this.applyMasks();
   }
 
+  /**
+   * Turns Bayesian Compression's gates on: a trainable μ and log σ² per output channel of every op
+   * with `prunableChannels`. Call it before training: the trainer fixes its variables when it starts.
+   */
+  enableChannelGates(initial: { readonly mu?: number; readonly logSigma2?: number } = {}): void {
+    this.#checkAlive();
+    const mu = initial.mu ?? initialGate.mu;
+    const logSigma2 = initial.logSigma2 ?? initialGate.logSigma2;
+    for (const op of this.#ops) {
+      if (!op.prunableChannels || op.gate !== null) continue;
+      const channels = op.bias.size;
+      op.gate = { mu: newVariable(new Float32Array(channels).fill(mu), [channels]), logSigma2: newVariable(new Float32Array(channels).fill(logSigma2), [channels]) };
+    }
+  }
+
+  /** Turns the gates off and forgets them; `removeGatedChannels` (pruning/bayesian-compression.ts) keeps what they learnt. */
+  disableChannelGates(): void {
+    for (const op of this.#ops) {
+      if (op.gate) tf.dispose([op.gate.mu, op.gate.logSigma2]);
+      op.gate = null;
+    }
+  }
+
+  /** Sets the gate posterior of op `index` (after enableChannelGates); each array has one value per output channel. */
+  setChannelGate(index: number, values: { readonly mu?: Float32Array; readonly logSigma2?: Float32Array }): void {
+    const op = this.#op(index);
+    const gate = op.gate;
+    if (gate === null) throw new Error(`setChannelGate: ${op.name} has no channel gates; enable them first`);
+    for (const [variable, given] of [[gate.mu, values.mu], [gate.logSigma2, values.logSigma2]] as const) {
+      if (given === undefined) continue;
+      if (given.length !== variable.size) throw new Error(`setChannelGate: ${op.name} has ${variable.size} output channels, got ${given.length} values`);
+      tf.tidy(() => variable.assign(tf.tensor1d(given.slice())));
+    }
+  }
+
+  /** 0/1 per output channel of op `index`: which channels the gates keep (see `keptGates`); the caller owns it. */
+  keptChannels(index: number): tf.Tensor1D {
+    const op = this.#op(index);
+    if (op.gate === null) throw new Error(`keptChannels: ${op.name} has no channel gates`);
+    return keptGates(op.gate);
+  }
+
   /** Parameters per weighted op (kernel + bias sizes), to compare with the resource model. */
   paramCounts(): number[] {
     return this.#ops.map((op) => op.kernel.size + op.bias.size);
   }
 
-  /** Plain copies of every op's weights, in op order; they can be transferred between threads. */
+  /**
+   * Plain copies of every op's weights, in op order; they can be transferred between threads. Channel
+   * gates are not among them: they live only between training and the removal of channels.
+   */
   getWeights(): Promise<OpWeights[]> {
     this.#checkAlive();
     return readWeights(this.#ops);
@@ -315,6 +467,7 @@ export class Network {
       op.mask = null;
       op.logSigma2 = null;
     }
+    this.disableChannelGates();
   }
 
   #op(index: number): MutableOp {

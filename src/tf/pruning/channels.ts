@@ -2,7 +2,8 @@
  * Structured channel pruning (Li et al., ICLR 2017): in every conv-like and dense layer the output
  * channels (and a downsampledConv's bottleneck channels) with the smallest L1 norms are removed for
  * real. The result is a smaller architecture and a new network holding the surviving weights, which
- * is what gets fine-tuned, estimated and exported.
+ * is what gets fine-tuned, estimated and exported. `removeChannels` does the removal for any choice
+ * of channels; Bayesian Compression (bayesian-compression.ts) uses it with the channels its gates keep.
  */
 import { type Architecture, type Shape, inferShapes } from '../../core/architecture.ts';
 import { type KeptChannels, channelsLeft, prunedArchitecture, strongestChannels } from '../../core/pruning.ts';
@@ -45,36 +46,59 @@ export interface ChannelPruning {
   readonly network: Network;
 }
 
+/** What removing channels reads of each weighted op: its kernel and bias, row-major over `kernelShape`. */
+export type OpSlices = Pick<OpWeights, 'kernelShape' | 'kernel' | 'bias'>;
+
+export interface ChannelRemoval {
+  /**
+   * The output channels that stay (ascending, at least one) of weighted op `op`, whose output
+   * channels lie on kernel axis `axis`. Asked once per op with `prunableChannels`, in op order.
+   */
+  readonly outputs: (op: number, weights: OpSlices, axis: number) => readonly number[];
+  /**
+   * Whether the removed channels output exactly 0 (a gate of 0 multiplied them out). A
+   * separableConv's depthwise op still adds its bias to such a channel, a constant that the
+   * pointwise op after it sums; with this on, that constant is carried into the pointwise bias, so
+   * removing the channel changes nothing. Off for L1 pruning, whose removed channels are only weak.
+   */
+  readonly removedOutputZero?: boolean;
+  /** Seed the new network is created with; every weight it draws is then overwritten. */
+  readonly seed?: number | string;
+}
+
 /**
- * Removes `sparsity` of the channels of every prunable layer (at least one always stays) and builds
- * the smaller network. The original network is left as it is.
+ * Removes the chosen output channels of every prunable op from `weights` (in op order, e.g. what
+ * `getWeights` gives), and the matching input slices of the op after, and builds the smaller
+ * network holding what is left. The one mechanism behind L1 channel pruning and Bayesian Compression.
  */
-export async function pruneChannels(network: Network, sparsity: number, seed?: number | string): Promise<ChannelPruning> {
-  const architecture = network.architecture;
-  const weights = await network.getWeights();
+export function removeChannels(architecture: Architecture, weights: readonly OpSlices[], removal: ChannelRemoval): ChannelPruning {
   const shapes = inferShapes(architecture);
   const kept: (KeptChannels | undefined)[] = [];
   const newWeights: { kernel: Float32Array; bias: Float32Array }[] = [];
   // Surviving channels of the current activation; after flatten, surviving flat positions.
-  let current = all(architecture.input.channels);
+  let current: readonly number[] = all(architecture.input.channels);
   let op = 0;
 
-  const take = (w: OpWeights, inputs: readonly number[] | null, outputs: readonly number[] | null, inputAxis: number, outputAxis: number): void => {
+  const take = (w: OpSlices, inputs: readonly number[] | null, outputs: readonly number[] | null, inputAxis: number, outputAxis: number, bias = w.bias): void => {
     const axes: (readonly number[] | null)[] = w.kernelShape.map(() => null);
     axes[inputAxis] = inputs;
     axes[outputAxis] = outputs;
-    newWeights.push({ kernel: gatherAxes(w.kernel, w.kernelShape, axes), bias: outputs ? gatherAxes(w.bias, w.bias.length ? [w.bias.length] : [0], [outputs]) : w.bias.slice() });
+    newWeights.push({ kernel: gatherAxes(w.kernel, w.kernelShape, axes), bias: outputs ? gatherAxes(bias, [bias.length], [outputs]) : bias.slice() });
   };
-  const strongest = (w: OpWeights, axis: number): number[] => {
+  const chosen = (w: OpSlices, axis: number): readonly number[] => {
+    const index = op - 1;
     const size = w.kernelShape[axis]!;
-    return strongestChannels(l1Norms(w.kernel, w.kernelShape, axis), channelsLeft(size, sparsity));
+    const outputs = removal.outputs(index, w, axis);
+    const valid = outputs.length >= 1 && outputs.every((c, i) => Number.isInteger(c) && c >= 0 && c < size && (i === 0 || c > outputs[i - 1]!));
+    if (!valid) throw new RangeError(`removeChannels: weighted op ${index} must keep ascending channels from 0 to ${size - 1}, at least one; got [${outputs.join(', ')}]`);
+    return outputs;
   };
 
   architecture.layers.forEach((layer, index) => {
     const before: Shape = index === 0 ? { ...architecture.input, flat: false } : shapes[index - 1]!;
     if (layer.type === 'conv') {
       const w = weights[op++]!;
-      const outputs = strongest(w, 3);
+      const outputs = chosen(w, 3);
       take(w, current, outputs, 2, 3);
       kept[index] = { channels: outputs.length };
       current = outputs;
@@ -86,16 +110,17 @@ export async function pruneChannels(network: Network, sparsity: number, seed?: n
         bias: gatherAxes(depthwise.bias, [depthwise.bias.length], [current]),
       });
       const pointwise = weights[op++]!;
-      const outputs = strongest(pointwise, 3);
-      take(pointwise, current, outputs, 2, 3);
+      const outputs = chosen(pointwise, 3);
+      const bias = removal.removedOutputZero ? withRemovedDepthwiseBias(pointwise, depthwise.bias, current) : pointwise.bias;
+      take(pointwise, current, outputs, 2, 3, bias);
       kept[index] = { channels: outputs.length };
       current = outputs;
     } else if (layer.type === 'downsampledConv') {
       const pointwise = weights[op++]!;
-      const bottleneck = strongest(pointwise, 3);
+      const bottleneck = chosen(pointwise, 3);
       take(pointwise, current, bottleneck, 2, 3);
       const conv = weights[op++]!;
-      const outputs = strongest(conv, 3);
+      const outputs = chosen(conv, 3);
       take(conv, bottleneck, outputs, 2, 3);
       kept[index] = { channels: outputs.length, bottleneck: bottleneck.length };
       current = outputs;
@@ -106,7 +131,7 @@ export async function pruneChannels(network: Network, sparsity: number, seed?: n
       current = positions;
     } else if (layer.type === 'dense') {
       const w = weights[op++]!;
-      const outputs = strongest(w, 1);
+      const outputs = chosen(w, 1);
       take(w, current, outputs, 0, 1);
       kept[index] = { channels: outputs.length };
       current = outputs;
@@ -117,13 +142,12 @@ export async function pruneChannels(network: Network, sparsity: number, seed?: n
   take(classifier, current, null, 0, 1);
 
   const smaller = prunedArchitecture(architecture, kept);
-  const pruned = createNetwork(smaller, seed === undefined ? {} : { seed });
-  const shapesNow = pruned.ops.map((o) => o.kernel.shape);
+  const pruned = createNetwork(smaller, removal.seed === undefined ? {} : { seed: removal.seed });
   pruned.setWeights(
     newWeights.map((w, i) => ({
       name: pruned.ops[i]!.name,
       kind: pruned.ops[i]!.kind,
-      kernelShape: shapesNow[i]!,
+      kernelShape: pruned.ops[i]!.kernel.shape,
       kernel: w.kernel,
       bias: w.bias,
       mask: null,
@@ -131,4 +155,32 @@ export async function pruneChannels(network: Network, sparsity: number, seed?: n
     })),
   );
   return { architecture: smaller, kept, network: pruned };
+}
+
+/**
+ * The pointwise bias plus what the removed input channels still feed it: a channel whose input is
+ * all 0 leaves the depthwise op as its bias b_c everywhere, and the 1×1 kernel [1, 1, C, F] turns
+ * that into b_c·W[c, f] on every position of output f.
+ */
+function withRemovedDepthwiseBias(pointwise: OpSlices, depthwiseBias: Float32Array, surviving: readonly number[]): Float32Array {
+  const bias = pointwise.bias.slice();
+  const filters = bias.length;
+  const stays = new Set(surviving);
+  for (let c = 0; c < depthwiseBias.length; c++) {
+    if (stays.has(c) || depthwiseBias[c] === 0) continue;
+    for (let f = 0; f < filters; f++) bias[f]! += depthwiseBias[c]! * pointwise.kernel[c * filters + f]!;
+  }
+  return bias;
+}
+
+/**
+ * Removes `sparsity` of the channels of every prunable layer (at least one always stays), the ones
+ * with the smallest L1 norms, and builds the smaller network. The original network is left as it is.
+ */
+export async function pruneChannels(network: Network, sparsity: number, seed?: number | string): Promise<ChannelPruning> {
+  const weights = await network.getWeights();
+  return removeChannels(network.architecture, weights, {
+    outputs: (_op, w, axis) => strongestChannels(l1Norms(w.kernel, w.kernelShape, axis), channelsLeft(w.kernelShape[axis]!, sparsity)),
+    ...(seed === undefined ? {} : { seed }),
+  });
 }
