@@ -12,12 +12,13 @@ import { createRng } from '../core/rng.ts';
 import { sampleArchitecture } from '../core/sampler.ts';
 import { defaultSearchSpace } from '../core/search-space.ts';
 import { findPresetTarget, presetTargets } from '../core/targets.ts';
+import { benchRecipe } from './bench-recipe.ts';
 import { benchSearch } from './bench-search.ts';
 import { benchTraining, requireChromium } from './bench-training.ts';
 import { CliError, runCli } from './common.ts';
 import { ProgressBar } from './progress.ts';
 
-const parts = ['estimator', 'sampler', 'training-node', 'training-browser', 'search'] as const;
+const parts = ['estimator', 'sampler', 'training-node', 'training-browser', 'recipe', 'search'] as const;
 type Part = (typeof parts)[number];
 /** What `--only` accepts: a part, or `training` for both training parts. */
 const onlyValues: Record<string, readonly Part[]> = {
@@ -26,13 +27,14 @@ const onlyValues: Record<string, readonly Part[]> = {
   training: ['training-node', 'training-browser'],
   'training-node': ['training-node'],
   'training-browser': ['training-browser'],
+  recipe: ['recipe'],
   search: ['search'],
 };
 
 const usage = `Usage: npm run bench [-- --only PART[,PART...]]
 
   --only PARTS   comma-separated: estimator, sampler, training (= training-node + training-browser),
-                 training-node, training-browser, search (default: all)`;
+                 training-node, training-browser, recipe, search (default: all)`;
 
 function parseOnly(argv: readonly string[]): Set<Part> | 'help' {
   let values;
@@ -99,6 +101,7 @@ async function main(): Promise<void> {
   };
   if (only.has('estimator') || only.has('sampler')) Object.assign(report, measureCore(only));
   if (only.has('training-node') || only.has('training-browser')) report.training = await benchTraining({ node: only.has('training-node'), browser: only.has('training-browser') });
+  if (only.has('recipe')) report.recipe = await benchRecipe();
   if (only.has('search')) report.search = await benchSearch();
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

@@ -73,6 +73,11 @@ export interface TrainOptions {
   readonly afterStep?: (context: StepContext) => void | Promise<void>;
   /** Runs before each batch; a pause is a promise that resolves on resume. */
   readonly beforeBatch?: (context: StepContext) => void | Promise<void>;
+  /**
+   * Runs after each epoch's validation (with `validation` set): a search judges the trial there and
+   * returns, in words, why it should stop (the run then ends with stopReason 'stopped'), or undefined.
+   */
+  readonly afterEpoch?: (epoch: { readonly epoch: number; readonly valAccuracy: number }) => string | undefined;
   readonly onProgress?: (progress: TrainProgress) => void;
   /** Least time between two progress reports; default 250 ms. */
   readonly progressIntervalMs?: number;
@@ -80,6 +85,13 @@ export interface TrainOptions {
   readonly lossEveryBatches?: number;
   /** Stops between batches; the result then says 'aborted'. */
   readonly signal?: AbortSignal;
+  /**
+   * Label smoothing of the cross-entropy (Szegedy et al., CVPR 2016): the target puts 1 − ε on the
+   * class and ε spread over all classes. Default 0.
+   */
+  readonly labelSmoothing?: number;
+  /** Each training image moved by up to this many whole pixels on each axis (augment.ts). Default 0. */
+  readonly maxShift?: number;
   readonly evalBatchSize?: number;
 }
 
@@ -94,7 +106,9 @@ export interface TrainResult {
   readonly trainLoss: readonly number[];
   readonly extraLoss: readonly number[];
   readonly valAccuracy: readonly number[];
-  readonly stopReason: 'completed' | 'early-stopped' | 'aborted';
+  readonly stopReason: 'completed' | 'early-stopped' | 'stopped' | 'aborted';
+  /** Why `afterEpoch` stopped the run, when it did. */
+  readonly stopMessage?: string;
   readonly restoredBest: boolean;
   readonly steps: number;
   readonly samplesSeen: number;
@@ -110,6 +124,11 @@ export function checkTrainOptions(options: TrainOptions, trainCount: number): vo
   positive(options.lossEveryBatches, 'lossEveryBatches');
   if (trainCount < 1) throw new Error('train: the training set has no images');
   if (options.earlyStopping && !options.validation) throw new Error('train: early stopping needs a validation set');
+  if (options.afterEpoch && !options.validation) throw new Error('train: judging each epoch (afterEpoch) needs a validation set');
   if (options.earlyStopping) positive(options.earlyStopping.patience, 'the early-stopping patience');
   checkSchedule(options.schedule ?? { kind: 'cosine' }, options.learningRate ?? 1e-3);
+  const smoothing = options.labelSmoothing ?? 0;
+  if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`train: label smoothing must be at least 0 and below 1, got ${smoothing}`);
+  const shift = options.maxShift ?? 0;
+  if (!Number.isInteger(shift) || shift < 0) throw new Error(`train: the shift must be a whole number of pixels, got ${shift}`);
 }

@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/rng.ts';
 import type { ImageSet } from '../data/dataset.ts';
+import { randomShift } from './augment.ts';
 import { type DeviceImageSet, withDeviceSet } from './device-data.ts';
 import { evaluateOnDevice } from './evaluate.ts';
 import type { Network } from './network.ts';
@@ -123,6 +124,9 @@ async function runTraining(network: Network, data: DeviceImageSet, validation: D
   const rng = createRng(options.seed ?? 0);
   const shuffleRng = rng.fork('shuffle');
   const noiseRng = rng.fork('noise');
+  const shiftRng = rng.fork('shift');
+  const labelSmoothing = options.labelSmoothing ?? 0;
+  const maxShift = options.maxShift ?? 0;
   const indices = Array.from({ length: data.count }, (_, i) => i);
   const evaluateValidation = async (set: DeviceImageSet): Promise<number> =>
     (await evaluateOnDevice(network, set, { batchSize: options.evalBatchSize, what: 'the validation set' })).accuracy;
@@ -139,6 +143,7 @@ async function runTraining(network: Network, data: DeviceImageSet, validation: D
   let validatedStep = -1;
   let sinceBest = 0;
   let stopReason: TrainResult['stopReason'] = 'completed';
+  let stopMessage: string | undefined;
   let step = 0;
   let samplesSeen = 0;
   let trainMs = 0;
@@ -174,12 +179,12 @@ async function runTraining(network: Network, data: DeviceImageSet, validation: D
           const noiseSeed = noiseRng.int(0, 2 ** 31 - 1);
           tf.tidy(() => {
             const batchIndices = order.slice([start], [size]);
-            const x = data.images.gather(batchIndices);
+            const x = randomShift(data.images.gather(batchIndices), maxShift, shiftRng);
             const y = data.labels.gather(batchIndices);
             const kept: { crossEntropy?: tf.Scalar } = {};
             const { value, grads } = tf.variableGrads(() => {
               const logits = network.apply(x, { training: true, noiseSeed });
-              const crossEntropy = tf.losses.softmaxCrossEntropy(tf.oneHot(y, classes), logits) as tf.Scalar;
+              const crossEntropy = tf.losses.softmaxCrossEntropy(tf.oneHot(y, classes), logits, undefined, labelSmoothing) as tf.Scalar;
               kept.crossEntropy = tf.keep(crossEntropy);
               return options.extraLoss ? crossEntropy.add(options.extraLoss(context)) : crossEntropy;
             }, variables);
@@ -225,6 +230,12 @@ async function runTraining(network: Network, data: DeviceImageSet, validation: D
         }
       }
       report(epoch, batches);
+      const judged = validation && options.afterEpoch ? options.afterEpoch({ epoch, valAccuracy: valAccuracy.at(-1)! }) : undefined;
+      if (judged !== undefined && epoch < epochs) {
+        stopReason = 'stopped';
+        stopMessage = judged;
+        break;
+      }
       if (earlyStopping && sinceBest >= earlyStopping.patience) {
         stopReason = 'early-stopped';
         break;
@@ -253,6 +264,7 @@ async function runTraining(network: Network, data: DeviceImageSet, validation: D
       extraLoss,
       valAccuracy,
       stopReason,
+      ...(stopMessage === undefined ? {} : { stopMessage }),
       restoredBest,
       steps: step,
       samplesSeen,
