@@ -1,7 +1,7 @@
 /**
  * The train command, callable from tests; src/cli/train.ts runs it as a script.
  *
- * `npm run train -- --arch FILE --dataset ID [--epochs N] [--seed S] [--prune magnitude|channels|svd]
+ * `npm run train -- --arch FILE --dataset ID [--epochs N] [--seed S] [--prune magnitude|channels|svd|bc]
  *  [--sparsity X] [--fine-tune-epochs N] [--batch-size N] [--learning-rate X] [--schedule cosine|step]
  *  [--target ID ...] [--backend wasm|cpu|auto] [--json]`
  *
@@ -13,6 +13,7 @@ import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
 import { formatBytes } from '../core/resources.ts';
 import { presetTargetIds } from '../core/targets.ts';
 import type { LrSchedule, TrialRecord } from '../contracts/trial.ts';
+import { epochsPerTrial, trainingRecipe } from '../contracts/training-recipe.ts';
 import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
 import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';
@@ -26,13 +27,15 @@ const usage = `Usage: npm run train -- --arch FILE --dataset ID [options]
 
   --arch FILE              architecture JSON (see README: "Architecture JSON")
   --dataset ID             ${BUILTIN_DATASET_IDS.join(', ')}
-  --epochs N               training epochs (default 10; early stopping may end sooner)
+  --epochs N               training epochs (default: about ${trainingRecipe.stepsPerTrial} steps, e.g. 15 on digits, 2 on MNIST;
+                           early stopping may end sooner)
   --seed S                 seed of the weights, the shuffling and the noise (default 1)
-  --prune METHOD           magnitude, channels or svd (default: no pruning)
-  --sparsity X             fraction of weights (magnitude) or channels (channels) to remove, 0 ≤ X < 1 (default 0.5)
+  --prune METHOD           magnitude, channels, svd or bc (Bayesian Compression) (default: no pruning)
+  --sparsity X             fraction of weights (magnitude, svd) or channels (channels) to remove, or the
+                           strength of bc (its KL scaled by 10^(1 + 2X)), 0 ≤ X < 1 (default 0.5)
   --fine-tune-epochs N     epochs of fine-tuning after pruning, or of SVD training (default: half of --epochs)
-  --batch-size N           default 32
-  --learning-rate X        Adam's learning rate (default 0.001)
+  --batch-size N           default ${trainingRecipe.batchSize}
+  --learning-rate X        Adam's learning rate (default ${trainingRecipe.learningRate}, after ${trainingRecipe.warmupEpochs} epoch of warm-up)
   --schedule NAME          cosine (default) or step
   --target ID              preset (${presetTargetIds.join(', ')}) or custom target file; repeatable (default arduino-uno)
   --backend NAME           ${backendUsage}
@@ -65,14 +68,14 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
   if (!values.arch) throw new CliError('missing --arch FILE (see --help)', 2);
   if (!values.dataset) throw new CliError('missing --dataset ID (see --help)', 2);
   if (!isBuiltinDatasetId(values.dataset)) throw new CliError(`unknown dataset "${values.dataset}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`, 2);
-  const epochs = numberOption(values.epochs, 'epochs', wholeFrom(1), 'a whole number of at least 1') ?? 10;
+  const epochsOption = numberOption(values.epochs, 'epochs', wholeFrom(1), 'a whole number of at least 1');
   const seed = numberOption(values.seed, 'seed', wholeFrom(0), 'a whole number of at least 0') ?? 1;
   const method = (values.prune ?? 'none') as PruningMethod;
-  if (!pruningMethods.includes(method)) throw new CliError(`--prune must be magnitude, channels or svd, got "${values.prune}"`, 2);
+  if (!pruningMethods.includes(method)) throw new CliError(`--prune must be magnitude, channels, svd or bc, got "${values.prune}"`, 2);
   const sparsity = numberOption(values.sparsity, 'sparsity', (n) => n >= 0 && n < 1, 'a number from 0 up to (not including) 1') ?? 0.5;
-  const fineTuneEpochs = numberOption(values['fine-tune-epochs'], 'fine-tune-epochs', wholeFrom(0), 'a whole number') ?? Math.max(1, Math.ceil(epochs / 2));
-  const batchSize = numberOption(values['batch-size'], 'batch-size', wholeFrom(1), 'a whole number of at least 1') ?? 32;
-  const learningRate = numberOption(values['learning-rate'], 'learning-rate', (n) => n > 0 && n < 10, 'a positive number below 10') ?? 1e-3;
+  const fineTuneOption = numberOption(values['fine-tune-epochs'], 'fine-tune-epochs', wholeFrom(0), 'a whole number');
+  const batchSize = numberOption(values['batch-size'], 'batch-size', wholeFrom(1), 'a whole number of at least 1') ?? trainingRecipe.batchSize;
+  const learningRate = numberOption(values['learning-rate'], 'learning-rate', (n) => n > 0 && n < 10, 'a positive number below 10') ?? trainingRecipe.learningRate;
   const schedule = (values.schedule ?? 'cosine') as LrSchedule;
   if (schedule !== 'cosine' && schedule !== 'step') throw new CliError(`--schedule must be cosine or step, got "${values.schedule}"`, 2);
   const targets = (values.target ?? ['arduino-uno']).map(resolveTarget);
@@ -83,6 +86,8 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
   // Production mode: no debug checks, and no banner asking for tfjs-node (which cannot be installed here).
   tf.enableProdMode();
   const dataset = await loadBuiltinDataset(values.dataset, nodeReader());
+  const epochs = epochsOption ?? epochsPerTrial(dataset.train.count, batchSize);
+  const fineTuneEpochs = fineTuneOption ?? Math.max(1, Math.ceil(epochs / 2));
   const choice = await startCliBackend(backend, { input: architecture.input, classes: architecture.classes, batchSize });
   const bar = new TrialBar(io.progress ?? process.stderr);
   let trial;

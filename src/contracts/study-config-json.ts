@@ -11,6 +11,7 @@ import { TargetError, findPresetTarget, parseCustomTarget, presetTargetIds } fro
 import { strategyNames, type StudyConfig, type TargetSpec } from './study.ts';
 import {
   FieldError,
+  booleanAt,
   checkDepth,
   childPath,
   choiceAt,
@@ -118,7 +119,7 @@ const configFields = ['name', 'dataset', 'targets', 'accounting', 'searchSpace',
 
 /** A study's config, and the ids of its targets (trials' resources must name only those). */
 export function studyConfigAt(value: unknown, path: string): { config: StudyConfig; targetIds: string[] } {
-  const record = objectAt(value, path, 'a study config', configFields);
+  const record = objectAt(value, path, 'a study config', configFields, ['earlyStopping']);
   const name = textAt(record.name, childPath(path, 'name'), { maxLength: studyLimits.nameLength });
   const dataset = record.dataset;
   if (typeof dataset !== 'string' || !datasetPattern.test(dataset)) {
@@ -140,6 +141,7 @@ export function studyConfigAt(value: unknown, path: string): { config: StudyConf
     batchSize: integerAt(record.batchSize, childPath(path, 'batchSize'), 1, studyLimits.batchSize),
     learningRate: positiveNumberAt(record.learningRate, childPath(path, 'learningRate'), studyLimits.learningRate),
     seed: seedAt(record.seed, childPath(path, 'seed')),
+    ...(record.earlyStopping === undefined ? {} : { earlyStopping: booleanAt(record.earlyStopping, childPath(path, 'earlyStopping')) }),
   };
   return { config, targetIds: ids };
 }

@@ -23,9 +23,12 @@ export function problemOf(config: StudyConfig): SearchProblem {
   return createSearchProblem({ space: config.searchSpace, pruning: config.pruning, targets: config.targets.map(resolveTargetSpec), accounting: config.accounting });
 }
 
-/** SpArSe's objectives of a completed trial: validation error and the byte objectives of its accounting. */
+/**
+ * SpArSe's objectives of a measured trial (completed, or stopped early): validation error and the
+ * byte objectives of its accounting.
+ */
 export function trialObjectives(trial: StudyTrial, config: StudyConfig): Objectives | null {
-  if (trial.status !== 'completed' || !trial.metrics || !trial.resources) return null;
+  if ((trial.status !== 'completed' && trial.status !== 'stopped') || !trial.metrics || !trial.resources) return null;
   const r = trial.resources;
   return config.accounting === 'paper' ? [1 - trial.metrics.valAccuracy, r.modelSizeBytes, r.workingMemoryBytes] : [1 - trial.metrics.valAccuracy, r.flashBytes, r.sramBytes];
 }
@@ -35,10 +38,11 @@ export const candidateOf = (trial: StudyTrial): Candidate => ({
   pruning: { method: trial.hyperparameters.pruning.method, sparsity: trial.hyperparameters.pruning.sparsity },
 });
 
+/** A trial as the strategies see it; one stopped early is a partial observation, never on the front. */
 export function observationOf(trial: StudyTrial, config: StudyConfig): Observation {
   const objectives = trialObjectives(trial, config);
   const feasible = objectives !== null && (trial.resources?.targets.every((t) => t.feasible[config.accounting]) ?? false);
-  return { candidate: candidateOf(trial), objectives, feasible };
+  return { candidate: candidateOf(trial), objectives, feasible, ...(trial.status === 'stopped' ? { partial: true } : {}) };
 }
 
 /** Hypervolume of a study's feasible completed trials, normalised by its targets' memory (reference (1, 1, 1)). */

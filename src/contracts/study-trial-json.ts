@@ -1,7 +1,8 @@
 /**
  * Validation of one trial of a study document from untrusted JSON. Which fields a trial carries
- * depends on its status: only a completed trial has metrics (and it must have its metrics,
- * resources, timings and backend), only a failed one an error, only a skipped one a skip reason.
+ * depends on its status: only a completed or a stopped trial has metrics (and it must have its
+ * metrics, resources, timings and backend), only a stopped one a stop reason, only a failed one an
+ * error, only a skipped one a skip reason.
  */
 import type { SearchSpace } from '../core/search-space.ts';
 import { pruningMethods } from '../core/pruning.ts';
@@ -32,7 +33,7 @@ import {
 
 export type DocumentTrial = Omit<StudyTrial, 'studyId'>;
 
-export const trialStatuses: readonly TrialStatus[] = ['queued', 'running', 'completed', 'failed', 'skipped'];
+export const trialStatuses: readonly TrialStatus[] = ['queued', 'running', 'completed', 'stopped', 'failed', 'skipped'];
 
 /** Long enough for any message the engine writes; short enough that a file cannot stuff the UI. */
 const messageLength = 4000;
@@ -40,7 +41,7 @@ const messageLength = 4000;
 const maxMs = 1e12;
 
 function hyperparametersAt(value: unknown, path: string): TrialHyperparameters {
-  const record = objectAt(value, path, 'the hyperparameters', ['epochs', 'batchSize', 'learningRate', 'schedule', 'seed', 'pruning']);
+  const record = objectAt(value, path, 'the hyperparameters', ['epochs', 'batchSize', 'learningRate', 'schedule', 'seed', 'pruning'], ['warmupEpochs']);
   const epochs = integerAt(record.epochs, childPath(path, 'epochs'), 1, studyLimits.epochs);
   const batchSize = integerAt(record.batchSize, childPath(path, 'batchSize'), 1, studyLimits.batchSize);
   const learningRate = positiveNumberAt(record.learningRate, childPath(path, 'learningRate'), studyLimits.learningRate);
@@ -48,11 +49,13 @@ function hyperparametersAt(value: unknown, path: string): TrialHyperparameters {
   const seed = seedAt(record.seed, childPath(path, 'seed'));
   const pruningPath = childPath(path, 'pruning');
   const pruning = objectAt(record.pruning, pruningPath, 'the pruning of a trial', ['method', 'sparsity', 'fineTuneEpochs']);
+  const warmupEpochs = record.warmupEpochs === undefined ? undefined : numberAt(record.warmupEpochs, childPath(path, 'warmupEpochs'), 0, epochs);
   return {
     epochs,
     batchSize,
     learningRate,
     schedule,
+    ...(warmupEpochs === undefined ? {} : { warmupEpochs }),
     seed,
     pruning: {
       method: choiceAt(pruning.method, childPath(pruningPath, 'method'), pruningMethods),
@@ -75,7 +78,7 @@ const metricFields = [
 ] as const;
 
 function metricsAt(value: unknown, path: string): TrialMetrics {
-  const record = objectAt(value, path, 'the metrics of a trial', metricFields);
+  const record = objectAt(value, path, 'the metrics of a trial', metricFields, ['valAccuracyByEpoch']);
   const accuracy = (field: string): number => numberAt(record[field], childPath(path, field), 0, 1);
   const metrics: TrialMetrics = {
     testAccuracy: accuracy('testAccuracy'),
@@ -94,7 +97,12 @@ function metricsAt(value: unknown, path: string): TrialMetrics {
   if (metrics.bestEpoch > metrics.epochsRun) {
     throw new FieldError(childPath(path, 'bestEpoch'), `${metrics.bestEpoch} is after the last epoch run (${metrics.epochsRun})`);
   }
-  return metrics;
+  if (record.valAccuracyByEpoch === undefined) return metrics;
+  const curvePath = childPath(path, 'valAccuracyByEpoch');
+  const valAccuracyByEpoch = listAt(record.valAccuracyByEpoch, curvePath, studyLimits.epochs, 'a list of validation accuracies, one per epoch').map((item, index) =>
+    numberAt(item, itemPath(curvePath, index), 0, 1),
+  );
+  return { ...metrics, valAccuracyByEpoch };
 }
 
 function targetResourcesAt(value: unknown, path: string, targetIds: readonly string[]): TargetResources {
@@ -162,17 +170,24 @@ function backendAt(value: unknown, path: string): { name: string; reason: string
   };
 }
 
-/** Which status a field belongs to: present on any other status, it is an error. */
-const onlyFor = { metrics: 'completed', error: 'failed', skipReason: 'skipped' } as const;
+/** Which statuses a field belongs to: present on any other status, it is an error. */
+const onlyFor: Readonly<Record<'metrics' | 'stopReason' | 'error' | 'skipReason', readonly TrialStatus[]>> = {
+  metrics: ['completed', 'stopped'],
+  stopReason: ['stopped'],
+  error: ['failed'],
+  skipReason: ['skipped'],
+};
+const articles = { metrics: 'metrics', stopReason: 'a stopReason', error: 'an error', skipReason: 'a skipReason' } as const;
 /** Fields a status cannot do without. */
 const requiredFor: Partial<Record<TrialStatus, readonly string[]>> = {
   completed: ['metrics', 'resources', 'timings', 'backend'],
+  stopped: ['metrics', 'resources', 'timings', 'backend', 'stopReason'],
   failed: ['error'],
   skipped: ['skipReason'],
 };
 
 const requiredTrialFields = ['id', 'index', 'status', 'architecture', 'hyperparameters'];
-const optionalTrialFields = ['sampledArchitecture', 'metrics', 'resources', 'timings', 'backend', 'error', 'skipReason'];
+const optionalTrialFields = ['sampledArchitecture', 'metrics', 'resources', 'timings', 'backend', 'error', 'skipReason', 'stopReason'];
 const messageRule = { maxLength: messageLength, multiline: true } as const;
 
 /** One trial of a study document (`trials[i]`), checked against the study's space and targets. */
@@ -186,8 +201,8 @@ export function documentTrialAt(value: unknown, path: string, space: SearchSpace
   const sampledArchitecture = record.sampledArchitecture === undefined ? undefined : architectureAt(record.sampledArchitecture, at('sampledArchitecture'), space);
   const hyperparameters = hyperparametersAt(record.hyperparameters, at('hyperparameters'));
   for (const field of Object.keys(onlyFor) as (keyof typeof onlyFor)[]) {
-    if (record[field] !== undefined && onlyFor[field] !== status) {
-      throw new FieldError(at(field), `only a "${onlyFor[field]}" trial has ${field === 'skipReason' ? 'a skipReason' : field === 'error' ? 'an error' : field}; this one is "${status}"`);
+    if (record[field] !== undefined && !onlyFor[field].includes(status)) {
+      throw new FieldError(at(field), `only a ${onlyFor[field].map((s) => `"${s}"`).join(' or ')} trial has ${articles[field]}; this one is "${status}"`);
     }
   }
   for (const field of requiredFor[status] ?? []) {
@@ -214,5 +229,6 @@ export function documentTrialAt(value: unknown, path: string, space: SearchSpace
     ...(record.backend !== undefined ? { backend: backendAt(record.backend, at('backend')) } : {}),
     ...(record.error !== undefined ? { error: textAt(record.error, at('error'), messageRule) } : {}),
     ...(record.skipReason !== undefined ? { skipReason: textAt(record.skipReason, at('skipReason'), messageRule) } : {}),
+    ...(record.stopReason !== undefined ? { stopReason: textAt(record.stopReason, at('stopReason'), messageRule) } : {}),
   };
 }

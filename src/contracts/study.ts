@@ -7,6 +7,7 @@ import type { Accounting } from '../core/resources.ts';
 import type { SearchSpace } from '../core/search-space.ts';
 import type { PruningMethod } from '../core/pruning.ts';
 import type { TrialHyperparameters, TrialMetrics, TrialResources, TrialStatus, TrialTimings } from './trial.ts';
+import { trainingRecipe } from './training-recipe.ts';
 
 export type StrategyName = 'random' | 'mobo' | 'evolution';
 export const strategyNames: readonly StrategyName[] = ['random', 'mobo', 'evolution'];
@@ -30,6 +31,12 @@ export interface StudyConfig {
   readonly batchSize: number;
   readonly learningRate: number;
   readonly seed: number;
+  /**
+   * Multi-fidelity search: judge each trial after every epoch of its training and stop it when it is
+   * unlikely to reach the Pareto front (src/core/search/early-stopping.ts). New studies have it on
+   * unless the user turns it off; files written before it existed have none, and it is off for them.
+   */
+  readonly earlyStopping?: boolean;
 }
 
 export type StudyStatus = 'running' | 'paused' | 'stopped' | 'completed';
@@ -64,6 +71,8 @@ export interface StudyTrial {
   readonly backend?: { readonly name: string; readonly reason: string };
   readonly error?: string;
   readonly skipReason?: string;
+  /** Why the search stopped it after an epoch (status `stopped`), in words. */
+  readonly stopReason?: string;
 }
 
 /** The shareable study document: what "Export JSON" downloads and `npm run search --out` writes. */
@@ -77,11 +86,8 @@ export interface StudyDocument {
   readonly environment: { readonly tfjsVersion: string; readonly backend: string; readonly userAgent: string };
 }
 
-/**
- * Training settings a new study starts with, from the CLI or the page: Adam at 3e-3 with batches of
- * 32 trained the digits and MNIST networks of issue 3 well within a few epochs.
- */
-export const studyTrainingDefaults = { batchSize: 32, learningRate: 3e-3 } as const;
+/** Training settings a new study starts with, from the CLI or the page: the measured recipe (training-recipe.ts). */
+export const studyTrainingDefaults = { batchSize: trainingRecipe.batchSize, learningRate: trainingRecipe.learningRate } as const;
 
 /** The name a new study gets when the user gives none, e.g. `mobo search on mnist for arduino-uno`. */
 export const defaultStudyName = (strategy: StrategyName, dataset: string, targetIds: readonly string[]): string =>

@@ -6,7 +6,11 @@ import type { Architecture } from '../core/architecture.ts';
 import type { Accounting } from '../core/resources.ts';
 import type { PruningMethod } from '../core/pruning.ts';
 
-export type TrialStatus = 'queued' | 'running' | 'completed' | 'failed' | 'skipped';
+/**
+ * `stopped`: judged after an epoch as unlikely to reach the Pareto front, and stopped before the end
+ * of its training (multi-fidelity search); it keeps the metrics it had, and is never on the front.
+ */
+export type TrialStatus = 'queued' | 'running' | 'completed' | 'stopped' | 'failed' | 'skipped';
 export type LrSchedule = 'cosine' | 'step';
 
 export interface TrialHyperparameters {
@@ -14,6 +18,8 @@ export interface TrialHyperparameters {
   readonly batchSize: number;
   readonly learningRate: number;
   readonly schedule: LrSchedule;
+  /** Linear warm-up of the cosine schedule, in epochs (training-recipe.ts); absent when there was none. */
+  readonly warmupEpochs?: number;
   readonly seed: number;
   readonly pruning: {
     readonly method: PruningMethod;
@@ -38,6 +44,8 @@ export interface TrialMetrics {
   readonly sparsity: number;
   readonly epochsRun: number;
   readonly bestEpoch: number;
+  /** Validation accuracy after each epoch of the training (before pruning); absent in older files. */
+  readonly valAccuracyByEpoch?: readonly number[];
 }
 
 export interface TargetResources {
@@ -89,4 +97,6 @@ export interface TrialRecord {
   readonly resources: TrialResources;
   readonly timings: TrialTimings;
   readonly backend: { readonly name: string; readonly reason: string };
+  /** Why the search stopped it after an epoch (status `stopped`). */
+  readonly stopReason?: string;
 }

@@ -6,10 +6,11 @@
  */
 import { explainVerdict } from '../core/resources.ts';
 import { createRng } from '../core/rng.ts';
-import { type Candidate, createStrategy, strategyOptionsFor } from '../core/search/index.ts';
+import { type Candidate, type EpochCurve, createStrategy, judgeEpoch, strategyOptionsFor } from '../core/search/index.ts';
 import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
-import { candidateOf, observationOf, paretoFrontIds, problemOf } from '../contracts/study-objectives.ts';
+import { candidateOf, observationOf, paretoFrontIds, problemOf, trialObjectives } from '../contracts/study-objectives.ts';
 import type { TrialHyperparameters } from '../contracts/trial.ts';
+import { trainingRecipe } from '../contracts/training-recipe.ts';
 import type { StoredOpWeights } from '../contracts/weights.ts';
 import { trialIdFor } from '../contracts/study-ids.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -39,7 +40,7 @@ export interface RunStudyOptions {
   readonly dataset: Dataset;
   readonly backend: { readonly name: string; readonly reason: string };
   readonly onProgress?: (progress: StudyProgress) => void;
-  /** Every trial as it is written (running, then completed / failed / skipped). */
+  /** Every trial as it is written (running, then completed / stopped / failed / skipped). */
   readonly onTrial?: (trial: StudyTrial) => void;
   readonly signal?: AbortSignal;
   readonly gate?: PauseGate;
@@ -59,6 +60,7 @@ function hyperparameters(config: StudyConfig, candidate: Candidate, index: numbe
     batchSize: config.batchSize,
     learningRate: config.learningRate,
     schedule: 'cosine',
+    warmupEpochs: trainingRecipe.warmupEpochs,
     seed: config.seed + index,
     pruning: { method, sparsity: method === 'none' ? 0 : sparsity, fineTuneEpochs: method === 'none' ? 0 : Math.max(1, Math.ceil(config.epochs / 2)) },
   };
@@ -103,7 +105,15 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   let front = new Set(paretoFrontIds(trials, config));
   let current = await store.updateStudy({ ...study, status: 'running' });
 
-  const trained = (): number => trials.filter((t) => t.status === 'completed' || t.status === 'failed').length;
+  // A trial stopped early spent part of the budget too.
+  const trained = (): number => trials.filter((t) => t.status === 'completed' || t.status === 'stopped' || t.status === 'failed').length;
+  /** The validation curves of the completed trials, with their bytes: what the multi-fidelity rule compares with. */
+  const curves = (): EpochCurve[] =>
+    trials.flatMap((t) => {
+      const objectives = t.status === 'completed' ? trialObjectives(t, config) : null;
+      const curve = t.metrics?.valAccuracyByEpoch;
+      return objectives && curve ? [{ valAccuracyByEpoch: curve, bytes: [objectives[1], objectives[2]] as const }] : [];
+    });
   const budgetLeft = (): boolean => {
     if (config.budget.trials !== undefined && trained() >= config.budget.trials) return false;
     if (config.budget.minutes !== undefined && performance.now() - started >= config.budget.minutes * 60_000) return false;
@@ -171,6 +181,8 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     progress(index);
     const trialStart = performance.now();
     let trainedTrial: Awaited<ReturnType<typeof runTrainingTrial>>;
+    const earlier = config.earlyStopping === true ? curves() : [];
+    const ownBytes = [prediction.flashBytes, prediction.sramBytes] as const;
     try {
       trainedTrial = await runTrainingTrial({
         id,
@@ -180,11 +192,13 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
         epochs: config.epochs,
         batchSize: config.batchSize,
         learningRate: config.learningRate,
+        warmupEpochs: base.hyperparameters.warmupEpochs ?? 0,
         seed: base.hyperparameters.seed,
         pruning: base.hyperparameters.pruning,
         backend: options.backend,
         onProgress: (p) => progress(index, p),
         beforeBatch: () => gate.wait(signal),
+        ...(config.earlyStopping === true ? { judgeEpoch: (epoch: number, accuracy: number) => judgeEpoch(epoch, accuracy, ownBytes, earlier) } : {}),
         ...(signal ? { signal } : {}),
       });
     } catch (error) {
@@ -200,11 +214,12 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     }
     const { record, network } = trainedTrial;
     try {
-      const { dataset: _dataset, id: _id, status: _status, ...measured } = record;
-      const completed: StudyTrial = { ...base, ...measured, status: 'completed' };
-      const nextFront = new Set(paretoFrontIds([...trials.filter((t) => t.id !== id), completed], config));
+      const { dataset: _dataset, id: _id, ...measured } = record;
+      // Completed, or stopped early by the multi-fidelity rule (then never on the front, so no weights kept).
+      const finished: StudyTrial = { ...base, ...measured };
+      const nextFront = new Set(paretoFrontIds([...trials.filter((t) => t.id !== id), finished], config));
       const weights = options.keepWeights && nextFront.has(id) ? await network.getWeights() : undefined;
-      await write(completed, weights);
+      await write(finished, weights);
       const left = [...front].filter((trialId) => !nextFront.has(trialId));
       if (options.keepWeights && left.length > 0) await store.deleteWeights(left);
       front = nextFront;

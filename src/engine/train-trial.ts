@@ -4,16 +4,18 @@
  * then measure its resources on the trained weights. Backend, storage and progress are handed in.
  */
 import type { Architecture } from '../core/architecture.ts';
-import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
+import { type PruningMethod, bcKlScale, pruningMethods } from '../core/pruning.ts';
 import { estimate } from '../core/resources.ts';
 import type { Target } from '../core/targets.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { LrSchedule, TrialHyperparameters, TrialRecord } from '../contracts/trial.ts';
+import { trainingRecipe } from '../contracts/training-recipe.ts';
 import type { TrialPhase, TrialProgress } from '../contracts/search-worker.ts';
 import { disposeDeviceImageSet, uploadImageSet } from '../tf/device-data.ts';
 import { evaluate } from '../tf/evaluate.ts';
 import { type Network, createNetwork } from '../tf/network.ts';
 import { magnitudePruning } from '../tf/pruning/magnitude.ts';
+import { bayesianCompression, removeGatedChannels } from '../tf/pruning/bayesian-compression.ts';
 import { pruneChannels } from '../tf/pruning/channels.ts';
 import { sparseVariationalDropout } from '../tf/pruning/svd.ts';
 import { compareInt8 } from '../tf/quantize.ts';
@@ -33,6 +35,8 @@ export interface TrainTrialConfig {
   readonly batchSize?: number;
   readonly learningRate?: number;
   readonly schedule?: LrSchedule;
+  /** Linear warm-up of the cosine schedule, in epochs; default the recipe's (training-recipe.ts). */
+  readonly warmupEpochs?: number;
   readonly seed: number;
   readonly pruning?: { readonly method: PruningMethod; readonly sparsity?: number; readonly fineTuneEpochs?: number };
   /** Epochs without a better validation accuracy before training stops; default 3. */
@@ -42,6 +46,11 @@ export interface TrainTrialConfig {
   readonly signal?: AbortSignal;
   /** Awaited before every batch: a pause holds it until resumed. */
   readonly beforeBatch?: () => Promise<void>;
+  /**
+   * Judges the trial after each epoch of its training (multi-fidelity search): a reason in words
+   * stops it there. It is then not pruned, but evaluated and measured as it is, with status `stopped`.
+   */
+  readonly judgeEpoch?: (epoch: number, valAccuracy: number) => string | undefined;
 }
 
 export interface TrainedTrial {
@@ -85,8 +94,8 @@ function checkConfig(config: TrainTrialConfig): Required<TrialHyperparameters['p
   return { method, sparsity, fineTuneEpochs };
 }
 
-const scheduleOf = (schedule: LrSchedule, epochs: number): LearningRateSchedule =>
-  schedule === 'cosine' ? { kind: 'cosine' } : { kind: 'step', everyEpochs: Math.max(1, Math.ceil(epochs / 3)), factor: 0.3 };
+const scheduleOf = (schedule: LrSchedule, epochs: number, warmupEpochs: number): LearningRateSchedule =>
+  schedule === 'cosine' ? { kind: 'cosine', warmupEpochs } : { kind: 'step', everyEpochs: Math.max(1, Math.ceil(epochs / 3)), factor: 0.3 };
 
 /**
  * Runs one trial to its record. Errors in the settings throw a TrialConfigError before any
@@ -95,9 +104,10 @@ const scheduleOf = (schedule: LrSchedule, epochs: number): LearningRateSchedule 
 export async function runTrainingTrial(config: TrainTrialConfig): Promise<TrainedTrial> {
   const pruning = checkConfig(config);
   const started = performance.now();
-  const batchSize = config.batchSize ?? 32;
-  const learningRate = config.learningRate ?? 1e-3;
+  const batchSize = config.batchSize ?? trainingRecipe.batchSize;
+  const learningRate = config.learningRate ?? trainingRecipe.learningRate;
   const schedule = config.schedule ?? 'cosine';
+  const warmupEpochs = schedule === 'cosine' ? (config.warmupEpochs ?? trainingRecipe.warmupEpochs) : 0;
   const { dataset, seed } = config;
   const trainData = uploadImageSet(dataset.train);
   const validation = uploadImageSet(dataset.validation);
@@ -108,7 +118,7 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
     epochs,
     batchSize,
     learningRate,
-    schedule: scheduleOf(schedule, epochs),
+    schedule: scheduleOf(schedule, epochs, warmupEpochs),
     seed: `${seed}/${phase}`,
     validation,
     earlyStopping: { patience: config.patience ?? 3 },
@@ -123,7 +133,9 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
       runs.push(result);
       if (result.stopReason === 'aborted') throw new TrialAbortedError(config.id);
     };
-    await run(common(config.epochs, 'training'));
+    const judge = config.judgeEpoch;
+    await run(common(config.epochs, 'training', judge ? { afterEpoch: ({ epoch, valAccuracy }) => judge(epoch, valAccuracy) } : {}));
+    const stopReason = runs[0]!.stopReason === 'stopped' ? runs[0]!.stopMessage : undefined;
     const beforePruning = await evaluate(network, dataset.test);
     const totalWeightsBefore = network.ops.reduce((n, op) => n + op.kernel.size, 0);
     let sampledArchitecture: Architecture | undefined;
@@ -131,7 +143,9 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
 
     const fineTune = pruning.fineTuneEpochs;
     const stepsPerEpoch = Math.ceil(dataset.train.count / batchSize);
-    if (pruning.method === 'magnitude' && fineTune > 0) {
+    if (stopReason !== undefined) {
+      // Stopped: measured as it is, unpruned.
+    } else if (pruning.method === 'magnitude' && fineTune > 0) {
       const gmp = magnitudePruning(network, { sparsity: pruning.sparsity, totalSteps: fineTune * stepsPerEpoch }, stepsPerEpoch);
       await run(common(fineTune, 'fine-tuning', { afterStep: gmp.afterStep, earlyStopping: { patience: fineTune, fromEpoch: gmp.fromEpoch } }));
     } else if (pruning.method === 'channels') {
@@ -142,6 +156,16 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
       network = result.network;
       pruneMs = performance.now() - pruneStart;
       if (fineTune > 0) await run(common(fineTune, 'fine-tuning'));
+    } else if (pruning.method === 'bc' && fineTune > 0) {
+      const bc = bayesianCompression(network, { klScale: bcKlScale(pruning.sparsity) });
+      // As for svd: no early stopping while the KL weight warms up, since channels only go late in the run.
+      await run(common(fineTune, 'fine-tuning', { extraLoss: bc.extraLoss, earlyStopping: undefined, restoreBest: false }));
+      const pruneStart = performance.now();
+      const result = await removeGatedChannels(network, { seed });
+      sampledArchitecture = config.architecture;
+      network.dispose();
+      network = result.network;
+      pruneMs = performance.now() - pruneStart;
     } else if (pruning.method === 'svd' && fineTune > 0) {
       const svd = sparseVariationalDropout(network);
       // No early stopping while the KL weight warms up: sparsity only grows late in the run.
@@ -167,11 +191,12 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
     const first = resources.targets[0]!;
     const record: TrialRecord = {
       id: config.id,
-      status: 'completed',
+      status: stopReason === undefined ? 'completed' : 'stopped',
+      ...(stopReason === undefined ? {} : { stopReason }),
       dataset: dataset.id,
       architecture,
       ...(sampledArchitecture ? { sampledArchitecture } : {}),
-      hyperparameters: { epochs: config.epochs, batchSize, learningRate, schedule, seed, pruning },
+      hyperparameters: { epochs: config.epochs, batchSize, learningRate, schedule, ...(warmupEpochs > 0 ? { warmupEpochs } : {}), seed, pruning },
       metrics: {
         testAccuracy: comparison.float.accuracy,
         int8TestAccuracy: comparison.int8.accuracy,
@@ -182,6 +207,7 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
         sparsity: 1 - nonzeroWeights / totalWeightsBefore,
         epochsRun: runs.reduce((n, r) => n + r.epochsRun, 0),
         bestEpoch: runs[0]!.bestEpoch,
+        valAccuracyByEpoch: runs[0]!.valAccuracy,
       },
       resources: {
         params: resources.params,

@@ -10,13 +10,15 @@ export interface DatasetChoice {
   readonly name: string;
   readonly input: { readonly height: number; readonly width: number; readonly channels: number };
   readonly classes: number;
+  /** Images in the training split: how many epochs a trial gets follows from it (training-recipe.ts). */
+  readonly trainCount: number;
 }
 
 /** DESIGN.md §4's built-in datasets, in the manifest's order. */
 export const builtinDatasetChoices: readonly DatasetChoice[] = [
-  { id: 'digits', name: 'Digits 8×8', input: { height: 8, width: 8, channels: 1 }, classes: 10 },
-  { id: 'mnist', name: 'MNIST', input: { height: 28, width: 28, channels: 1 }, classes: 10 },
-  { id: 'fashion-mnist', name: 'Fashion-MNIST', input: { height: 28, width: 28, channels: 1 }, classes: 10 },
+  { id: 'digits', name: 'Digits 8×8', input: { height: 8, width: 8, channels: 1 }, classes: 10, trainCount: 1077 },
+  { id: 'mnist', name: 'MNIST', input: { height: 28, width: 28, channels: 1 }, classes: 10, trainCount: 7000 },
+  { id: 'fashion-mnist', name: 'Fashion-MNIST', input: { height: 28, width: 28, channels: 1 }, classes: 10, trainCount: 10000 },
 ];
 
 /** `28×28×1`. */

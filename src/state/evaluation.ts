@@ -72,7 +72,7 @@ export function evaluateStudy(study: Study, trials: readonly StudyTrial[], setti
   // Built once; it also checks custom targets, throwing a TargetError in words the caller shows.
   const { targets, bounds } = problemOf(config);
   const evaluated = trials.map((trial) => {
-    const resources = trial.status === 'completed' ? resourcesOn(trial, targets) : trial.resources;
+    const resources = trial.status === 'completed' || trial.status === 'stopped' ? resourcesOn(trial, targets) : trial.resources;
     return resources === trial.resources ? trial : { ...trial, ...(resources ? { resources } : {}) };
   });
   const feasible = new Map<string, boolean>();

@@ -132,6 +132,21 @@ export function numberSetting(key: string, label: string, path: string, field: K
   });
 }
 
+/** On or off: `on` / `off` in the share link. */
+export function switchSetting(key: string, label: string, path: string, field: Key<boolean>): Setting {
+  return setting<boolean>({
+    key,
+    label,
+    path,
+    maxLength: 3,
+    get: (s) => s[field] as boolean,
+    set: (s, value) => ({ ...s, [field]: value }),
+    format: (value) => (value ? 'on' : 'off'),
+    parse: (text) => (text === 'on' ? ok(true) : text === 'off' ? ok(false) : fail(`must be "on" or "off", got ${quote(text)}`)),
+    check: () => undefined,
+  });
+}
+
 /** An optional number: empty text means none. */
 export function optionalNumberSetting(key: string, label: string, path: string, field: 'trials' | 'minutes', check: Check<number>): Setting {
   return setting<number | undefined>({

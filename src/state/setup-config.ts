@@ -47,7 +47,7 @@ export interface SetupCheck {
 function crossFieldProblems(settings: Settings, dataset: DatasetChoice): { problems: Problem[]; searchSpace?: StudyConfig['searchSpace'] } {
   const problems: Problem[] = [];
   if (settings.trials === undefined && settings.minutes === undefined) {
-    problems.push({ field: 'Trials', message: 'set a number of trials, a time budget in minutes, or both' });
+    problems.push({ field: 'Search for (minutes)', message: 'set how many minutes to search, a number of trials (under Advanced), or both' });
   }
   try {
     parsePruningSpace(settings.pruning);
@@ -92,6 +92,7 @@ export function checkSettings(settings: Settings, context: SettingsContext, pend
     batchSize: settings.batchSize,
     learningRate: settings.learningRate,
     seed: settings.seed,
+    earlyStopping: settings.earlyStopping,
   };
   try {
     studyConfigAt(config, '');
@@ -144,6 +145,7 @@ export function settingsFromConfig(config: StudyConfig, datasets: readonly Datas
       seed: config.seed,
       batchSize: config.batchSize,
       learningRate: config.learningRate,
+      earlyStopping: config.earlyStopping === true,
       pruning: { methods: [...config.pruning.methods], sparsity: { ...config.pruning.sparsity } },
       space,
     },

@@ -13,7 +13,8 @@ import { type ConvType, type HeadType, type PoolType, type SearchSpace, defaultS
 import { findPresetTarget, parseCustomTarget } from '../core/targets.ts';
 import { studyLimits } from '../contracts/study-config-json.ts';
 import { type StrategyName, type StudyConfig, strategyNames, studyTrainingDefaults } from '../contracts/study.ts';
-import type { DatasetChoice } from './dataset-choices.ts';
+import { epochsPerTrial } from '../contracts/training-recipe.ts';
+import { type DatasetChoice, builtinDatasetChoices } from './dataset-choices.ts';
 import {
   type Setting,
   choiceSetting,
@@ -33,6 +34,7 @@ import {
   repeatedItem,
   setting,
   sparsitySetting,
+  switchSetting,
   wholeFrom,
   wholeItem,
 } from './setting-kinds.ts';
@@ -61,6 +63,8 @@ export interface Settings {
   readonly batchSize: number;
   readonly learningRate: number;
   readonly pruning: StudyConfig['pruning'];
+  /** Stop trials after an epoch when they are unlikely to reach the front (StudyConfig.earlyStopping). */
+  readonly earlyStopping: boolean;
   /**
    * Where the worker trains: the fastest backend here (`auto`, timed) or one the user forces. A
    * matter of this machine, not of the study: it is not stored in the study, only in the link.
@@ -72,9 +76,9 @@ export interface Settings {
 const { input: _input, classes: _classes, ...defaultKnobs } = defaultSearchSpace({ height: 28, width: 28, channels: 1 }, 10);
 
 /**
- * A short but useful first run: MNIST on the Arduino Uno, SpArSe's accounting and strategy. Batch
- * size and learning rate are every new study's; fewer epochs than npm run search's 3 keep a browser
- * run short.
+ * A short but useful first run: two minutes of search on MNIST for the Arduino Uno, SpArSe's
+ * accounting and strategy, trials stopped early when hopeless. Time is the budget (no trial count);
+ * the recipe (training-recipe.ts) gives the batch size, the learning rate and MNIST's epochs per trial.
  */
 export const defaultSettings: Settings = {
   name: undefined,
@@ -83,13 +87,14 @@ export const defaultSettings: Settings = {
   customTargets: [],
   accounting: 'paper',
   strategy: 'mobo',
-  trials: 12,
-  minutes: undefined,
-  epochs: 2,
+  trials: undefined,
+  minutes: 2,
+  epochs: epochsPerTrial(builtinDatasetChoices.find((d) => d.id === 'mnist')!.trainCount),
   seed: 1,
   ...studyTrainingDefaults,
   pruning: defaultPruningSpace,
   space: defaultKnobs,
+  earlyStopping: true,
   backend: 'auto',
 };
 
@@ -205,12 +210,13 @@ export const settingsTable: readonly Setting[] = [
   optionalNumberSetting('trials', 'Trials', 'budget.trials', 'trials', wholeFrom(1, studyLimits.trials)),
   optionalNumberSetting(
     'minutes',
-    'Time budget (minutes)',
+    'Search for (minutes)',
     'budget.minutes',
     'minutes',
     numberCheck((v) => v > 0 && v <= studyLimits.minutes, `a number above 0 and at most ${studyLimits.minutes}`),
   ),
   numberSetting('epochs', 'Epochs', 'epochs', 'epochs', wholeFrom(1, studyLimits.epochs)),
+  switchSetting('stop', 'Stop hopeless trials early', 'earlyStopping', 'earlyStopping'),
   numberSetting('seed', 'Seed', 'seed', 'seed', wholeFrom(0, Number.MAX_SAFE_INTEGER)),
   numberSetting('batch', 'Batch size', 'batchSize', 'batchSize', wholeFrom(1, studyLimits.batchSize)),
   numberSetting(

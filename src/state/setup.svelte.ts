@@ -13,6 +13,7 @@ import type { ConvType, HeadType } from '../core/search-space.ts';
 import { type Target, parseCustomTarget } from '../core/targets.ts';
 import { studyLimits } from '../contracts/study-config-json.ts';
 import type { StrategyName, StudyConfig } from '../contracts/study.ts';
+import { epochsPerTrial } from '../contracts/training-recipe.ts';
 import { type CustomTargetEntry, customTargetSpec } from './custom-target-entry.ts';
 import { type DatasetChoice, builtinDatasetChoices } from './dataset-choices.ts';
 import { checkSettings, settingsFromConfig } from './setup-config.ts';
@@ -92,6 +93,9 @@ export class SetupState {
   get customTargets(): readonly Target[] {
     return this.#customTargets;
   }
+  get earlyStopping(): boolean {
+    return this.#settings.earlyStopping;
+  }
   get backend(): BackendPreference {
     return this.#settings.backend;
   }
@@ -142,8 +146,11 @@ export class SetupState {
   replaceDatasets(datasets: readonly DatasetChoice[]): void {
     this.#datasets = datasets;
   }
+  /** Chooses a dataset, and sets the epochs per trial the recipe gives it (about 500 steps: 15 on digits, 2 on MNIST). */
   chooseDataset(id: string): void {
-    this.#settings = { ...this.#settings, dataset: id };
+    const choice = this.#datasets.find((d) => d.id === id);
+    const epochs = choice ? epochsPerTrial(choice.trainCount, this.#settings.batchSize) : this.#settings.epochs;
+    this.#settings = { ...this.#settings, dataset: id, epochs };
   }
   /** A name of the user's; empty or undefined gives the automatic one. */
   rename(name: string | undefined): void {
@@ -171,6 +178,9 @@ export class SetupState {
     this.#settings = { ...s, customTargets: s.customTargets.filter((t) => customTargetId(t) !== id), targets: s.targets.filter((t) => t !== id) };
   }
 
+  setEarlyStopping(earlyStopping: boolean): void {
+    this.#settings = { ...this.#settings, earlyStopping };
+  }
   chooseBackend(backend: BackendPreference): void {
     this.#settings = { ...this.#settings, backend };
   }

@@ -27,7 +27,7 @@ export interface TrialRow {
   readonly values: Readonly<Record<SortKey, number | string | undefined>>;
 }
 
-const statusOrder = { running: 0, queued: 1, completed: 2, failed: 3, skipped: 4 } as const;
+const statusOrder = { running: 0, queued: 1, completed: 2, stopped: 3, failed: 4, skipped: 5 } as const;
 
 function rowOf(trial: StudyTrial, evaluation: StudyEvaluation): TrialRow {
   // [error, flash-side bytes, SRAM-side bytes] under the accounting judged by; null until completed.
@@ -106,7 +106,8 @@ export class StudyState {
   readonly #points = $derived.by((): ParetoPoint[] =>
     this.#rows.flatMap((row) => {
       const t = row.trial;
-      const objectives = trialObjectives(t, this.#evaluation.config);
+      // A trial stopped early is not plotted: its accuracy is that of fewer epochs (the table lists it).
+      const objectives = t.status === 'completed' ? trialObjectives(t, this.#evaluation.config) : null;
       if (!objectives) return [];
       const [error, flash, sram] = objectives;
       return [{ id: t.id, label: `Trial ${t.index}`, accuracy: 1 - error, flashBytes: flash, sramBytes: sram, feasible: row.feasible ?? false, onFront: row.onFront }];

@@ -30,7 +30,7 @@ describe('npm run search', { timeout: 300_000 }, () => {
       docs.push(parseStudyDocument(readFileSync(out, 'utf8'), name));
     }
     const [a, b] = docs;
-    expect(a!.study.config).toMatchObject({ dataset: 'digits', targets: ['stm32f446re'], strategy: 'evolution', accounting: 'paper', budget: { trials: 2 }, epochs: 1, seed: 7 });
+    expect(a!.study.config).toMatchObject({ dataset: 'digits', targets: ['stm32f446re'], strategy: 'evolution', accounting: 'paper', budget: { trials: 2 }, epochs: 1, seed: 7, earlyStopping: true });
     expect(a!.trials.map((t) => t.status)).toEqual(['completed', 'completed']);
     expect(a!.paretoFront.length).toBeGreaterThan(0);
     // Node trains on WASM unless told otherwise.
@@ -38,6 +38,17 @@ describe('npm run search', { timeout: 300_000 }, () => {
     const candidates = (doc: typeof a) => doc!.trials.map((t) => [t.sampledArchitecture ?? t.architecture, t.hyperparameters.pruning]);
     expect(candidates(b)).toEqual(candidates(a));
     expect(b!.study.id).not.toBe(a!.study.id);
+  });
+
+  it('searches for a number of minutes alone, with the recipe epochs for the dataset, and early stopping can be turned off', async () => {
+    const out = join(dir, 'minutes.json');
+    const summary = await runSearch(['--dataset', 'digits', '--target', 'arduino-uno', '--minutes', '0.05', '--no-early-stop', '--out', out], { progress: quiet });
+    expect(summary).toMatch(/completed: \d+ completed/);
+    const doc = parseStudyDocument(readFileSync(out, 'utf8'), 'minutes.json');
+    // No trial count: the time is the budget. 1,077 digits in batches of 32: 15 epochs make about 500 steps.
+    expect(doc.study.config).toMatchObject({ budget: { minutes: 0.05 }, epochs: 15, batchSize: 32, learningRate: 0.01, earlyStopping: false });
+    expect(doc.trials.filter((t) => t.status === 'completed').length).toBeGreaterThanOrEqual(1);
+    expect(doc.trials.every((t) => t.status !== 'stopped')).toBe(true);
   });
 
   it.each([

@@ -53,9 +53,9 @@ const nested = (depth: number): unknown => {
 };
 
 const documentFields = 'schemaVersion, kind, study, trials, paretoFront, environment';
-const configFields = 'name, dataset, targets, accounting, searchSpace, pruning, strategy, budget, epochs, batchSize, learningRate, seed';
-const trialFields = 'id, index, status, architecture, hyperparameters, sampledArchitecture, metrics, resources, timings, backend, error, skipReason';
-const metricFields = 'testAccuracy, int8TestAccuracy, valAccuracy, testAccuracyBeforePruning, nonzeroWeights, totalWeights, sparsity, epochsRun, bestEpoch';
+const configFields = 'name, dataset, targets, accounting, searchSpace, pruning, strategy, budget, epochs, batchSize, learningRate, seed, earlyStopping';
+const trialFields = 'id, index, status, architecture, hyperparameters, sampledArchitecture, metrics, resources, timings, backend, error, skipReason, stopReason';
+const metricFields = 'testAccuracy, int8TestAccuracy, valAccuracy, testAccuracyBeforePruning, nonzeroWeights, totalWeights, sparsity, epochsRun, bestEpoch, valAccuracyByEpoch';
 const targetList = 'arduino-uno, stm32f446re, my-board';
 
 describe('the study document', () => {
@@ -70,7 +70,7 @@ describe('the study document', () => {
 
   it('is built from a study: trials in order of proposal, without their studyId, the extra layer fields kept', () => {
     const doc = buildStudyDocument(study, [...trials].reverse(), paretoFront, environment);
-    expect(doc.trials.map((t) => t.index)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(doc.trials.map((t) => t.index)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(doc.trials.every((t) => !('studyId' in t))).toBe(true);
     expect(doc.trials[3]!.architecture.layers[0]).toEqual({ type: 'conv', filters: 4, kernel: 3, stride: 1, padding: 'same', keep: [0, 2, 5, 7] });
     expect(doc.study).toEqual({ id: studyId, createdAt: study.createdAt, config: study.config });
@@ -123,10 +123,15 @@ const malformed: [string, () => string, string][] = [
   ['a name too long', () => changed('study.config.name', 'x'.repeat(201)), 'study.json: study.config.name: is 201 characters long; at most 200 are allowed'],
   ['an id with a space', () => changed('study.id', 'my study'), 'study.json: study.id: must be an id of 1 to 200 letters, digits, ".", "_", ":" or "-" (starting with a letter or digit), got "my study"'],
   ['a time that is not ISO 8601', () => changed('study.createdAt', 'yesterday'), 'study.json: study.createdAt: must be an ISO 8601 time such as "2026-11-05T09:30:00.000Z", got "yesterday"'],
-  ['an unknown status', () => changed('trials.1.status', 'done'), 'study.json: trials[1].status: must be one of "queued", "running", "completed", "failed", "skipped", got "done"'],
+  ['an unknown status', () => changed('trials.1.status', 'done'), 'study.json: trials[1].status: must be one of "queued", "running", "completed", "stopped", "failed", "skipped", got "done"'],
   ['a completed trial without metrics', () => changed('trials.0.metrics', remove), 'study.json: trials[0].metrics: is missing; a "completed" trial must have metrics'],
   ['a completed trial without a backend', () => changed('trials.3.backend', remove), 'study.json: trials[3].backend: is missing; a "completed" trial must have backend'],
-  ['a failed trial with metrics', () => changed('trials.1.metrics', {}), 'study.json: trials[1].metrics: only a "completed" trial has metrics; this one is "failed"'],
+  ['a failed trial with metrics', () => changed('trials.1.metrics', {}), 'study.json: trials[1].metrics: only a "completed" or "stopped" trial has metrics; this one is "failed"'],
+  ['a stopped trial without its reason', () => changed('trials.6.stopReason', remove), 'study.json: trials[6].stopReason: is missing; a "stopped" trial must have stopReason'],
+  ['a completed trial with a stop reason', () => changed('trials.0.stopReason', 'why'), 'study.json: trials[0].stopReason: only a "stopped" trial has a stopReason; this one is "completed"'],
+  ['a validation curve above 1', () => changed('trials.6.metrics.valAccuracyByEpoch', [0.4, 1.2]), 'study.json: trials[6].metrics.valAccuracyByEpoch[1]: must be a number from 0 to 1, got 1.2'],
+  ['early stopping as text', () => changed('study.config.earlyStopping', 'on'), 'study.json: study.config.earlyStopping: must be true or false, got "on"'],
+  ['a Pareto front naming a stopped trial', () => changed('paretoFront.0', `${studyId}.6`), `study.json: paretoFront[0]: trial "${studyId}.6" is "stopped"; only completed trials can be on the Pareto front`],
   ['a failed trial without its error', () => changed('trials.1.error', remove), 'study.json: trials[1].error: is missing; a "failed" trial must have error'],
   ['a skipped trial without its reason', () => changed('trials.2.skipReason', remove), 'study.json: trials[2].skipReason: is missing; a "skipped" trial must have skipReason'],
   ['a queued trial with an error', () => changed('trials.5.error', 'oops'), 'study.json: trials[5].error: only a "failed" trial has an error; this one is "queued"'],

@@ -123,6 +123,12 @@ export const trials: StudyTrial[] = [
   },
   { id: trialIdFor(studyId, 4), studyId, index: 4, status: 'running', architecture: architecture(16), hyperparameters: hyperparameters('magnitude', 0.7) },
   { id: trialIdFor(studyId, 5), studyId, index: 5, status: 'queued', architecture: architecture(32), hyperparameters: hyperparameters('none', 0) },
+  {
+    ...completed(6, 16, 0.41),
+    status: 'stopped',
+    stopReason: 'epoch 1: validation accuracy 41.5 % is below the median (88.0 %) of the 3 earlier trials at most as large, at that epoch',
+    metrics: { ...completed(6, 16, 0.41).metrics!, epochsRun: 1, bestEpoch: 1, valAccuracyByEpoch: [0.415] },
+  },
 ];
 
 export const environment = { tfjsVersion: '4.22.0', backend: 'webgpu', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/142.0' };

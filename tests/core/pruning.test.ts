@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArchitecture } from '../../src/core/architecture.ts';
-import { channelsLeft, globalMagnitudeMasks, gradualSparsity, magnitudeMask, prunedArchitecture, strongestChannels } from '../../src/core/pruning.ts';
+import { bcKlScale, channelsLeft, globalMagnitudeMasks, gradualSparsity, magnitudeMask, prunedArchitecture, strongestChannels } from '../../src/core/pruning.ts';
 import { estimate } from '../../src/core/resources.ts';
 import { findPresetTarget } from '../../src/core/targets.ts';
 
@@ -110,5 +110,14 @@ describe('channel pruning', () => {
       after.targets[0]!.deploy.flashBytes,
     ]);
     expect(() => prunedArchitecture(architecture, [{ channels: 9 }])).toThrow('layers[0] (conv): kept channels must be from 1 to 8, got 9');
+  });
+});
+
+describe('bcKlScale (the strength of Bayesian Compression)', () => {
+  it('scales the KL term from 10^0.5 at strength 0 by 10^1.5 over the whole range, and refuses 1', () => {
+    expect(bcKlScale(0)).toBeCloseTo(Math.sqrt(10), 12);
+    expect(bcKlScale(0.5)).toBeCloseTo(10 ** 1.25, 12);
+    expect(bcKlScale(0.3)).toBeCloseTo(10 ** 0.95, 12);
+    expect(() => bcKlScale(1)).toThrow('the Bayesian Compression strength must be at least 0 and below 1, got 1');
   });
 });

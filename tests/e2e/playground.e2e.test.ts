@@ -53,7 +53,9 @@ describe('the playground, built, in Chromium with WebGPU', () => {
     // Served with COOP and COEP, as vite preview and the README's hosting notes do: WASM may use threads.
     expect(await page.evaluate('crossOriginIsolated')).toBe(true);
     // The visible labels of issue 5, as the accessible names of their controls.
-    for (const [role, name] of [['combobox', 'Dataset'], ['group', 'Target'], ['spinbutton', 'Trials'], ['spinbutton', 'Epochs'], ['combobox', 'Strategy'], ['button', 'Start search'], ['button', 'Stop search'], ['button', 'Export JSON']] as const) {
+    // Time is the budget on top; trials and epochs are under Advanced.
+    await page.getByText('Advanced: trials, epochs and training').click();
+    for (const [role, name] of [['combobox', 'Dataset'], ['group', 'Target'], ['spinbutton', 'Search for (minutes)'], ['checkbox', 'Stop hopeless trials early'], ['spinbutton', 'Trials'], ['spinbutton', 'Epochs'], ['combobox', 'Strategy'], ['button', 'Start search'], ['button', 'Stop search'], ['button', 'Export JSON']] as const) {
       expect(await page.getByRole(role, { name, exact: true }).count(), name).toBe(1);
     }
     expect(await page.getByLabel('Import JSON').count()).toBe(1);

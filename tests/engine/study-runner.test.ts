@@ -9,7 +9,7 @@ import type { Dataset } from '../../src/data/dataset.ts';
 import { nodeReader } from '../../src/data/read-node.ts';
 import { MemoryStudyStore } from '../../src/engine/memory-store.ts';
 import { PauseGate } from '../../src/engine/pause-gate.ts';
-import { requestedTrial, runStudy } from '../../src/engine/study-runner.ts';
+import { paretoFrontIds, requestedTrial, runStudy } from '../../src/engine/study-runner.ts';
 import { noLeaks } from '../tf/leaks.ts';
 
 let digits: Dataset;
@@ -186,5 +186,59 @@ describe('runStudy', { timeout: 180_000 }, () => {
     const digitsNet = { ...mnistNet, input: { height: 8, width: 8, channels: 1 } };
     expect(() => requestedTrial(study, 0, { architecture: digitsNet as never, pruning: { method: 'magnitude', sparsity: 1 } })).toThrow('the pruning must be one of');
     expect(requestedTrial(study, 4, { architecture: digitsNet as never, pruning: { method: 'none', sparsity: 0 } })).toMatchObject({ id: 'study-test.4', index: 4, status: 'queued' });
+  });
+
+  describe('with early stopping (multi-fidelity)', () => {
+    // Three small networks that learn, then a larger one that cannot (1×1 convolutions and a global
+    // average: no spatial information), judged after its first epoch against the three.
+    const small = { input: { height: 8, width: 8, channels: 1 }, classes: 10, layers: [{ type: 'conv', filters: 4, kernel: 3, stride: 2, padding: 'same' }, { type: 'flatten' }] };
+    const hopeless = {
+      input: { height: 8, width: 8, channels: 1 },
+      classes: 10,
+      layers: [
+        { type: 'conv', filters: 8, kernel: 1, stride: 1, padding: 'same' },
+        { type: 'conv', filters: 8, kernel: 1, stride: 1, padding: 'same' },
+        { type: 'globalAvgPool' },
+        { type: 'dense', units: 64 },
+      ],
+    };
+    const requests = (): TrialRequest[] =>
+      [small, small, small, hopeless].map((architecture) => ({ architecture: architecture as never, pruning: { method: 'none', sparsity: 0 } }));
+    const run = async (earlyStopping: boolean): Promise<StudyTrial[]> => {
+      const c = config({ epochs: 3, learningRate: 1e-2, batchSize: 32, budget: { trials: 1 }, earlyStopping });
+      const store = new MemoryStudyStore(newStudy(c, `early-${earlyStopping}`));
+      const pending = requests();
+      await noLeaks(async () => {
+        await runStudy(store.study, { store, dataset: digits, backend, takeRequested: () => pending.shift() });
+      });
+      return store.trials;
+    };
+
+    it('stops a trial below the median of earlier trials at most as large, keeps its measurements, and leaves it off the front', async () => {
+      const trials = await run(true);
+      const [a, b, c, d] = trials;
+      expect([a, b, c].map((t) => [t!.status, t!.metrics!.epochsRun, t!.metrics!.valAccuracyByEpoch!.length])).toEqual([
+        ['completed', 3, 3],
+        ['completed', 3, 3],
+        ['completed', 3, 3],
+      ]);
+      expect(d!.status).toBe('stopped');
+      expect(d!.stopReason).toMatch(/^epoch 1: validation accuracy \d+\.\d % is below the median \(\d+\.\d %\) of the 3 earlier trials at most as large, at that epoch$/);
+      expect(d!.metrics!.epochsRun).toBe(1);
+      expect(d!.metrics!.valAccuracyByEpoch).toHaveLength(1);
+      expect(d!.resources!.params).toBeGreaterThan(0);
+      const front = paretoFrontIds(trials, config({ earlyStopping: true }));
+      expect(front).not.toContain(d!.id);
+    });
+
+    it('trains every trial for all its epochs when it is off', async () => {
+      const trials = await run(false);
+      expect(trials.map((t) => [t.status, t.metrics!.epochsRun])).toEqual([
+        ['completed', 3],
+        ['completed', 3],
+        ['completed', 3],
+        ['completed', 3],
+      ]);
+    });
   });
 });

@@ -14,18 +14,19 @@ const defaultConfig: StudyConfig = {
   targets: ['arduino-uno'],
   accounting: 'paper',
   searchSpace: defaultSearchSpace({ height: 28, width: 28, channels: 1 }, 10),
-  pruning: { methods: ['none', 'magnitude', 'channels', 'svd'], sparsity: { min: 0.3, max: 0.9 } },
+  pruning: { methods: ['none', 'magnitude', 'channels', 'svd', 'bc'], sparsity: { min: 0.3, max: 0.9 } },
   strategy: 'mobo',
-  budget: { trials: 12 },
+  budget: { minutes: 2 },
   epochs: 2,
   batchSize: 32,
-  learningRate: 0.003,
+  learningRate: 0.01,
   seed: 1,
+  earlyStopping: true,
 };
 
 const defaultHash =
-  'name=&dataset=mnist&custom=&targets=arduino-uno&accounting=paper&strategy=mobo&backend=auto&trials=12&minutes=&epochs=2&seed=1&batch=32&lr=0.003' +
-  '&pruning=none,magnitude,channels,svd&spmin=0.3&spmax=0.9&convmin=1&convmax=4&densemin=0&densemax=2' +
+  'name=&dataset=mnist&custom=&targets=arduino-uno&accounting=paper&strategy=mobo&backend=auto&trials=&minutes=2&epochs=2&stop=on&seed=1&batch=32&lr=0.01' +
+  '&pruning=none,magnitude,channels,svd,bc&spmin=0.3&spmax=0.9&convmin=1&convmax=4&densemin=0&densemax=2' +
   '&convtypes=conv,separableConv,downsampledConv&filters=4,8,16,32,64&kernels=1,3,5&strides=1,2&paddings=same,valid' +
   '&bottlenecks=2,4,8,16&units=16,32,64,128&pools=maxPool,avgPool&poolsizes=2&poolp=0.5&heads=flatten,globalAvgPool';
 
@@ -65,9 +66,9 @@ function customised(): SetupState {
 describe('SetupState defaults', () => {
   it('lists the built-in datasets as static-datasets/manifest.json describes them', () => {
     const manifest = JSON.parse(readFileSync('static-datasets/manifest.json', 'utf8')) as {
-      datasets: { id: string; name: string; shape: { height: number; width: number; channels: number }; classes: number }[];
+      datasets: { id: string; name: string; shape: { height: number; width: number; channels: number }; classes: number; splits: { train: number } }[];
     };
-    expect(builtinDatasetChoices).toEqual(manifest.datasets.map((d) => ({ id: d.id, name: d.name, input: d.shape, classes: d.classes })));
+    expect(builtinDatasetChoices).toEqual(manifest.datasets.map((d) => ({ id: d.id, name: d.name, input: d.shape, classes: d.classes, trainCount: d.splits.train })));
   });
 
   it('gives a useful run on MNIST for the Arduino Uno with nothing changed', () => {
@@ -83,17 +84,32 @@ describe('SetupState defaults', () => {
     setup.chooseDataset('digits');
     expect(setup.config?.searchSpace.input).toEqual({ height: 8, width: 8, channels: 1 });
     expect(setup.config?.name).toBe('mobo search on digits for arduino-uno');
-    setup.replaceDatasets([...builtinDatasetChoices, { id: 'my-photos', name: 'My photos', input: { height: 16, width: 16, channels: 3 }, classes: 4 }]);
+    setup.replaceDatasets([...builtinDatasetChoices, { id: 'my-photos', name: 'My photos', input: { height: 16, width: 16, channels: 3 }, classes: 4, trainCount: 320 }]);
     setup.chooseDataset('my-photos');
     expect(setup.config?.searchSpace).toEqual(defaultSearchSpace({ height: 16, width: 16, channels: 3 }, 4));
+  });
+
+  it('gives each dataset about 500 training steps per trial: epochs follow the chosen dataset', () => {
+    const setup = new SetupState();
+    // 7,000 MNIST images in batches of 32: 219 steps an epoch, so 2 epochs.
+    expect(setup.epochs).toBe(2);
+    setup.chooseDataset('digits');
+    // 1,077 images: 34 steps an epoch, so 15 epochs.
+    expect(setup.epochs).toBe(15);
+    setup.replaceDatasets([...builtinDatasetChoices, { id: 'my-photos', name: 'My photos', input: { height: 16, width: 16, channels: 3 }, classes: 4, trainCount: 320 }]);
+    setup.chooseDataset('my-photos');
+    // 10 steps an epoch: 50 epochs would do, but a trial has at most 30.
+    expect(setup.epochs).toBe(30);
+    setup.chooseDataset('fashion-mnist');
+    expect(setup.epochs).toBe(2);
   });
 });
 
 describe('SetupState validation', () => {
-  it('needs a budget of trials and/or minutes', () => {
+  it('needs a budget of minutes and/or trials', () => {
     const setup = new SetupState();
-    setup.setTrials(undefined);
-    expect(setup.errors).toEqual([{ field: 'Trials', message: 'set a number of trials, a time budget in minutes, or both' }]);
+    setup.setMinutes(undefined);
+    expect(setup.errors).toEqual([{ field: 'Search for (minutes)', message: 'set how many minutes to search, a number of trials (under Advanced), or both' }]);
     expect(setup.config).toBeUndefined();
     setup.setMinutes(5);
     expect(setup.config?.budget).toEqual({ minutes: 5 });
@@ -108,7 +124,7 @@ describe('SetupState validation', () => {
     setup.setLearningRate(0);
     setup.setMinutes(0);
     expect(setup.errors).toEqual([
-      { field: 'Time budget (minutes)', message: 'must be a number above 0 and at most 10080, got 0' },
+      { field: 'Search for (minutes)', message: 'must be a number above 0 and at most 10080, got 0' },
       { field: 'Epochs', message: 'is empty or not a number; it must be a whole number from 1 to 10000' },
       { field: 'Seed', message: 'must be a whole number from 0 to 9007199254740991, got -1' },
       { field: 'Learning rate', message: 'must be a number above 0 and at most 10, got 0' },
@@ -120,14 +136,14 @@ describe('SetupState validation', () => {
     const setup = new SetupState();
     setup.toggleTarget('arduino-uno', false);
     setup.chooseDataset('cifar-100');
-    for (const method of ['none', 'magnitude', 'channels', 'svd'] as const) setup.togglePruningMethod(method, false);
+    for (const method of ['none', 'magnitude', 'channels', 'svd', 'bc'] as const) setup.togglePruningMethod(method, false);
     expect(setup.errors).toEqual([
       { field: 'Dataset', message: '"cifar-100" is not available here; choose one of digits, mnist, fashion-mnist' },
       { field: 'Target', message: 'choose at least one target' },
     ]);
     setup.chooseDataset('mnist');
     setup.toggleTarget('esp32', true);
-    expect(setup.errors).toEqual([{ field: 'Pruning methods', message: 'must be a non-empty list of "none", "magnitude", "channels", "svd", got []' }]);
+    expect(setup.errors).toEqual([{ field: 'Pruning methods', message: 'must be a non-empty list of "none", "magnitude", "channels", "svd", "bc", got []' }]);
     setup.togglePruningMethod('magnitude', true);
     setup.setSparsity({ min: 0.8, max: 0.5 });
     expect(setup.errors).toEqual([{ field: 'Sparsity', message: 'min (0.8) must not be greater than max (0.5)' }]);
@@ -261,12 +277,13 @@ describe('SetupState share link', () => {
     expect(setup.applyHash(`#trials=5&${'x'.repeat(100_000)}`)).toEqual([
       { field: 'Share link', message: 'is 100009 characters long; at most 16000 are read, so it was ignored' },
     ]);
-    expect(setup.trials).toBe(12);
+    // Nothing was applied: the default (no trial count) stays.
+    expect(setup.trials).toBeUndefined();
     expect(setup.applyHash(`filters=${'1,'.repeat(400)}`)).toEqual([
       { field: 'Filters', message: "the share link's value is 800 characters long; it was ignored" },
     ]);
     const many = setup.applyHash(`${'trials=3&'.repeat(70)}`);
-    expect(many[0]).toEqual({ field: 'Share link', message: 'has 70 entries; only the first 62 were read' });
+    expect(many[0]).toEqual({ field: 'Share link', message: 'has 70 entries; only the first 64 were read' });
     expect(setup.trials).toBe(3);
     expect(setup.applyHash('custom=' + encodeURIComponent(JSON.stringify(Array.from({ length: 17 }, (_, i) => ({ ...boardSpec, id: `b${i}` })))))).toEqual([
       { field: 'Custom targets', message: "has 17 custom targets; at most 16 are allowed; the share link's value was ignored" },

@@ -163,9 +163,69 @@ describe('train', () => {
       network.dispose();
     }));
 
+  it('stops after the epoch a judge says so, with its reason, and restores the best weights', () =>
+    noLeaks(async () => {
+      const network = Network.create(shapesCnn, { seed: 2 });
+      const judged: number[] = [];
+      const result = await train(network, trainSet, {
+        epochs: 5,
+        seed: 2,
+        learningRate: 0.01,
+        validation,
+        afterEpoch: ({ epoch, valAccuracy }) => {
+          judged.push(epoch);
+          expect(valAccuracy).toBeGreaterThanOrEqual(0);
+          return epoch === 2 ? `epoch ${epoch}: below the median` : undefined;
+        },
+      });
+      expect(judged).toEqual([1, 2]);
+      expect(result.stopReason).toBe('stopped');
+      expect(result.stopMessage).toBe('epoch 2: below the median');
+      expect(result.epochsRun).toBe(2);
+      expect(result.valAccuracy).toHaveLength(2);
+      network.dispose();
+    }));
+
+  it('does not count a judgement after the last epoch as a stop: there is nothing left to save', () =>
+    noLeaks(async () => {
+      const network = Network.create(shapesCnn, { seed: 2 });
+      const result = await train(network, trainSet, { epochs: 2, seed: 2, validation, afterEpoch: () => 'always' });
+      expect([result.stopReason, result.epochsRun]).toEqual(['stopped', 1]);
+      const last = await train(network, trainSet, { epochs: 1, seed: 2, validation, afterEpoch: () => 'always' });
+      expect([last.stopReason, last.stopMessage]).toEqual(['completed', undefined]);
+      network.dispose();
+    }));
+
+  it('smooths the labels: the loss of a confident right answer no longer falls to 0', () =>
+    noLeaks(async () => {
+      // The same network and data; with ε = 0.2 the targets are 0.85 / 0.05, so the cross-entropy has a floor.
+      const run = async (labelSmoothing: number): Promise<number> => {
+        const network = Network.create(shapesCnn, { seed: 3 });
+        const result = await train(network, trainSet, { epochs: 6, seed: 3, learningRate: 0.02, labelSmoothing });
+        network.dispose();
+        return result.trainLoss.at(-1)!;
+      };
+      const plain = await run(0);
+      const smoothed = await run(0.2);
+      // The entropy of (0.85, 0.05, 0.05, 0.05) is 0.58: a smoothed loss cannot go below it.
+      expect(smoothed).toBeGreaterThan(0.58);
+      expect(plain).toBeLessThan(smoothed);
+    }));
+
+  it('trains with random shifts and still learns the shapes', () =>
+    noLeaks(async () => {
+      const network = Network.create(shapesCnn, { seed: 4 });
+      await train(network, trainSet, { epochs: 8, seed: 4, learningRate: 0.01, maxShift: 1 });
+      expect((await evaluate(network, testSet)).accuracy).toBeGreaterThan(0.8);
+      network.dispose();
+    }));
+
   it('rejects bad options and data in words, leaving nothing behind', () =>
     noLeaks(async () => {
       const network = Network.create(shapesCnn);
+      await expect(train(network, trainSet, { epochs: 1, afterEpoch: () => undefined })).rejects.toThrow(/judging each epoch \(afterEpoch\) needs a validation set/);
+      await expect(train(network, trainSet, { epochs: 1, labelSmoothing: 1 })).rejects.toThrow('train: label smoothing must be at least 0 and below 1, got 1');
+      await expect(train(network, trainSet, { epochs: 1, maxShift: 1.5 })).rejects.toThrow('train: the shift must be a whole number of pixels, got 1.5');
       await expect(train(network, trainSet, { epochs: 0 })).rejects.toThrow(/number of epochs must be a positive integer/);
       await expect(train(network, trainSet, { epochs: 1, earlyStopping: { patience: 1 } })).rejects.toThrow(/needs a validation set/);
       const wrongLabels = { ...trainSet, labels: trainSet.labels.map(() => 9) };

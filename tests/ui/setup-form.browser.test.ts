@@ -27,8 +27,11 @@ function show(running = false): { setup: SetupState; started: StudyConfig[] } {
 const shareLink = () => page.getByRole('textbox', { name: 'Share link', exact: true });
 const hashOf = (link: string): string => link.slice(link.indexOf('#') + 1);
 
+/** Unfolds the advanced settings (trials, epochs, seed, batch size, learning rate, backend). */
+const openAdvanced = () => page.getByText('Advanced: trials, epochs and training').click();
+
 describe('the setup form', () => {
-  it('shows the defaults: MNIST on the Arduino Uno, SpArSe, 12 trials of 2 epochs', async () => {
+  it('shows the defaults: two minutes of SpArSe on MNIST for the Arduino Uno, hopeless trials stopped early', async () => {
     show();
     await expect.element(page.getByRole('combobox', { name: 'Dataset', exact: true })).toHaveValue('mnist');
     await expect.element(page.getByText('Input 28×28×1, 10 classes')).toBeVisible();
@@ -37,11 +40,16 @@ describe('the setup form', () => {
     await expect.element(page.getByRole('combobox', { name: 'Accounting', exact: true })).toHaveValue('paper');
     await expect.element(page.getByRole('combobox', { name: 'Strategy', exact: true })).toHaveValue('mobo');
     await expect.element(page.getByText("Strategy: SpArSe's multi-objective Bayesian optimisation")).toBeVisible();
-    await expect.element(page.getByRole('spinbutton', { name: 'Trials', exact: true })).toHaveValue(12);
+    // Time is the budget on top; trials, epochs and training are advanced settings, folded away.
+    await expect.element(page.getByRole('spinbutton', { name: 'Search for (minutes)', exact: true })).toHaveValue(2);
+    await expect.element(page.getByRole('checkbox', { name: 'Stop hopeless trials early' })).toBeChecked();
+    expect(document.querySelector('details.advanced')?.hasAttribute('open')).toBe(false);
+    await openAdvanced();
+    await expect.element(page.getByRole('spinbutton', { name: 'Trials', exact: true })).toHaveValue(null);
     await expect.element(page.getByRole('spinbutton', { name: 'Epochs', exact: true })).toHaveValue(2);
-    await expect.element(page.getByRole('spinbutton', { name: 'Time budget (minutes)', exact: true })).toHaveValue(null);
     await expect.element(page.getByRole('spinbutton', { name: 'Seed', exact: true })).toHaveValue(1);
-    for (const method of ['None (dense)', 'Magnitude (gradual, global threshold)', 'Channels (L1 filter pruning)', 'Sparse variational dropout']) {
+    await expect.element(page.getByRole('spinbutton', { name: 'Learning rate', exact: true })).toHaveValue(0.01);
+    for (const method of ['None (dense)', 'Magnitude (gradual, global threshold)', 'Channels (L1 filter pruning)', 'Sparse variational dropout', 'Bayesian compression (channel gates)']) {
       await expect.element(page.getByRole('group', { name: 'Pruning methods' }).getByRole('checkbox', { name: method })).toBeChecked();
     }
     expect(document.querySelector('[role="alert"]')).toBeNull();
@@ -52,7 +60,7 @@ describe('the setup form', () => {
     const { started } = show();
     await page.getByRole('button', { name: 'Start search' }).click();
     expect(started).toEqual([new SetupState().config]);
-    expect(started[0]).toMatchObject({ dataset: 'mnist', targets: ['arduino-uno'], strategy: 'mobo', budget: { trials: 12 }, epochs: 2, seed: 1 });
+    expect(started[0]).toMatchObject({ dataset: 'mnist', targets: ['arduino-uno'], strategy: 'mobo', budget: { minutes: 2 }, epochs: 2, seed: 1, earlyStopping: true });
   });
 
   it('changes the input shape with the dataset', async () => {
@@ -96,6 +104,7 @@ describe('the setup form', () => {
   it('lists the problems by field and disables Start search until they are fixed', async () => {
     show();
     const start = page.getByRole('button', { name: 'Start search' });
+    await openAdvanced();
     await page.getByRole('spinbutton', { name: 'Epochs', exact: true }).fill('');
     await page.getByRole('checkbox', { name: 'Arduino Uno (2 KB SRAM, 32 KB flash)' }).click();
     const alert = page.getByRole('alert');
@@ -118,6 +127,7 @@ describe('the setup form', () => {
 
   it('takes numbers and lists typed key by key without rewriting them half-typed', async () => {
     const { setup } = show();
+    await openAdvanced();
     const rate = page.getByRole('spinbutton', { name: 'Learning rate', exact: true });
     await rate.clear();
     await userEvent.type(rate, '0.0005');
@@ -138,15 +148,18 @@ describe('the setup form', () => {
 
   it('keeps the share link up to date, and the link reproduces the settings', async () => {
     const { setup } = show();
+    await page.getByRole('spinbutton', { name: 'Search for (minutes)', exact: true }).fill('15');
+    await page.getByRole('checkbox', { name: 'Stop hopeless trials early' }).click();
+    await expect.element(page.getByText(/Every trial trains for all its epochs\./)).toBeVisible();
+    await openAdvanced();
     await page.getByRole('spinbutton', { name: 'Trials', exact: true }).fill('30');
-    await page.getByRole('spinbutton', { name: 'Time budget (minutes)', exact: true }).fill('15');
     await page.getByRole('combobox', { name: 'Strategy', exact: true }).selectOptions('evolution');
     await expect.element(page.getByText('Mutates the best recent networks')).toBeVisible();
     await page.getByRole('combobox', { name: 'Training backend', exact: true }).selectOptions('WebAssembly (WASM)');
     await expect.element(page.getByText(/^Backend: The CPU through WebAssembly with SIMD/)).toBeVisible();
     expect(setup.backend).toBe('wasm');
     const link = shareLink();
-    await expect.element(link).toHaveValue(expect.stringMatching(/^http:\/\/[^#]+#name=&dataset=mnist&.*strategy=evolution&backend=wasm&trials=30&minutes=15&/) as unknown as string);
+    await expect.element(link).toHaveValue(expect.stringMatching(/^http:\/\/[^#]+#name=&dataset=mnist&.*strategy=evolution&backend=wasm&trials=30&minutes=15&epochs=2&stop=off&/) as unknown as string);
     const value = (link.element() as HTMLInputElement).value;
     const copy = new SetupState();
     expect(copy.applyHash(hashOf(value))).toEqual([]);

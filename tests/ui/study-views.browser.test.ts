@@ -33,7 +33,7 @@ describe('TrialTable', () => {
     const table = page.getByRole('table', { name: 'Trials' });
     await expect.element(table).toBeInTheDocument();
     const statuses = [...document.querySelectorAll('tbody .status')].map((e) => e.textContent);
-    expect(statuses).toEqual(['completed', 'failed', 'skipped', 'completed', 'running', 'queued']);
+    expect(statuses).toEqual(['completed', 'failed', 'skipped', 'completed', 'running', 'queued', 'stopped']);
     expect(document.querySelector('th[aria-sort="ascending"]')?.textContent).toContain('#');
     await page.getByRole('button', { name: 'Val. accuracy' }).click();
     expect(sorts).toEqual(['valAccuracy']);
@@ -44,9 +44,10 @@ describe('TrialTable', () => {
   it('orders rows by the state\'s sort: best accuracy first, missing values last', () => {
     const state = new StudyState(fixtureStudy, trials);
     state.sortBy('valAccuracy');
-    expect(state.rows.map((r) => r.trial.index)).toEqual([0, 3, 1, 2, 4, 5]);
+    // The trial stopped early (6) has the validation accuracy it had when it was stopped.
+    expect(state.rows.map((r) => r.trial.index)).toEqual([0, 3, 6, 1, 2, 4, 5]);
     state.sortBy('valAccuracy');
-    expect(state.rows.map((r) => r.trial.index)).toEqual([3, 0, 1, 2, 4, 5]);
+    expect(state.rows.map((r) => r.trial.index)).toEqual([6, 3, 0, 1, 2, 4, 5]);
   });
 });
 
@@ -158,8 +159,8 @@ describe('JudgeBy', () => {
     await page.getByRole('button', { name: 'Judge by this budget' }).click();
     expect(state.targets).toEqual(['arduino-uno', { id: 'memory-budget', name: 'Memory budget', core: 'cortex-m4f', clockMhz: 64, sramBytes: 256, flashBytes: 65536 }]);
     expect(state.settingsError).toBeUndefined();
-    // The fixture's completed trials need 320 B of working memory: none fits 256 B, so the front is empty.
-    expect([...state.evaluation.feasible.values()]).toEqual([false, false]);
+    // The fixture's measured trials need 320 B of working memory: none fits 256 B, so the front is empty.
+    expect([...state.evaluation.feasible.values()]).toEqual([false, false, false]);
     expect(state.evaluation.paretoFront.size).toBe(0);
   });
 });

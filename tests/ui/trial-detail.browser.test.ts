@@ -1,6 +1,6 @@
 /**
  * The trial detail in Chromium, with trials written by hand as the study stores them: what it
- * shows for a completed, a failed and a skipped trial, the explained numbers, the verdicts, the
+ * shows for a completed, a failed, a skipped and a stopped trial, the explained numbers, the verdicts, the
  * memory chart, and text from the trial kept as text.
  */
 import { flushSync, mount, unmount } from 'svelte';
@@ -177,5 +177,28 @@ describe('TrialDetail', () => {
     await expect.element(article).toHaveTextContent('channels: 25.0 % of the channels (L1 norm, removed for real), then 1 epoch of fine-tuning');
     await page.getByText('As sampled, before channel pruning removed filters').click();
     await expect.element(page.getByRole('list', { name: 'Sampled architecture of trial 2' })).toHaveTextContent('12 filters, 3×3, stride 1, valid');
+  });
+
+  it('shows why a trial was stopped early, as text, and what its numbers are', async () => {
+    const stopped: StudyTrial = {
+      ...completed,
+      id: 'study-0123456789abcdef0123.6',
+      index: 6,
+      status: 'stopped',
+      hyperparameters: { ...base.hyperparameters, pruning: { method: 'bc', sparsity: 0.5, fineTuneEpochs: 2 } },
+      metrics: { ...completed.metrics!, epochsRun: 1, bestEpoch: 1, valAccuracyByEpoch: [0.415] },
+      stopReason: 'epoch 1: validation accuracy 41.5 % is below the median (88.0 %) of the 3 earlier trials at most as large, at that epoch <b>',
+    };
+    show(stopped, 'paper');
+    const article = page.getByRole('article', { name: 'Trial 6' });
+    await expect.element(article).toHaveTextContent('Status: stopped early: unlikely to reach the Pareto front');
+    await expect.element(article).toHaveTextContent(
+      'Why it was stopped early: epoch 1: validation accuracy 41.5 % is below the median (88.0 %) of the 3 earlier trials at most as large, at that epoch <b>',
+    );
+    await expect.element(article).toHaveTextContent('trained for fewer epochs, not pruned. It is never on the Pareto front.');
+    await expect.element(article).toHaveTextContent(
+      'bc: Bayesian compression at strength 50.0 %, 2 epochs of training channel gates, then the channels whose gate is noise removed for real',
+    );
+    expect(document.querySelector('article b')).toBeNull();
   });
 });

@@ -173,7 +173,9 @@ function expectedNonzero(architecture: Architecture, sparsity: number): Measurem
 /**
  * The analytic estimate of a candidate before training, pruning included: channel pruning is
  * estimated on the smaller architecture it leaves, magnitude and svd with (1 − sparsity) of each op's
- * weights non-zero. Gives each target's verdict in `accounting` and the two byte objectives. Deploy
+ * weights non-zero. Bayesian Compression learns how many channels go; it is expected to remove the
+ * share of channels its strength says (about what the digits networks lost at that strength), and
+ * the trial's measured resources, on the architecture it really leaves, have the last word. Gives each target's verdict in `accounting` and the two byte objectives. Deploy
  * numbers are per target, so the objectives take the first target's; deploy accounting needs one.
  */
 export function predictedResources(candidate: Candidate, targets: readonly Target[], accounting: Accounting): PredictedResources {
@@ -181,7 +183,7 @@ export function predictedResources(candidate: Candidate, targets: readonly Targe
   const { method, sparsity } = candidate.pruning;
   let architecture = candidate.architecture;
   let measurement: Measurement | undefined;
-  if (method === 'channels' && sparsity > 0) architecture = prunedArchitecture(architecture, keptChannels(architecture, sparsity));
+  if ((method === 'channels' || method === 'bc') && sparsity > 0) architecture = prunedArchitecture(architecture, keptChannels(architecture, sparsity));
   else if ((method === 'magnitude' || method === 'svd') && sparsity > 0) measurement = expectedNonzero(architecture, sparsity);
   const result = estimate(architecture, targets, measurement ? { measurement } : {});
   const verdicts = result.targets.map((t) => t.verdicts[accounting]);

@@ -53,3 +53,4 @@ export * from './strategy.ts';
 export { randomStrategy } from './random.ts';
 export { type MoboOptions, defaultMoboOptions, moboStrategy } from './mobo.ts';
 export { type EvolutionOptions, defaultEvolutionOptions, evolutionFitness, evolutionStrategy } from './evolution.ts';
+export { type EpochCurve, type EpochStopRule, defaultEpochStopRule, judgeEpoch } from './early-stopping.ts';

@@ -88,9 +88,11 @@ export function moboStrategy(problem: SearchProblem, options: MoboOptions = {}):
     const measured = history.filter((o) => o.objectives !== null);
     if (measured.length < initialRandom) return random(rng);
 
-    // Morph the front of the feasible trials, or of all measured ones while none is feasible.
+    // Morph the front of the feasible trials, or of all fully trained ones while none is feasible;
+    // the surrogates below learn from every measured trial, those stopped early included.
     const feasible = measured.filter(isMeasuredFeasible);
-    const basis = feasible.length > 0 ? feasible : measured;
+    const complete = measured.filter((o) => o.partial !== true);
+    const basis = feasible.length > 0 ? feasible : complete.length > 0 ? complete : measured;
     const parents = paretoFront(basis.map((o) => o.objectives!)).map((i) => basis[i]!.candidate);
     const pool = candidatePool(problem, history, parents, poolSize, Math.round(poolSize * morphShare), rng);
     if (pool.length === 0) return random(rng);

@@ -24,6 +24,12 @@ export interface Observation {
   readonly objectives: Objectives | null;
   /** The measured model fits every target in the study's accounting. */
   readonly feasible: boolean;
+  /**
+   * Measured after fewer epochs than planned: the trial was stopped early as unlikely to reach the
+   * front. Its error then is worse than it might have become, but it was below what comparable trials
+   * reached, so it still tells a surrogate where not to look; it never counts towards the front.
+   */
+  readonly partial?: boolean;
 }
 
 export interface SearchProblem {
@@ -126,9 +132,9 @@ export interface SearchStrategy {
   propose(history: readonly Observation[], rng: Rng): Candidate;
 }
 
-/** Observations that count towards the front: trained, measured, and fitting every target. */
+/** Observations that count towards the front: fully trained, measured, and fitting every target. */
 export function isMeasuredFeasible(observation: Observation): observation is Observation & { readonly objectives: Objectives } {
-  return observation.feasible && observation.objectives !== null;
+  return observation.feasible && observation.objectives !== null && observation.partial !== true;
 }
 
 /** Indices into `history` of its Pareto front: feasible measured trials that no other one dominates. */

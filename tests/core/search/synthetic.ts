@@ -20,13 +20,13 @@ import {
 import { standardNormal } from '../../../src/core/search/variates.ts';
 
 /** Capacity lost per unit of sparsity: unstructured pruning costs less accuracy than the weights it removes. */
-const capacityLoss = { none: 0, magnitude: 0.5, svd: 0.4, channels: 0 } as const;
+const capacityLoss = { none: 0, magnitude: 0.5, svd: 0.4, channels: 0, bc: 0 } as const;
 
 export function syntheticError(candidate: Candidate, problem: SearchProblem, noise: number): number {
   const prediction = problem.predict(candidate);
   const { method, sparsity } = candidate.pruning;
-  // Channel pruning really shrinks the network, so its capacity is that of the smaller architecture.
-  const params = method === 'channels' ? prediction.estimate.params : prediction.estimate.params * (1 - capacityLoss[method] * sparsity);
+  // Channel pruning (and Bayesian Compression) really shrink the network: the capacity is the smaller architecture's.
+  const params = method === 'channels' || method === 'bc' ? prediction.estimate.params : prediction.estimate.params * (1 - capacityLoss[method] * sparsity);
   const capacity = Math.log10(Math.max(params, 1));
   const layers = prediction.architecture.layers;
   const convs = layers.filter(isConvLike);
