@@ -13,7 +13,7 @@ import { sampleArchitecture } from '../core/sampler.ts';
 import { defaultSearchSpace } from '../core/search-space.ts';
 import { findPresetTarget, presetTargets } from '../core/targets.ts';
 import { benchRecipe } from './bench-recipe.ts';
-import { benchSearch } from './bench-search.ts';
+import { type SearchBenchOptions, benchSearch, defaultSearchBench } from './bench-search.ts';
 import { benchTraining, requireChromium } from './bench-training.ts';
 import { CliError, runCli } from './common.ts';
 import { ProgressBar } from './progress.ts';
@@ -31,22 +31,44 @@ const onlyValues: Record<string, readonly Part[]> = {
   search: ['search'],
 };
 
-const usage = `Usage: npm run bench [-- --only PART[,PART...]]
+const usage = `Usage: npm run bench [-- --only PART[,PART...]] [--search-datasets LIST] [--search-seeds LIST]
 
-  --only PARTS   comma-separated: estimator, sampler, training (= training-node + training-browser),
-                 training-node, training-browser, recipe, search (default: all)`;
+  --only PARTS            comma-separated: estimator, sampler, training (= training-node + training-browser),
+                          training-node, training-browser, recipe, search (default: all)
+  --search-datasets LIST  the search part's datasets: digits, mnist or both (default both)
+  --search-seeds LIST     the search part's seeds (default 1,2,3)`;
 
-function parseOnly(argv: readonly string[]): Set<Part> | 'help' {
+interface BenchArgs {
+  readonly only: Set<Part>;
+  readonly search: SearchBenchOptions;
+}
+
+function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   let values;
   try {
-    ({ values } = parseArgs({ args: [...argv], options: { only: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { only: { type: 'string', multiple: true }, 'search-datasets': { type: 'string' }, 'search-seeds': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (error) {
     throw new CliError(`${(error as Error).message.split('\n')[0]} (see --help)`, 2);
   }
   if (values.help) return 'help';
-  if (values.only === undefined) return new Set(parts);
+  const datasets = (values['search-datasets'] ?? 'digits,mnist').split(',').map((d) => d.trim());
+  const unknown = datasets.find((d) => d !== 'digits' && d !== 'mnist');
+  if (unknown !== undefined) throw new CliError(`--search-datasets: unknown dataset "${unknown}"; the search bench runs digits and mnist`, 2);
+  const seeds = values['search-seeds'] === undefined ? defaultSearchBench.seeds : values['search-seeds'].split(',').map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new CliError(`--search-seeds must be whole numbers separated by commas, got "${values['search-seeds']}"`, 2);
+  const search: SearchBenchOptions = { ...defaultSearchBench, seeds, cases: defaultSearchBench.cases.filter((c) => datasets.includes(c.dataset)) };
+  return { only: parseOnly(values.only), search };
+}
+
+function parseOnly(only: readonly string[] | undefined): Set<Part> {
+  if (only === undefined) return new Set(parts);
   const chosen = new Set<Part>();
-  for (const name of values.only.flatMap((list) => list.split(',')).map((name) => name.trim())) {
+  for (const name of only.flatMap((list) => list.split(',')).map((name) => name.trim())) {
     const expanded = onlyValues[name];
     if (expanded === undefined) throw new CliError(`--only: unknown part "${name}"; the parts are ${Object.keys(onlyValues).join(', ')}`, 2);
     expanded.forEach((part) => chosen.add(part));
@@ -88,11 +110,12 @@ function measure(unit: string, work: (i: number) => unknown, progress: ProgressB
 }
 
 async function main(): Promise<void> {
-  const only = parseOnly(process.argv.slice(2));
-  if (only === 'help') {
+  const args = parseBenchArgs(process.argv.slice(2));
+  if (args === 'help') {
     process.stdout.write(`${usage}\n`);
     return;
   }
+  const only = args.only;
   // Before minutes of other work: without Chromium the browser part cannot run at all.
   if (only.has('training-browser')) requireChromium();
 
@@ -102,7 +125,7 @@ async function main(): Promise<void> {
   if (only.has('estimator') || only.has('sampler')) Object.assign(report, measureCore(only));
   if (only.has('training-node') || only.has('training-browser')) report.training = await benchTraining({ node: only.has('training-node'), browser: only.has('training-browser') });
   if (only.has('recipe')) report.recipe = await benchRecipe();
-  if (only.has('search')) report.search = await benchSearch();
+  if (only.has('search')) report.search = await benchSearch(args.search);
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }
 

@@ -27,8 +27,8 @@ const esp32 = findPresetTarget('esp32')!;
 const space = defaultSearchSpace({ height: 28, width: 28, channels: 1 }, 10);
 
 describe('pruning space', () => {
-  it('accepts the default: all four methods, sparsity 0.3 to 0.9', () => {
-    expect(parsePruningSpace(defaultPruningSpace)).toEqual({ methods: ['none', 'magnitude', 'channels', 'svd'], sparsity: { min: 0.3, max: 0.9 } });
+  it('accepts the default: all five methods, sparsity 0.3 to 0.9', () => {
+    expect(parsePruningSpace(defaultPruningSpace)).toEqual({ methods: ['none', 'magnitude', 'channels', 'svd', 'bc'], sparsity: { min: 0.3, max: 0.9 } });
   });
 
   it.each([
@@ -69,7 +69,7 @@ describe('pruning space', () => {
         expect(Math.round(choice.sparsity * 100) / 100).toBe(choice.sparsity);
       }
     }
-    expect([...seen].sort()).toEqual(['channels', 'magnitude', 'none', 'svd']);
+    expect([...seen].sort()).toEqual(['bc', 'channels', 'magnitude', 'none', 'svd']);
   });
 
   it('mutates pruning within the space, and says when nothing can change', () => {

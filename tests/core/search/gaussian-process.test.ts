@@ -84,10 +84,10 @@ describe('candidate encoding', () => {
   const encoder = candidateEncoder(space);
   const targets = [findPresetTarget('stm32f446re')!];
 
-  it('has a fixed length for the space: 4 conv slots of 12, 3 globals, 2 dense slots of 2, 5 pruning, 5 resources', () => {
-    expect(encoder.length).toBe(4 * 12 + 3 + 2 * 2 + 5 + 5);
-    expect([...encoder.groups].filter((g) => g === structureGroup)).toHaveLength(60);
-    expect([...encoder.groups].slice(60).every((g) => g === resourceGroup)).toBe(true);
+  it('has a fixed length for the space: 4 conv slots of 12, 3 globals, 2 dense slots of 2, 6 pruning, 5 resources', () => {
+    expect(encoder.length).toBe(4 * 12 + 3 + 2 * 2 + 6 + 5);
+    expect([...encoder.groups].filter((g) => g === structureGroup)).toHaveLength(61);
+    expect([...encoder.groups].slice(61).every((g) => g === resourceGroup)).toBe(true);
   });
 
   it('encodes layers slot by slot, the pruning, and the log of the resources', () => {
@@ -110,10 +110,11 @@ describe('candidate encoding', () => {
     expect([...x.slice(24, 48)].every((v) => v === 0)).toBe(true);
     expect([...x.slice(48, 51)]).toEqual([2, 1, 1]);
     expect([...x.slice(51, 55)]).toEqual([1, 5, 0, 0]);
-    expect([...x.slice(55, 60)]).toEqual([0, 1, 0, 0, 0.7]);
-    expect(x[60]).toBeCloseTo(Math.log1p(prediction.estimate.params), 12);
-    expect(x[63]).toBeCloseTo(Math.log1p(prediction.flashBytes), 12);
-    expect(x[64]).toBeCloseTo(Math.log1p(prediction.sramBytes), 12);
+    // One-hot of none, magnitude, channels, svd, bc; then the sparsity.
+    expect([...x.slice(55, 61)]).toEqual([0, 1, 0, 0, 0, 0.7]);
+    expect(x[61]).toBeCloseTo(Math.log1p(prediction.estimate.params), 12);
+    expect(x[64]).toBeCloseTo(Math.log1p(prediction.flashBytes), 12);
+    expect(x[65]).toBeCloseTo(Math.log1p(prediction.sramBytes), 12);
   });
 
   it('gives different candidates different encodings', () => {
