@@ -102,6 +102,23 @@ describe('sampleArchitecture', () => {
     expect([...seen.paddings].sort()).toEqual(['same', 'valid']);
   });
 
+  it('puts a global average only over at least as many channels as classes, unless the space offers no other head', () => {
+    const rng = createRng('heads');
+    let averaged = 0;
+    for (let i = 0; i < 3000; i++) {
+      const { layers } = sampleArchitecture(mnist, rng);
+      const head = layers.findIndex((l) => l.type === 'globalAvgPool');
+      if (head < 0) continue;
+      averaged++;
+      const last = layers.slice(0, head).reverse().find(isConvLike)!;
+      expect(last.filters).toBeGreaterThanOrEqual(10);
+    }
+    // Filters 16, 32 and 64 still get averaged.
+    expect(averaged).toBeGreaterThan(300);
+    const onlyAverage = parseSearchSpace({ ...JSON.parse(JSON.stringify(mnist)), filters: [4], heads: ['globalAvgPool'] });
+    expect(sampleArchitecture(onlyAverage, createRng('only')).layers.some((l) => l.type === 'globalAvgPool')).toBe(true);
+  });
+
   it('gives the same sequence for the same seed and another for another seed', () => {
     const run = (seed: string) => {
       const rng = createRng(seed);
