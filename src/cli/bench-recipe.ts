@@ -24,6 +24,7 @@ import { createNetwork } from '../tf/network.ts';
 import { train } from '../tf/trainer.ts';
 import { readArchitectureFile } from './common.ts';
 import { ProgressBar } from './progress.ts';
+import { median } from '../core/median.ts';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -102,11 +103,6 @@ function scaled(dataset: Dataset, scaling: Recipe['scaling']): { train: DeviceIm
   return result;
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 export interface RecipeSweepOptions {
   readonly datasets: readonly { readonly id: 'digits' | 'mnist'; readonly epochs: number; readonly files: readonly string[]; readonly sampled: number }[];

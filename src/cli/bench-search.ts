@@ -19,6 +19,7 @@ import { MemoryStudyStore } from '../engine/memory-store.ts';
 import { runStudy, studyHypervolume } from '../engine/study-runner.ts';
 import { selectBackend } from '../tf/backend.ts';
 import { ProgressBar } from './progress.ts';
+import { median } from '../core/median.ts';
 
 /** One kind of study the bench runs, over every seed. */
 export interface SearchBenchCase {
@@ -60,11 +61,6 @@ interface TimelineEntry {
   readonly trial: StudyTrial;
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
 const isFeasibleCompleted = (t: StudyTrial, config: StudyConfig): boolean =>

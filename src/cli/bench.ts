@@ -17,6 +17,7 @@ import { type SearchBenchOptions, benchSearch, defaultSearchBench } from './benc
 import { benchTraining, requireChromium } from './bench-training.ts';
 import { CliError, runCli } from './common.ts';
 import { ProgressBar } from './progress.ts';
+import { median } from '../core/median.ts';
 
 const parts = ['estimator', 'sampler', 'training-node', 'training-browser', 'recipe', 'search'] as const;
 type Part = (typeof parts)[number];
@@ -82,11 +83,6 @@ interface Throughput {
   readonly unit: string;
 }
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 /** Calls `work(i)` repeatedly for `seconds` per round; returns the median rate over `rounds` rounds. */
 function measure(unit: string, work: (i: number) => unknown, progress: ProgressBar, rounds = 5, seconds = 1): Throughput {

@@ -21,6 +21,7 @@ import { type DeviceImageSet, checkImageSet, disposeDeviceImageSet, uploadImageS
 import { toLayersModel } from './layers-model.ts';
 import { createNetwork, type Network } from './network.ts';
 import { train } from './trainer.ts';
+import { median } from '../core/median.ts';
 
 export type Trainer = 'ours' | 'fit';
 
@@ -92,11 +93,6 @@ export type BackendTrainingBenchmark =
   | { readonly backend: BackendName; readonly status: 'measured'; readonly reason: string; readonly probeMs: number; readonly result: TrainingBenchmarkResult }
   | { readonly backend: BackendName; readonly status: 'skipped'; readonly reason: string };
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 
 const wholeBatches = (count: number, batchSize: number): number => Math.max(1, Math.round(count / batchSize)) * batchSize;
 

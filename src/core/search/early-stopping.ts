@@ -8,6 +8,7 @@
  * that epoch, it is stopped. A trial smaller than all earlier ones is never stopped: nothing it is
  * compared with could keep it off the front.
  */
+import { median } from '../median.ts';
 
 /** An earlier completed trial, as the rule sees it. */
 export interface EpochCurve {
@@ -25,12 +26,6 @@ export interface EpochStopRule {
 export const defaultEpochStopRule: EpochStopRule = { minPeers: 3 };
 
 const percent = (x: number): string => `${(100 * x).toFixed(1)} %`;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
 
 /**
  * Why the trial should stop after `epoch` (from 1), in words, or undefined to go on. `bytes` are the

@@ -11,6 +11,7 @@
  *   0.5, 1, 2 or 4, searched at a noise variance of 0.01 of the signal's; then the noise variance
  *   (0.001, 0.01 or 0.1) at the best length-scales. 16 + 2 factorisations for two groups.
  */
+import { median } from '../median.ts';
 import type { Rng } from '../rng.ts';
 import { choleskyWithJitter, solveLower, solveUpperTransposed } from './linear-algebra.ts';
 import { standardNormal } from './variates.ts';
@@ -77,12 +78,8 @@ function kernelMatrix(distances: readonly Float64Array[], inverseSquaredScales: 
   return k;
 }
 
-function median(values: number[]): number {
-  if (values.length === 0) return 1;
-  values.sort((a, b) => a - b);
-  const middle = values.length >> 1;
-  return values.length % 2 === 1 ? values[middle]! : (values[middle - 1]! + values[middle]!) / 2;
-}
+/** The median, or 1 when there is nothing to take it of (a neutral length-scale). */
+const medianOr1 = (values: readonly number[]): number => (values.length === 0 ? 1 : median(values));
 
 /** A model that knows only the targets' mean: used when the targets do not vary. */
 function constantModel(value: number): GaussianProcess {
@@ -121,7 +118,7 @@ export function fitGaussianProcess(inputs: readonly Float64Array[], targets: rea
   const medians = distances.map((matrix) => {
     const pairs: number[] = [];
     for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (matrix[i * n + j]! > 0) pairs.push(Math.sqrt(matrix[i * n + j]!));
-    return median(pairs);
+    return medianOr1(pairs);
   });
 
   // Coordinate-wise grid search: the length-scales at a middling noise, then the noise at those scales.
