@@ -6,31 +6,13 @@ import type { DatasetImportRequest, DatasetInfo } from './datasets.ts';
 import type { Study, StudyConfig, StudyTrial } from './study.ts';
 import type { TrialWeights } from './weights.ts';
 import type { Architecture } from '../core/architecture.ts';
-import type { BackendName, BackendPreference } from '../core/backends.ts';
+import type { BackendChoice, BackendName, BackendPreference } from '../core/backends.ts';
 import type { PruningMethod } from '../core/pruning.ts';
 
 export type { BackendName, BackendPreference };
 
-/** One backend the worker tried: whether it works here, why, and how fast it trained. */
-export interface BackendAttemptInfo {
-  readonly backend: string;
-  readonly ok: boolean;
-  readonly reason: string;
-  readonly ms: number;
-  /** How it runs here, e.g. "WASM, SIMD, 2 threads". */
-  readonly label?: string;
-  /** Why it runs as it does, when that needs saying, e.g. "tfjs uses half of the 2 logical cores". */
-  readonly note?: string;
-  /** Training speed on the probe's network, when it was timed. */
-  readonly samplesPerSecond?: number;
-}
-
-/** The backend a worker trains on, why, and what was tried. */
-export interface BackendInfo {
-  readonly backend: BackendName;
-  readonly reason: string;
-  readonly attempts: readonly BackendAttemptInfo[];
-}
+/** The backend a worker trains on, why, and what was tried (src/tf/backend.ts probes them). */
+export type BackendInfo = BackendChoice;
 
 /** What the backend probe needs to know: the backend asked for, and the data it will train on. */
 export interface BackendRequest {

@@ -14,12 +14,12 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 // Registers the 'wasm' factory everywhere; its .wasm files load when it starts (see wasm-files.ts for the page).
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { type BackendName, backendNames, fastestFirst } from '../core/backends.ts';
+import { type BackendAttempt, type BackendChoice, type BackendName, backendNames, fastestFirst } from '../core/backends.ts';
 import { formatCount } from '../core/explain-format.ts';
 import { type SpeedProbeOptions, measureTrainingSpeed } from './backend-speed.ts';
 import { registerWasmTrainingKernels } from './wasm-kernels.ts';
 
-export { type BackendName, type BackendPreference, backendNames, isBackendName } from '../core/backends.ts';
+export { type BackendAttempt, type BackendChoice, type BackendName, type BackendPreference, backendNames, isBackendName } from '../core/backends.ts';
 
 /**
  * tfjs-backend-wasm registers itself at priority 2, above cpu (1), so importing it would make tfjs's
@@ -31,28 +31,6 @@ const wasmFactory = tf.findBackendFactory('wasm');
 if (wasmFactory !== null && tf.engine().backendName !== 'wasm') {
   tf.removeBackend('wasm');
   tf.registerBackend('wasm', wasmFactory, 0);
-}
-
-export interface BackendAttempt {
-  readonly backend: string;
-  readonly ok: boolean;
-  /** Why it was taken or skipped, in words a user can read. */
-  readonly reason: string;
-  /** Time spent probing it (starting the backend, compiling and running the test kernels, timing). */
-  readonly ms: number;
-  /** How it runs here, e.g. "WASM, SIMD, 2 threads"; absent when it could not start. */
-  readonly label?: string;
-  /** Why it runs as it does, when that needs saying, e.g. "tfjs uses half of the 2 logical cores". */
-  readonly note?: string;
-  /** Training speed on the probe's network, when it was timed. */
-  readonly samplesPerSecond?: number;
-}
-
-export interface BackendChoice {
-  readonly backend: BackendName;
-  readonly reason: string;
-  /** Every backend tried, in the order tried. */
-  readonly attempts: readonly BackendAttempt[];
 }
 
 /** What the runtime offers, found without starting any backend. */

@@ -6,7 +6,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseArchitecture } from '../../src/core/architecture.ts';
 import { expandOps } from '../../src/core/ops.ts';
 import { loadBuiltinDataset } from '../../src/data/builtin.ts';
 import type { Dataset } from '../../src/data/dataset.ts';
@@ -18,21 +17,11 @@ import { removeChannels } from '../../src/tf/pruning/channels.ts';
 import { train } from '../../src/tf/trainer.ts';
 import type { StepContext } from '../../src/tf/train-options.ts';
 import { klDivergence } from '../../src/tf/variational.ts';
+import { everyOpKind } from '../fixtures/every-op-kind.ts';
 import { noLeaks } from './leaks.ts';
 
 /** Every kind of gated op: conv, a separableConv's pointwise, a downsampledConv's bottleneck and conv, dense. */
-const architecture = parseArchitecture({
-  input: { height: 8, width: 8, channels: 1 },
-  classes: 10,
-  layers: [
-    { type: 'conv', filters: 8, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'maxPool', size: 2 },
-    { type: 'separableConv', filters: 16, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'downsampledConv', filters: 12, bottleneck: 4, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'flatten' },
-    { type: 'dense', units: 32 },
-  ],
-});
+const architecture = everyOpKind;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -5,7 +5,6 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseArchitecture } from '../../src/core/architecture.ts';
 import { expandOps } from '../../src/core/ops.ts';
 import { estimate } from '../../src/core/resources.ts';
 import { findPresetTarget } from '../../src/core/targets.ts';
@@ -18,20 +17,10 @@ import { pruneChannels } from '../../src/tf/pruning/channels.ts';
 import { applyMagnitudeMasks, magnitudePruning } from '../../src/tf/pruning/magnitude.ts';
 import { sparseVariationalDropout } from '../../src/tf/pruning/svd.ts';
 import { train } from '../../src/tf/trainer.ts';
+import { everyOpKind } from '../fixtures/every-op-kind.ts';
 import { noLeaks } from './leaks.ts';
 
-const architecture = parseArchitecture({
-  input: { height: 8, width: 8, channels: 1 },
-  classes: 10,
-  layers: [
-    { type: 'conv', filters: 8, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'maxPool', size: 2 },
-    { type: 'separableConv', filters: 16, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'downsampledConv', filters: 12, bottleneck: 4, kernel: 3, stride: 1, padding: 'same' },
-    { type: 'flatten' },
-    { type: 'dense', units: 32 },
-  ],
-});
+const architecture = everyOpKind;
 
 let digits: Dataset;
 beforeAll(async () => {
