@@ -63,9 +63,8 @@ export function toLayersModel(network: Network, options: LayersModelOptions = {}
     throw new Error(`toLayersModel: built ${weighted.length} layers with weights for ${network.ops.length} weighted ops`);
   }
   weighted.forEach((layer, i) => {
-    const op = network.ops[i]!;
     // setWeights copies the values into the layer's variables, so ours can be freed at once.
-    const values = [network.evalKernel(i), op.bias.clone()];
+    const values = [network.evalKernel(i), network.evalBias(i)];
     try {
       layer.setWeights(values);
     } finally {

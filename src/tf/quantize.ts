@@ -57,7 +57,7 @@ export function quantizeWeights(network: Network, denseWeights: 'per-tensor' | '
   return network.ops.map((op) =>
     tf.tidy(() => {
       const kernel = network.evalKernel(op.index);
-      return { kernel: quantizeKernel(kernel, op, denseWeights), bias: op.bias.clone() };
+      return { kernel: quantizeKernel(kernel, op, denseWeights), bias: network.evalBias(op.index) };
     }),
   );
 }
