@@ -143,12 +143,12 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
 
     const fineTune = pruning.fineTuneEpochs;
     const stepsPerEpoch = Math.ceil(dataset.train.count / batchSize);
-    if (stopReason !== undefined) {
-      // Stopped: measured as it is, unpruned.
-    } else if (pruning.method === 'magnitude' && fineTune > 0) {
+    // A trial stopped early is measured as it is, unpruned.
+    const method = stopReason === undefined ? pruning.method : 'none';
+    if (method === 'magnitude' && fineTune > 0) {
       const gmp = magnitudePruning(network, { sparsity: pruning.sparsity, totalSteps: fineTune * stepsPerEpoch }, stepsPerEpoch);
       await run(common(fineTune, 'fine-tuning', { afterStep: gmp.afterStep, earlyStopping: { patience: fineTune, fromEpoch: gmp.fromEpoch } }));
-    } else if (pruning.method === 'channels') {
+    } else if (method === 'channels') {
       const pruneStart = performance.now();
       const result = await pruneChannels(network, pruning.sparsity, seed);
       sampledArchitecture = config.architecture;
@@ -156,7 +156,7 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
       network = result.network;
       pruneMs = performance.now() - pruneStart;
       if (fineTune > 0) await run(common(fineTune, 'fine-tuning'));
-    } else if (pruning.method === 'bc' && fineTune > 0) {
+    } else if (method === 'bc' && fineTune > 0) {
       const bc = bayesianCompression(network, { klScale: bcKlScale(pruning.sparsity) });
       // As for svd: no early stopping while the KL weight warms up, since channels only go late in the run.
       await run(common(fineTune, 'fine-tuning', { extraLoss: bc.extraLoss, earlyStopping: undefined, restoreBest: false }));
@@ -166,7 +166,7 @@ export async function runTrainingTrial(config: TrainTrialConfig): Promise<Traine
       network.dispose();
       network = result.network;
       pruneMs = performance.now() - pruneStart;
-    } else if (pruning.method === 'svd' && fineTune > 0) {
+    } else if (method === 'svd' && fineTune > 0) {
       const svd = sparseVariationalDropout(network);
       // No early stopping while the KL weight warms up: sparsity only grows late in the run.
       await run(common(fineTune, 'fine-tuning', { extraLoss: svd.extraLoss, earlyStopping: undefined, restoreBest: false }));
