@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { transfer } from 'comlink';
 import type { BackendPreference, BackendRequest, ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
-import type { Study, StudyConfig } from '../contracts/study.ts';
+import { type Study, type StudyConfig, studyTrainingDefaults } from '../contracts/study.ts';
 import { buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import type { TrialWeights } from '../contracts/weights.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -42,6 +42,8 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   async function chooseBackend(request: BackendRequest): Promise<BackendChoice> {
     const key = JSON.stringify([request.preference, request.dataset, request.batchSize]);
     if (backend?.key !== key) {
+      // Probing switches tfjs's backend: never under a study that is training.
+      if (running) throw new Error('a study is training; the backend can be chosen again when it has stopped');
       const probing = (async (): Promise<BackendChoice> => {
         const data = await dataset(request.dataset);
         const { height, width, channels } = data.train;
@@ -58,7 +60,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     return backend.choice;
   }
   /** The backend in use, or (before any study) the fastest for the built-in MNIST. */
-  const currentBackend = (): Promise<BackendChoice> => backend?.choice ?? chooseBackend({ preference: 'auto', dataset: 'mnist', batchSize: 32 });
+  const currentBackend = (): Promise<BackendChoice> => backend?.choice ?? chooseBackend({ preference: 'auto', dataset: 'mnist', batchSize: studyTrainingDefaults.batchSize });
 
   /** Runs a stored study to its end, a stop, or a pause that is never resumed. One at a time. */
   async function run(study: Study, callbacks: SearchCallbacks, preference: BackendPreference): Promise<Study> {

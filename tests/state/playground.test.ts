@@ -178,6 +178,20 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     expect(stopping.current!.curve.length).toBeGreaterThan(0);
   });
 
+  it('the worker API refuses to choose another backend while a study trains, and says why', async () => {
+    const api = createSearchApi({ datasetsUrl, databaseName: `${database}-busy`, backends: ['cpu'], progressIntervalMs: 0 });
+    let refused: unknown;
+    const study = await api.startStudy({ ...config, budget: { trials: 1 } }, {
+      onTrial: (trial) => {
+        if (trial.status === 'running' && refused === undefined) refused = api.backend({ preference: 'wasm', dataset: 'digits', batchSize: 64 }).catch((error: unknown) => error);
+      },
+    });
+    expect(study.status).toBe('completed');
+    expect(String(await refused)).toBe('Error: a study is training; the backend can be chosen again when it has stopped');
+    // Afterwards it may choose again.
+    expect((await api.backend({ preference: 'wasm', dataset: 'digits', batchSize: 64 })).backend).toBe('wasm');
+  });
+
   it('deletes a study', async () => {
     await first.load();
     const count = first.studies.length;
