@@ -11,6 +11,8 @@ export class ProgressBar {
     readonly label: string,
     readonly total: number,
     readonly stream: NodeJS.WriteStream = process.stderr,
+    /** Shown after the count, e.g. ' s' for a bar of seconds. */
+    readonly unit = '',
   ) {}
 
   /** Advances by `steps` and redraws; `note` is shown after the bar (e.g. the current loss). */
@@ -38,7 +40,7 @@ export class ProgressBar {
     const filled = Math.round(fraction * width);
     const elapsed = (performance.now() - this.#started) / 1000;
     const eta = fraction > 0 && fraction < 1 ? ` ETA ${Math.ceil((elapsed / fraction) * (1 - fraction))} s` : '';
-    const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.#done}/${this.total}${eta}${note ? ` ${note}` : ''}`;
+    const line = `${this.label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.#done}/${this.total}${this.unit}${eta}${note ? ` ${note}` : ''}`;
     if (this.stream.isTTY) {
       this.stream.write(`\r${line}\x1b[K`);
     } else {

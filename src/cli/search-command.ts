@@ -119,27 +119,34 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     throw new CliError(`cannot write "${out}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (error as Error).message}`);
   }
   const store = new MemoryStudyStore(study, writeDocument);
-  const bar = new ProgressBar('search', trials ?? 0, io.progress ?? process.stderr);
+  // A trial budget counts trials; a time budget alone counts its seconds (the ETA is the time left,
+  // plus the trial that is running when it is up).
+  const bar = trials !== undefined ? new ProgressBar('search', trials, io.progress ?? process.stderr) : new ProgressBar('search', Math.round(minutes! * 60), io.progress ?? process.stderr, ' s');
+  const started = performance.now();
   const final = await runStudy(study, {
     store,
     dataset,
     backend: { name: choice.backend, reason: choice.reason },
     onProgress: (p) => {
       const trial = p.trial ? `trial ${p.trialIndex + 1}: ${p.trial.phase} epoch ${p.trial.epoch}/${p.trial.epochs}${p.trial.loss === undefined ? '' : ` loss ${p.trial.loss.toFixed(3)}`}` : `trial ${p.trialIndex + 1}`;
-      if (trials !== undefined) bar.set(p.trialsDone, trial);
+      bar.set(trials !== undefined ? p.trialsDone : Math.floor((performance.now() - started) / 1000), trial);
     },
   });
   bar.done();
   const all = store.trials;
   const front = paretoFrontIds(all, config);
   const count = (status: string): number => all.filter((t) => t.status === status).length;
-  const best = all
-    .filter((t) => front.includes(t.id))
-    .map((t) => `  ${t.id}: test accuracy ${(100 * t.metrics!.testAccuracy).toFixed(1)} % (int8 ${(100 * t.metrics!.int8TestAccuracy).toFixed(1)} %), model size ${t.resources!.modelSizeBytes} B, working memory ${t.resources!.workingMemoryBytes} B, ${t.hyperparameters.pruning.method} pruning`);
+  const describe = (t: StudyTrial): string =>
+    `${t.id}: test accuracy ${(100 * t.metrics!.testAccuracy).toFixed(1)} % (int8 ${(100 * t.metrics!.int8TestAccuracy).toFixed(1)} %), model size ${t.resources!.modelSizeBytes} B, working memory ${t.resources!.workingMemoryBytes} B, ${t.hyperparameters.pruning.method} pruning`;
+  const members = all.filter((t) => front.includes(t.id));
+  // The front member a user would take: the best validation accuracy (the test set only reports).
+  const pick = members.reduce<StudyTrial | undefined>((best, t) => (best === undefined || t.metrics!.valAccuracy > best.metrics!.valAccuracy ? t : best), undefined);
+  const minutesTaken = (performance.now() - started) / 60_000;
   return [
-    `${final.status}: ${count('completed')} completed, ${count('failed')} failed, ${count('skipped')} skipped; study written to ${out}`,
+    `${final.status} after ${minutesTaken.toFixed(1)} min: ${count('completed')} completed, ${count('stopped')} stopped early, ${count('failed')} failed, ${count('skipped')} skipped; study written to ${out}`,
+    pick ? `most accurate feasible trial (by validation accuracy): ${describe(pick)}` : `no feasible trial: no trained network fits every target (${values.target.join(', ')})`,
     `Pareto front (${accounting} accounting), ${front.length} trial${front.length === 1 ? '' : 's'}:`,
-    ...best,
+    ...members.map((t) => `  ${describe(t)}`),
     '',
   ].join('\n');
 }

@@ -26,7 +26,9 @@ describe('npm run search', { timeout: 300_000 }, () => {
     for (const name of ['a.json', 'b.json']) {
       const out = join(dir, name);
       const summary = await runSearch(['--dataset', 'digits', '--target', 'stm32f446re', '--strategy', 'evolution', '--trials', '2', '--epochs', '1', '--seed', '7', '--out', out], { progress: quiet });
-      expect(summary).toContain('completed: 2 completed, 0 failed, 0 skipped');
+      expect(summary).toMatch(/^completed after \d+\.\d min: 2 completed, 0 stopped early, 0 failed, 0 skipped; study written to /);
+      // The trial a user would take: the front member with the best validation accuracy.
+      expect(summary).toMatch(/\nmost accurate feasible trial \(by validation accuracy\): study-[0-9a-f]+\.\d+: test accuracy \d+\.\d %/);
       docs.push(parseStudyDocument(readFileSync(out, 'utf8'), name));
     }
     const [a, b] = docs;
@@ -42,8 +44,12 @@ describe('npm run search', { timeout: 300_000 }, () => {
 
   it('searches for a number of minutes alone, with the recipe epochs for the dataset, and early stopping can be turned off', async () => {
     const out = join(dir, 'minutes.json');
-    const summary = await runSearch(['--dataset', 'digits', '--target', 'arduino-uno', '--minutes', '0.05', '--no-early-stop', '--out', out], { progress: quiet });
-    expect(summary).toMatch(/completed: \d+ completed/);
+    let progress = '';
+    const capture = new Writable({ write: (chunk, _encoding, done) => ((progress += String(chunk)), done()) }) as unknown as NodeJS.WriteStream;
+    const summary = await runSearch(['--dataset', 'digits', '--target', 'arduino-uno', '--minutes', '0.05', '--no-early-stop', '--out', out], { progress: capture });
+    // With only a time budget the bar counts the budget's seconds.
+    expect(progress).toMatch(/^search \[[#.]{24}\] \d+\/3 s/m);
+    expect(summary).toMatch(/^completed after \d+\.\d min: \d+ completed, 0 stopped early, 0 failed, 0 skipped/);
     const doc = parseStudyDocument(readFileSync(out, 'utf8'), 'minutes.json');
     // No trial count: the time is the budget. 1,077 digits in batches of 32: 15 epochs make about 500 steps.
     expect(doc.study.config).toMatchObject({ budget: { minutes: 0.05 }, epochs: 15, batchSize: 32, learningRate: 0.01, earlyStopping: false });
