@@ -6,7 +6,7 @@
  */
 import { type Architecture, type ConvLikeLayer, type Layer, isConvLike, layerLabel } from './architecture.ts';
 import type { Rng } from './rng.ts';
-import { type ConvGeometry, convGeometries, convLayer, hasNarrowAverageHead } from './sampler.ts';
+import { type ConvGeometry, convGeometries, convLayer } from './sampler.ts';
 import { type PoolType, type SearchSpace, SearchSpaceError, whyNotInSpace } from './search-space.ts';
 
 export type MutationOperator =
@@ -277,15 +277,11 @@ export function mutateArchitecture(
   const unknown = operators.find((operator) => !mutationOperators.includes(operator));
   if (unknown !== undefined) throw new Error(`mutateArchitecture: unknown operator "${String(unknown)}"; expected one of ${mutationOperators.join(', ')}`);
   const tried = [...new Set(operators)];
-  // A child never gets a global average over fewer channels than classes, which cannot learn (the
-  // sampler's rule), unless its parent already had one: then the edits that widen it are still open.
-  const narrowAllowed = hasNarrowAverageHead(parent);
   for (const operator of rng.shuffle(tried)) {
     for (const edit of editSources[operator](parent.layers, space, rng)) {
       if (sameLayers(edit.layers, parent.layers)) continue;
       const child: Architecture = { input: parent.input, classes: parent.classes, layers: edit.layers };
       if (whyNotInSpace(child, space) !== undefined) continue;
-      if (!narrowAllowed && hasNarrowAverageHead(child)) continue;
       // Fresh objects throughout, so that whoever edits the child in place cannot reach the parent.
       const architecture: Architecture = { input: { ...parent.input }, classes: parent.classes, layers: edit.layers.map((layer) => ({ ...layer })) };
       return { architecture, operator, description: edit.description };

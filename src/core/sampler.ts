@@ -58,25 +58,10 @@ export function convLayer(type: ConvType, filters: number, geometry: ConvGeometr
  * average is drawn only over at least `classes` channels; a space that offers nothing else keeps it.
  */
 function headsThatCanLearn(space: SearchSpace, layers: readonly Layer[]): readonly SearchSpace['heads'][number][] {
-  const channels = channelsBeforeHead(layers, space.input.channels);
+  const last = [...layers].reverse().find(isConvLike);
+  const channels = last ? last.filters : space.input.channels;
   const usable = space.heads.filter((head) => head !== 'globalAvgPool' || channels >= space.classes);
   return usable.length > 0 ? usable : space.heads;
-}
-
-/** Channels of the activation that the head sees: the last conv-like layer's filters, or the input's. */
-function channelsBeforeHead(layers: readonly Layer[], inputChannels: number): number {
-  const head = layers.findIndex((layer) => layer.type === 'flatten' || layer.type === 'globalAvgPool');
-  const last = [...(head < 0 ? layers : layers.slice(0, head))].reverse().find(isConvLike);
-  return last ? last.filters : inputChannels;
-}
-
-/**
- * True when `architecture`'s head is a global average over fewer channels than classes, the head
- * that the sampler does not draw (see headsThatCanLearn); mutations do not make one either.
- */
-export function hasNarrowAverageHead(architecture: Architecture): boolean {
-  const head = architecture.layers.find((layer) => layer.type === 'flatten' || layer.type === 'globalAvgPool');
-  return head?.type === 'globalAvgPool' && channelsBeforeHead(architecture.layers, architecture.input.channels) < architecture.classes;
 }
 
 /**

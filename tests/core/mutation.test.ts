@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { type Architecture, type InputShape, parseArchitecture } from '../../src/core/architecture.ts';
 import { type MutationOperator, mutateArchitecture, mutationOperators } from '../../src/core/mutation.ts';
 import { createRng } from '../../src/core/rng.ts';
-import { hasNarrowAverageHead, sampleArchitecture } from '../../src/core/sampler.ts';
+import { sampleArchitecture } from '../../src/core/sampler.ts';
 import {
   type SearchSpace,
   SearchSpaceError,
@@ -54,7 +54,6 @@ describe('mutateArchitecture', () => {
         expect(JSON.stringify(architecture)).not.toBe(before);
         expect(() => parseArchitecture(JSON.parse(JSON.stringify(architecture)))).not.toThrow();
         expect(whyNotInSpace(architecture, searchSpace)).toBeUndefined();
-        if (!hasNarrowAverageHead(parent)) expect(hasNarrowAverageHead(architecture)).toBe(false);
         expect(description).toMatch(/^(added|removed|replaced|changed) .*layers\[\d+\]/);
         used.set(operator, (used.get(operator) ?? 0) + 1);
         parent = deepFreeze(architecture);
@@ -117,23 +116,6 @@ describe('mutateArchitecture', () => {
       'left unchanged: none of addLayer, removeLayer, replaceLayer, changeFilters, changeKernel, changeStride, changeUnits gives a different architecture inside the search space',
     );
     expect(mutateArchitecture(parent, single, createRng(0), []).description).toBe('left unchanged: no operators were given');
-  });
-
-  it('never narrows a global average head below the number of classes, but widens one that is', () => {
-    const searchSpace = space({ filters: [4, 16], kernels: [3], strides: [1], heads: ['globalAvgPool'] });
-    const layers = (filters: number): Architecture['layers'] => [{ type: 'conv', filters, kernel: 3, stride: 1, padding: 'same' }, { type: 'globalAvgPool' }];
-    const wide = deepFreeze({ ...oneConv, layers: layers(16) });
-    expect(hasNarrowAverageHead(wide)).toBe(false);
-    // 4 channels averaged cannot tell 10 classes apart: no change of filters is left.
-    expect(mutateArchitecture(wide, searchSpace, createRng('wide'), ['changeFilters']).operator).toBe('none');
-    const narrow = deepFreeze({ ...oneConv, layers: layers(4) });
-    expect(hasNarrowAverageHead(narrow)).toBe(true);
-    const widened = mutateArchitecture(narrow, searchSpace, createRng('narrow'), ['changeFilters']);
-    expect(widened.description).toBe('changed filters of layers[0] (conv) from 4 to 16');
-    // Flatten heads and the input's channels when no conv comes before the head.
-    expect(hasNarrowAverageHead({ ...oneConv, layers: [{ type: 'conv', filters: 4, kernel: 3, stride: 1, padding: 'same' }, { type: 'flatten' }] })).toBe(false);
-    expect(hasNarrowAverageHead({ input: { height: 8, width: 8, channels: 3 }, classes: 2, layers: [{ type: 'globalAvgPool' }] })).toBe(false);
-    expect(hasNarrowAverageHead({ input: { height: 8, width: 8, channels: 3 }, classes: 4, layers: [{ type: 'globalAvgPool' }] })).toBe(true);
   });
 
   it('changes a value to the only other one of the list, and says so', () => {
