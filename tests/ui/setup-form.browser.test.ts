@@ -43,6 +43,10 @@ describe('the setup form', () => {
     // Time is the budget on top; trials, epochs and training are advanced settings, folded away.
     await expect.element(page.getByRole('spinbutton', { name: 'Search for (minutes)', exact: true })).toHaveValue(2);
     await expect.element(page.getByRole('checkbox', { name: 'Stop hopeless trials early' })).toBeChecked();
+    // The main knob comes right after the dataset, above the long list of targets.
+    const minutes = page.getByRole('spinbutton', { name: 'Search for (minutes)', exact: true }).element();
+    const targets = page.getByRole('group', { name: 'Target', exact: true }).element();
+    expect(minutes.compareDocumentPosition(targets) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     expect(document.querySelector('details.advanced')?.hasAttribute('open')).toBe(false);
     await openAdvanced();
     await expect.element(page.getByRole('spinbutton', { name: 'Trials', exact: true })).toHaveValue(null);
