@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Study, StudyConfig, StudyTrial, StrategyName } from '../contracts/study.ts';
 import { studyTrainingDefaults } from '../contracts/study.ts';
+import { observationOf } from '../contracts/study-objectives.ts';
 import { epochsPerTrial } from '../contracts/training-recipe.ts';
 import { defaultPruningSpace } from '../core/search/index.ts';
 import { defaultSearchSpace } from '../core/search-space.ts';
@@ -63,8 +64,8 @@ interface TimelineEntry {
 
 const round = (value: number, digits: number): number => Number(value.toFixed(digits));
 
-const isFeasibleCompleted = (t: StudyTrial, config: StudyConfig): boolean =>
-  t.status === 'completed' && t.metrics !== undefined && (t.resources?.targets.every((target) => target.feasible[config.accounting]) ?? false);
+/** A fully trained trial that fits every target (a stopped one never counts toward the goal). */
+const isFeasibleCompleted = (t: StudyTrial, config: StudyConfig): boolean => t.status === 'completed' && observationOf(t, config).feasible;
 
 function configFor(c: SearchBenchCase, dataset: Dataset, seed: number, target: string): StudyConfig {
   const { height, width, channels } = dataset.train;
