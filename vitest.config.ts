@@ -1,8 +1,53 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
 import { chromiumArgs, findChromium } from './scripts/chromium.ts';
 import { staticDatasets } from './scripts/vite-static-datasets.ts';
+
+/** The folder of @tensorflow/tfjs-tflite's package.json (it has no `exports` map, so any file resolves). */
+const tfliteDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-tflite/package.json'));
+
+/** URL folder where {@link tfliteWasmFiles} serves the TFLite runtime; tests/deploy/tflite-runtime.ts passes it to setWasmPath. */
+const TFLITE_WASM_URL = '/tflite-wasm/';
+
+/**
+ * Serves the TFLite WASM runtime of @tensorflow/tfjs-tflite (wasm/tflite_web_api_cc*.js and .wasm)
+ * at /tflite-wasm/, so browser tests load it from node_modules, never from a CDN. tfjs-tflite picks
+ * the variant itself (SIMD and/or threads) and loads the .js with a <script> tag, which then
+ * fetches the .wasm next to it; the .js is sent as it is, past Vite's module transforms.
+ */
+function tfliteWasmFiles(): Plugin {
+  const dir = join(tfliteDir, 'wasm');
+  const name = /^tflite_web_api_cc(?:_simd)?(?:_threaded)?(?:\.worker)?\.(js|wasm)$/;
+  return {
+    name: 'tflite-wasm-files',
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+        const file = pathname.slice(pathname.lastIndexOf('/') + 1);
+        const match = name.exec(file);
+        if (!pathname.startsWith(TFLITE_WASM_URL) && !match) return next();
+        // Importing tfjs-tflite already starts loading the runtime from the page's own folder, before
+        // setWasmPath can run; there Vite would answer with the test page's HTML, run as a script. A
+        // 404 makes that early load give up quietly; the runner loads from /tflite-wasm/.
+        if (!match || pathname !== TFLITE_WASM_URL + file || (req.method !== 'GET' && req.method !== 'HEAD')) {
+          res.statusCode = 404;
+          res.end();
+          return;
+        }
+        const body = readFileSync(join(dir, file));
+        res.statusCode = 200;
+        res.setHeader('Content-Type', match[1] === 'wasm' ? 'application/wasm' : 'text/javascript');
+        res.setHeader('Content-Length', body.length);
+        res.end(req.method === 'HEAD' ? undefined : body);
+      });
+    },
+  };
+}
 
 export default defineConfig({
   test: {
@@ -29,9 +74,17 @@ export default defineConfig({
       },
       {
         // staticDatasets: browser tests fetch the built-in datasets from /datasets/, as the app does.
-        plugins: [svelte(), staticDatasets()],
+        // tfliteWasmFiles: the TFLite runtime of tests/deploy/tflite-runtime.ts, at /tflite-wasm/.
+        plugins: [svelte(), staticDatasets(), tfliteWasmFiles()],
+        resolve: {
+          // The package's `module` entry (dist/index.js) imports a file the package does not ship;
+          // its single-file ES build works. Its types still come from dist/index.d.ts.
+          alias: [{ find: /^@tensorflow\/tfjs-tflite$/, replacement: join(tfliteDir, 'dist/tf-tflite.fesm.js') }],
+        },
         // Pre-bundled up front: discovering tfjs mid-run makes Vite reload the test page.
-        optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'] },
+        optimizeDeps: {
+          include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-tflite', 'flatbuffers'],
+        },
         test: {
           name: 'browser',
           include: ['tests/**/*.browser.test.ts'],
