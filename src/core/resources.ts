@@ -4,11 +4,15 @@
  *
  * - `paper`: SpArSe's definitions, 1 byte per weight and per activation. Model size = Σ (non-zero
  *   weights + biases); working memory = max over ops of (input + output elements).
- * - `deploy`: int8 inference on a TFLite-Micro-like runtime, with the constants of runtimes.ts.
+ * - `deploy`: int8 inference on TensorFlow Lite Micro, from the graph the exporter writes (the exact
+ *   .tflite size, TFLM's greedy arena plan and the measured persistent tail and code), or on the
+ *   bare-C runtime of an 8-bit AVR, with the constants of runtimes.ts.
  */
 import type { Architecture } from './architecture.ts';
 import { type KernelKind, type Measurement, type Op, expandOps } from './ops.ts';
-import { type CodeKernel, type RuntimeId, type RuntimeProfile, codeKernelOf, runtimeProfiles, scratchBytes } from './runtimes.ts';
+import { type CodeKernel, type RuntimeId, type RuntimeProfile, type TflmKernel, bareC, codeKernelOf, runtimeProfiles, scratchBytes } from './runtimes.ts';
+import { type TfliteCost, tfliteCost } from './tflite-cost.ts';
+import { arenaAlignment, arenaMargin, persistentFit } from './tflm-arena.ts';
 import { type Target, availableMemory, coreProfiles } from './targets.ts';
 import {
   type FlashBytes,
@@ -40,13 +44,14 @@ export interface DeployOpCost {
   readonly weightBytes: FlashBytes;
   readonly biasBytes: FlashBytes;
   readonly quantBytes: FlashBytes;
+  /** Graph description the runtime counts per op (bare-C's op structs; 0 for TFLM, whose graph is counted whole). */
   readonly metadataBytes: FlashBytes;
   /** Sum of the four above. */
   readonly flash: FlashBytes;
   readonly inputBytes: SramBytes;
   readonly outputBytes: SramBytes;
   readonly scratchBytes: SramBytes;
-  /** Live arena while the op runs: aligned input + output + scratch. */
+  /** Activations alive while the op runs: aligned input + output + scratch. */
   readonly arena: SramBytes;
   readonly persistent: SramBytes;
 }
@@ -61,25 +66,36 @@ export interface PaperEstimate {
 
 export interface DeployEstimate {
   readonly runtime: RuntimeId;
+  /** Whether the playground exports this model for the runtime (TFLM); bare-C is an estimate only. */
+  readonly exportable: boolean;
+  /** Per op of `Estimate.ops`; worked out when first read, so that screening never builds them. */
   readonly ops: readonly DeployOpCost[];
   readonly flashBytes: FlashBytes;
   readonly flash: {
+    /** The model's part: for TFLM, the exact size of the exported .tflite. */
+    readonly model: FlashBytes;
     readonly weights: FlashBytes;
     readonly biases: FlashBytes;
     readonly quantization: FlashBytes;
-    /** Graph description: per-op metadata plus the model, input, softmax and reshape entries. */
+    /** The rest of the model: tables, shapes, operator lists and alignment padding. */
     readonly graph: FlashBytes;
     readonly runtimeCode: FlashBytes;
   };
   readonly sramBytes: SramBytes;
   readonly sram: {
+    /** Activations and scratch as the runtime plans them (TFLM: the greedy planner's high-water mark). */
     readonly arena: SramBytes;
     readonly persistent: SramBytes;
+    /** Configured above what the arena uses (TFLM-FACTS.md: AllocateTensors needs more on small nets). */
+    readonly margin: SramBytes;
+    /** Outside the arena: the interpreter object and the stack. */
     readonly runtime: SramBytes;
   };
-  /** Index in `ops` of the op that sets the arena peak (the first one, on a tie). */
+  /** TFLM's `arena_used_bytes()`: arena + persistent (0 for bare-C, which has no arena). */
+  readonly arenaUsedBytes: SramBytes;
+  /** Index in `ops` of the op that sets the activation peak (the first one, on a tie). */
   readonly peakOp: number;
-  /** Which bitmap-encoded ops exist: a stock TFLM build cannot read them without a sparse kernel. */
+  /** Which bitmap-encoded ops exist (bare-C only): TFLM's file stores every weight. */
   readonly sparseOps: number;
 }
 
@@ -145,94 +161,175 @@ export function storedWeights(weights: number, nonzero: number): { encoding: Wei
 /** Output channels an op's per-channel parameters are counted over. */
 const perChannelKinds: ReadonlySet<KernelKind> = new Set<KernelKind>(['conv', 'depthwise', 'pointwise']);
 
-/** Deploy accounting of a list of ops on one runtime. `flattens` = reshape ops the graph holds. */
-export function estimateDeploy(ops: readonly Op[], runtime: RuntimeProfile, flattens: number): DeployEstimate {
-  const a = runtime.flashAlignment;
-  const r = runtime.arenaAlignment;
+/**
+ * Bare-C accounting (the 8-bit AVR runtime, estimate only): weights in program memory, dense or as a
+ * bitmap of non-zeros plus their values when smaller, quantisation constants per channel, a small
+ * struct per op; activations as the largest input + output of an op, no alignment, no persistent
+ * part. `flattens` = reshape ops the graph holds.
+ */
+function estimateBareC(ops: readonly Op[], runtime: RuntimeProfile, flattens: number): DeployEstimate {
   let weights = 0;
   let biases = 0;
   let quantization = 0;
   let graph = 0;
-  let persistent = 0;
   let arena = 0;
   let peakOp = 0;
   let sparseOps = 0;
   const kernels = new Set<CodeKernel>(['softmax']);
   if (flattens > 0) kernels.add('reshape');
-
   const costs = ops.map((op, index): DeployOpCost => {
     kernels.add(codeKernelOf(op.kernelKind));
     const stored = storedWeights(op.weights, op.nonzeroWeights);
     if (stored.encoding === 'bitmap') sparseOps += 1;
-    const weightBytes = stored.bytes === 0 ? 0 : alignUp(stored.bytes, a);
-    const biasBytes = op.biases === 0 ? 0 : alignUp(op.biases * runtime.biasBytes, a);
+    const biasBytes = op.biases * bareC.biasBytes;
     const perChannel = perChannelKinds.has(op.kernelKind);
-    const hasWeights = op.weights > 0;
-    // Weight and bias tensors carry per-channel (conv-like) or per-tensor (dense) parameters; every
-    // op's output activation carries one per-tensor pair.
-    const quantBytes =
-      (hasWeights ? 2 * (perChannel ? op.output.channels * runtime.quantBytesPerChannel : runtime.quantBytesPerTensor) : 0) +
-      runtime.quantBytesPerTensor;
-    const tensors = hasWeights ? 3 : 1;
-    const metadataBytes = runtime.opMetadataBytes + tensors * runtime.tensorMetadataBytes;
-    const inputBytes = alignUp(op.inputElements, r);
-    const outputBytes = alignUp(op.outputElements, r);
-    const scratch = alignUp(scratchBytes(runtime.scratch, op.kernelKind, op.input.channels, op.kernel, op.stride), r);
-    const opArena = inputBytes + outputBytes + scratch;
+    const quantBytes = (op.weights > 0 ? (perChannel ? op.output.channels * bareC.quantBytesPerChannel : bareC.quantBytesPerTensor) : 0) + bareC.quantBytesPerTensor;
+    const opArena = op.inputElements + op.outputElements;
     if (opArena > arena) {
       arena = opArena;
       peakOp = index;
     }
-    const opPersistent =
-      runtime.persistentBytesPerOp +
-      (perChannel ? op.output.channels * runtime.persistentBytesPerChannel : 0) +
-      tensors * runtime.persistentBytesPerTensor;
-    weights += weightBytes;
+    weights += stored.bytes;
     biases += biasBytes;
     quantization += quantBytes;
-    graph += metadataBytes;
-    persistent += opPersistent;
+    graph += bareC.opMetadataBytes;
     return {
       weightEncoding: stored.encoding,
-      weightBytes: flashBytes(weightBytes),
+      weightBytes: flashBytes(stored.bytes),
       biasBytes: flashBytes(biasBytes),
       quantBytes: flashBytes(quantBytes),
-      metadataBytes: flashBytes(metadataBytes),
-      flash: flashBytes(weightBytes + biasBytes + quantBytes + metadataBytes),
-      inputBytes: sramBytes(inputBytes),
-      outputBytes: sramBytes(outputBytes),
-      scratchBytes: sramBytes(scratch),
+      metadataBytes: flashBytes(bareC.opMetadataBytes),
+      flash: flashBytes(stored.bytes + biasBytes + quantBytes + bareC.opMetadataBytes),
+      inputBytes: sramBytes(op.inputElements),
+      outputBytes: sramBytes(op.outputElements),
+      scratchBytes: sramBytes(0),
       arena: sramBytes(opArena),
-      persistent: sramBytes(opPersistent),
+      persistent: sramBytes(0),
     };
   });
-
-  // Graph entries that belong to no op of ours: the model tables, the input tensor, and the softmax
-  // and reshape ops with their output tensors (free in memory, but they exist in the graph).
-  const extraOps = 1 + flattens;
-  graph += runtime.modelMetadataBytes + (1 + extraOps) * runtime.tensorMetadataBytes + extraOps * runtime.opMetadataBytes;
-  quantization += (1 + extraOps) * runtime.quantBytesPerTensor;
-  persistent += (1 + extraOps) * runtime.persistentBytesPerTensor + extraOps * runtime.persistentBytesPerOp;
-
-  let runtimeCode = runtime.baseCodeBytes;
-  for (const kernel of kernels) runtimeCode += runtime.kernelCodeBytes[kernel];
-
+  quantization += bareC.quantBytesPerTensor; // the input's
+  let runtimeCode = bareC.baseCodeBytes;
+  for (const kernel of kernels) runtimeCode += bareC.kernelCodeBytes[kernel];
+  const model = weights + biases + quantization + graph;
   return {
     runtime: runtime.id,
+    exportable: false,
     ops: costs,
-    flashBytes: flashBytes(weights + biases + quantization + graph + runtimeCode),
-    flash: {
-      weights: flashBytes(weights),
-      biases: flashBytes(biases),
-      quantization: flashBytes(quantization),
-      graph: flashBytes(graph),
-      runtimeCode: flashBytes(runtimeCode),
-    },
-    sramBytes: sramBytes(arena + persistent + runtime.runtimeRamBytes),
-    sram: { arena: sramBytes(arena), persistent: sramBytes(persistent), runtime: sramBytes(runtime.runtimeRamBytes) },
+    flashBytes: flashBytes(model + runtimeCode),
+    flash: { model: flashBytes(model), weights: flashBytes(weights), biases: flashBytes(biases), quantization: flashBytes(quantization), graph: flashBytes(graph), runtimeCode: flashBytes(runtimeCode) },
+    sramBytes: sramBytes(arena + runtime.runtimeRamBytes),
+    sram: { arena: sramBytes(arena), persistent: sramBytes(0), margin: sramBytes(0), runtime: sramBytes(runtime.runtimeRamBytes) },
+    arenaUsedBytes: sramBytes(0),
     peakOp,
     sparseOps,
   };
+}
+
+/** Bytes of one float32 scale and one int64 zero point ([schema]). */
+export const quantPairBytes = 4 + 8;
+
+/**
+ * Per-op TFLM costs for the explanations and charts: the op's constants and quantisation in the
+ * .tflite, its aligned input, output and scratch, and its share of the persistent tail by the fit
+ * of TFLM-FACTS.md (per operator, per tensor, per output channel of conv-like ops).
+ */
+export function tflmOpCosts(ops: readonly Op[], runtime: RuntimeProfile): DeployOpCost[] {
+  return ops.map((op): DeployOpCost => {
+    const hasWeights = op.weights > 0;
+    const perChannel = perChannelKinds.has(op.kernelKind);
+    const channels = op.output.channels;
+    const quantValues = (hasWeights ? 2 * (perChannel ? channels : 1) : 0) + 1;
+    const isMean = op.layerType === 'globalAvgPool';
+    const scratch = alignUp(isMean ? 4 * op.outputElements : scratchBytes(runtime.scratch, op.kernelKind, op.input.channels, op.kernel, op.stride), arenaAlignment);
+    const inputBytes = alignUp(op.inputElements, arenaAlignment);
+    const outputBytes = alignUp(op.outputElements, arenaAlignment);
+    const tensors = hasWeights ? 3 : isMean ? 2 : 1;
+    const persistent = persistentFit.perOperator + persistentFit.perTensor * tensors + (perChannel ? persistentFit.perChannel * channels : 0);
+    const weightBytes = op.weights;
+    const biasBytes = 4 * op.biases;
+    const quantBytes = quantPairBytes * quantValues;
+    return {
+      weightEncoding: hasWeights ? 'dense' : 'none',
+      weightBytes: flashBytes(weightBytes),
+      biasBytes: flashBytes(biasBytes),
+      quantBytes: flashBytes(quantBytes),
+      metadataBytes: flashBytes(0),
+      flash: flashBytes(weightBytes + biasBytes + quantBytes),
+      inputBytes: sramBytes(inputBytes),
+      outputBytes: sramBytes(outputBytes),
+      scratchBytes: sramBytes(scratch),
+      arena: sramBytes(inputBytes + outputBytes + scratch),
+      persistent: sramBytes(persistent),
+    };
+  });
+}
+
+/** The TFLM kernels a graph links (a pointwise op runs on the conv kernel). */
+export function tflmKernels(cost: TfliteCost): Set<TflmKernel> {
+  const kernels = new Set<TflmKernel>(['softmax', 'dense']);
+  const { uses } = cost;
+  if (uses.conv) kernels.add('conv');
+  if (uses.depthwise) kernels.add('depthwise');
+  if (uses.maxPool) kernels.add('maxPool');
+  if (uses.avgPool) kernels.add('avgPool');
+  if (uses.mean) kernels.add('mean');
+  if (uses.reshape) kernels.add('reshape');
+  return kernels;
+}
+
+/**
+ * TFLM accounting: the model's flash is the exact size of the exported .tflite (tflite-cost.ts),
+ * the code is the measured interpreter and kernels (runtimes.ts), and the SRAM is TFLM's arena
+ * (greedy plan + persistent tail) plus the margin to configure and the RAM outside it. A class, so
+ * that the per-op costs are worked out only when read (screening never reads them).
+ */
+class TflmDeployEstimate implements DeployEstimate {
+  readonly runtime: RuntimeId;
+  readonly exportable = true;
+  readonly flashBytes: FlashBytes;
+  readonly flash: DeployEstimate['flash'];
+  readonly sramBytes: SramBytes;
+  readonly sram: DeployEstimate['sram'];
+  readonly arenaUsedBytes: SramBytes;
+  readonly peakOp: number;
+  readonly sparseOps = 0;
+  readonly #ops: readonly Op[];
+  readonly #runtime: RuntimeProfile;
+  #opCosts: DeployOpCost[] | undefined;
+
+  constructor(architecture: Architecture, ops: readonly Op[], runtime: RuntimeProfile) {
+    const cost = tfliteCost(architecture, ops, runtime.scratch);
+    const quantization = quantPairBytes * cost.quantValues;
+    const runtimeCode = cost.codeBytes;
+    const arenaUsed = cost.nonPersistentBytes + cost.persistentBytes;
+    const margin = arenaMargin(arenaUsed);
+    this.runtime = runtime.id;
+    this.#ops = ops;
+    this.#runtime = runtime;
+    this.flashBytes = flashBytes(cost.tfliteBytes + runtimeCode);
+    this.flash = {
+      model: flashBytes(cost.tfliteBytes),
+      weights: flashBytes(cost.weightBytes),
+      biases: flashBytes(cost.biasBytes),
+      quantization: flashBytes(quantization),
+      graph: flashBytes(cost.tfliteBytes - cost.weightBytes - cost.biasBytes - quantization),
+      runtimeCode: flashBytes(runtimeCode),
+    };
+    this.sramBytes = sramBytes(arenaUsed + margin + runtime.runtimeRamBytes);
+    this.sram = { arena: sramBytes(cost.nonPersistentBytes), persistent: sramBytes(cost.persistentBytes), margin: sramBytes(margin), runtime: sramBytes(runtime.runtimeRamBytes) };
+    this.arenaUsedBytes = sramBytes(arenaUsed);
+    this.peakOp = cost.topOp;
+  }
+
+  get ops(): readonly DeployOpCost[] {
+    this.#opCosts ??= tflmOpCosts(this.#ops, this.#runtime);
+    return this.#opCosts;
+  }
+}
+
+/** Deploy accounting of a list of ops on one runtime. `flattens` = reshape ops the graph holds. */
+export function estimateDeploy(architecture: Architecture, ops: readonly Op[], runtime: RuntimeProfile, flattens: number): DeployEstimate {
+  return runtime.family === 'tflm' ? new TflmDeployEstimate(architecture, ops, runtime) : estimateBareC(ops, runtime, flattens);
 }
 
 /** MACs × cycles per MAC / clock, in milliseconds. A rough estimate: memory stalls are ignored. */
@@ -312,7 +409,7 @@ export function estimate(architecture: Architecture, targets: readonly Target[],
   const targetEstimates = targets.map((target): TargetEstimate => {
     let deploy = deployByRuntime.get(target.runtime);
     if (!deploy) {
-      deploy = estimateDeploy(ops, runtimeProfiles[target.runtime], flattens);
+      deploy = estimateDeploy(architecture, ops, runtimeProfiles[target.runtime], flattens);
       deployByRuntime.set(target.runtime, deploy);
     }
     return {

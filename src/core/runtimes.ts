@@ -24,7 +24,7 @@
 import { KiB } from './units.ts';
 import type { KernelKind } from './ops.ts';
 
-/** Kernels whose code is linked into flash: a pointwise op runs on the conv kernel. */
+/** Kernels whose code the bare-C runtime links: a pointwise op runs on the conv kernel. */
 export type CodeKernel = Exclude<KernelKind, 'pointwise'> | 'softmax' | 'reshape';
 
 /** The linked kernel that runs ops of this kind. */
@@ -39,60 +39,55 @@ export interface RuntimeProfile {
   readonly id: RuntimeId;
   readonly name: string;
   readonly description: string;
-  /** Code of the interpreter itself, linked once. */
-  readonly baseCodeBytes: number;
-  /**
-   * Code of each kernel, linked once if any op uses it. Pointwise ops run on the conv kernel;
-   * `softmax` is always linked (the classifier); `reshape` when the network has a flatten.
-   */
-  readonly kernelCodeBytes: Readonly<Record<CodeKernel, number>>;
-  /** Bytes of graph description: once per model, per op, and per tensor. */
-  readonly modelMetadataBytes: number;
-  readonly opMetadataBytes: number;
-  readonly tensorMetadataBytes: number;
-  /** Bytes of quantisation parameters per channel (conv, depthwise, pointwise) or per tensor (dense, activations). */
-  readonly quantBytesPerChannel: number;
-  readonly quantBytesPerTensor: number;
-  readonly biasBytes: number;
-  /** Alignment of each constant buffer in flash. */
-  readonly flashAlignment: number;
-  /** Alignment of each activation and scratch buffer in the arena. */
-  readonly arenaAlignment: number;
+  /** `tflm`: the exported .tflite on TensorFlow Lite Micro; `bare-c`: generated C, estimate only. */
+  readonly family: 'tflm' | 'bare-c';
+  /** Whether the code size was measured for this runtime (TFLM-FACTS.md) or stands in for it. */
+  readonly codeMeasured: boolean;
+  /** Scratch buffers the kernels ask the planner for, besides MEAN's. */
   readonly scratch: ScratchModel;
-  /** Persistent RAM: per op, per output channel of conv-like ops, per tensor. */
-  readonly persistentBytesPerOp: number;
-  readonly persistentBytesPerChannel: number;
-  readonly persistentBytesPerTensor: number;
-  /** The runtime's own RAM (interpreter objects, stack during an inference). */
+  /** RAM outside the arena: the interpreter object and the stack of one Invoke(). */
   readonly runtimeRamBytes: number;
 }
 
-/** TFLM kernel code sizes: GUESS, scaled from typical Cortex-M builds; no source lists them per kernel. */
-const tflmKernelCode = {
-  conv: 6 * KiB,
-  depthwise: 5 * KiB,
-  maxPool: 1.5 * KiB,
-  avgPool: 1.5 * KiB,
-  dense: 2 * KiB,
-  softmax: 2 * KiB,
-  reshape: 0.5 * KiB,
+/** GUESS: the MicroInterpreter object and the stack of one Invoke(), outside the arena (not measured). */
+const tflmRuntimeRam = 1 * KiB;
+
+/**
+ * TFLM code, Cortex-M4, reference kernels (TFLM-FACTS.md, "Code"): `text` of 10 builds above an
+ * empty program. An interpreter of 10,632 B; code shared by every kernel but reshape, linked once
+ * (4,819 B); and each kernel's own part. The shared part and the kernels' parts are the exact
+ * solution of the 9 builds with kernels (conv, fully connected, max pool, reshape, softmax alone;
+ * the three combinations; all 8 kernels), so the model reproduces all 10 measured sizes.
+ */
+export const tflmReferenceCode = {
+  interpreter: 10_632,
+  shared: 4_819,
+  kernels: { conv: 5_817, depthwise: 3_601, maxPool: 917, avgPool: 928, dense: 3_961, softmax: 5_089, reshape: 1_440, mean: 3_008 },
 } as const;
 
-/** Shared by every TFLM profile: the flatbuffer format and the interpreter's bookkeeping. */
-const tflmCommon = {
-  baseCodeBytes: 16 * KiB, // [tflm-docs]
-  modelMetadataBytes: 512, // GUESS: Model, SubGraph, OperatorCode tables, version and description
-  opMetadataBytes: 48, // GUESS: Operator table with its input/output index vectors and builtin options
-  tensorMetadataBytes: 64, // GUESS: Tensor table with shape vector, type, buffer index and a short name
-  quantBytesPerChannel: 4 + 8, // [schema] float32 scale + int64 zero point
-  quantBytesPerTensor: 4 + 8, // [schema] one scale and one zero point
-  biasBytes: 4, // [quant-spec] int32 biases
-  flashAlignment: 16, // [schema] force_align: 16
-  arenaAlignment: 16, // [tflm-arena]
-  persistentBytesPerOp: 64, // GUESS: TfLiteNode + registration pointer + the kernel's OpData struct
-  persistentBytesPerChannel: 2 * 4, // [tflm-conv] int32 multiplier + int32 shift
-  persistentBytesPerTensor: 12, // [tflm-eval-tensor]
-  runtimeRamBytes: 2 * KiB, // GUESS: MicroInterpreter + allocator objects and the stack of one Invoke()
+/** Kernels whose code is linked into flash by a TFLM build: a pointwise op runs on the conv kernel. */
+export type TflmKernel = keyof typeof tflmReferenceCode.kernels;
+
+/** Code bytes of TFLM with these kernels linked (the fitted model above, exact on the measured builds). */
+export function tflmCodeBytes(kernels: ReadonlySet<TflmKernel>): number {
+  let bytes = tflmReferenceCode.interpreter;
+  let shared = false;
+  for (const kernel of kernels) {
+    bytes += tflmReferenceCode.kernels[kernel];
+    if (kernel !== 'reshape') shared = true;
+  }
+  return bytes + (shared ? tflmReferenceCode.shared : 0);
+}
+
+/** Kernel code of the bare-C runtime: GUESS for every kernel, small nested loops compiled by avr-gcc -Os. */
+const bareCKernelCode = {
+  conv: 600,
+  depthwise: 500,
+  maxPool: 200,
+  avgPool: 250,
+  dense: 300,
+  softmax: 100, // argmax only: the class is what an MCU application needs
+  reshape: 0,
 } as const;
 
 export const runtimeProfiles: Readonly<Record<RuntimeId, RuntimeProfile>> = {
@@ -100,57 +95,53 @@ export const runtimeProfiles: Readonly<Record<RuntimeId, RuntimeProfile>> = {
     id: 'tflm-cmsis-nn',
     name: 'TFLite Micro + CMSIS-NN',
     description: 'TensorFlow Lite for Microcontrollers with Arm CMSIS-NN kernels (Cortex-M4/M7 with DSP extension)',
-    ...tflmCommon,
-    kernelCodeBytes: tflmKernelCode,
+    family: 'tflm',
+    // GUESS: CMSIS-NN builds were not measured; the reference kernels' code stands in for them.
+    codeMeasured: false,
     scratch: 'im2col', // [cmsis-nn]
+    runtimeRamBytes: tflmRuntimeRam,
   },
   'tflm-esp-nn': {
     id: 'tflm-esp-nn',
     name: 'TFLite Micro + ESP-NN',
     description: "TensorFlow Lite for Microcontrollers with Espressif's ESP-NN kernels (ESP32)",
-    ...tflmCommon,
-    kernelCodeBytes: tflmKernelCode,
-    // GUESS: ESP-NN's conv and depthwise kernels also take a scratch buffer; we size it like CMSIS-NN's.
+    family: 'tflm',
+    // GUESS: ESP-NN builds were not measured either, and its scratch is sized like CMSIS-NN's.
+    codeMeasured: false,
     scratch: 'im2col',
+    runtimeRamBytes: tflmRuntimeRam,
   },
   'tflm-reference': {
     id: 'tflm-reference',
     name: 'TFLite Micro (reference kernels)',
     description: 'TensorFlow Lite for Microcontrollers with its portable reference kernels (Cortex-M0/M0+)',
-    ...tflmCommon,
-    kernelCodeBytes: tflmKernelCode,
+    family: 'tflm',
+    // Measured on Cortex-M4 (TFLM-FACTS.md); Thumb-1 code of a Cortex-M0+ is usually larger.
+    codeMeasured: true,
     scratch: 'none', // TFLM's reference conv/depthwise kernels read the input in place
+    runtimeRamBytes: tflmRuntimeRam,
   },
   'bare-c': {
     id: 'bare-c',
     name: 'Generated C (no interpreter)',
     description:
-      'Plain C generated for the network, weights in program memory, no interpreter: TFLM needs a 32-bit core, so this is what fits an 8-bit AVR',
-    baseCodeBytes: 1 * KiB, // GUESS: requantisation helpers and the layer loop
-    kernelCodeBytes: {
-      conv: 600, // GUESS for every kernel: small nested loops compiled by avr-gcc -Os
-      depthwise: 500,
-      maxPool: 200,
-      avgPool: 250,
-      dense: 300,
-      softmax: 100, // argmax only: the class is what an MCU application needs
-      reshape: 0,
-    },
-    modelMetadataBytes: 0,
-    opMetadataBytes: 16, // GUESS: a static struct of shapes and offsets per op
-    tensorMetadataBytes: 0,
-    quantBytesPerChannel: 4 + 1, // GUESS: int32 fixed-point multiplier + int8 shift, precomputed in flash
-    quantBytesPerTensor: 4 + 1,
-    biasBytes: 4, // [quant-spec] int32 biases
-    flashAlignment: 1, // 8-bit core: no alignment needed
-    arenaAlignment: 1,
+      'Plain C generated for the network, weights in program memory, no interpreter: TFLM needs a 32-bit core, so this is what fits an 8-bit AVR. Estimate only: the playground has no export for 8-bit AVR yet.',
+    family: 'bare-c',
+    codeMeasured: false,
     scratch: 'none',
-    persistentBytesPerOp: 0,
-    persistentBytesPerChannel: 0, // multipliers live in flash
-    persistentBytesPerTensor: 0,
     runtimeRamBytes: 64, // GUESS: loop counters and accumulators on the stack
   },
 };
+
+/** The constants of the bare-C runtime's accounting (all but the bias width are GUESSes). */
+export const bareC = {
+  baseCodeBytes: 1 * KiB, // GUESS: requantisation helpers and the layer loop
+  kernelCodeBytes: bareCKernelCode,
+  opMetadataBytes: 16, // GUESS: a static struct of shapes and offsets per op
+  quantBytesPerChannel: 4 + 1, // GUESS: int32 fixed-point multiplier + int8 shift, precomputed in flash
+  quantBytesPerTensor: 4 + 1,
+  biasBytes: 4, // [quant-spec] int32 biases
+} as const;
 
 /**
  * Scratch bytes an op needs while it runs, under the profile's scratch model ([cmsis-nn] formulas).

@@ -1,0 +1,357 @@
+/**
+ * The deploy numbers of an exported graph, computed the fast way for the estimator, which screens
+ * hundreds of thousands of candidates a second: the `.tflite` size, the TFLM arena plan's
+ * high-water mark and the persistent tail, from the ops alone, with no graph objects, no weights
+ * and no allocation. It walks the graph of tflite-graph.ts in the order of `writeModel`
+ * (tflite-layout.ts) and plans it as tflm-arena.ts does; tests hold all three equal to the slow,
+ * readable versions (and the size equal to the exporter's file) over thousands of architectures.
+ */
+import type { Architecture } from './architecture.ts';
+import type { Op } from './ops.ts';
+import { type ScratchModel, scratchBytes, tflmReferenceCode } from './runtimes.ts';
+import { persistentFit } from './tflm-arena.ts';
+import { type TableShape, tableLayouts } from './tflite-layout.ts';
+
+/** What the estimator needs of an exported graph. */
+export interface TfliteCost {
+  /** The exact size of the exported `.tflite`. */
+  readonly tfliteBytes: number;
+  /** Constant data in it: int8 weights, int32 biases, and the (float32 scale + int64 zero point) pairs. */
+  readonly weightBytes: number;
+  readonly biasBytes: number;
+  readonly quantValues: number;
+  readonly operators: number;
+  readonly tensors: number;
+  /** The greedy plan's high-water mark (TFLM's non-persistent head). */
+  readonly nonPersistentBytes: number;
+  readonly persistentBytes: number;
+  /** The TFLite operator (index in execution order) that writes the buffer reaching the high-water mark. */
+  readonly topOperator: number;
+  /** The op of `ops` that operator runs (a RESHAPE counts as the op before it, SOFTMAX as the classifier). */
+  readonly topOp: number;
+  /** Which builtins the graph has beyond FULLY_CONNECTED and SOFTMAX, which every graph has. */
+  readonly uses: { readonly conv: boolean; readonly depthwise: boolean; readonly reshape: boolean; readonly mean: boolean; readonly maxPool: boolean; readonly avgPool: boolean };
+  /** TFLM's code for the kernels it uses (runtimes.ts, reference kernels on Cortex-M4). */
+  readonly codeBytes: number;
+}
+
+const CONV = 0;
+const DEPTHWISE = 1;
+const FULLY_CONNECTED = 2;
+const MAX_POOL = 3;
+const AVG_POOL = 4;
+const MEAN = 5;
+const RESHAPE = 6;
+const SOFTMAX = 7;
+
+// Scratch space, reused by every call: ops ≤ 2 per layer + the classifier, softmax and one reshape.
+const capacity = 1024;
+const kinds = new Uint8Array(capacity);
+const outputBytes = new Float64Array(capacity);
+const outputRank = new Uint8Array(capacity);
+const weights = new Float64Array(capacity);
+const channels = new Float64Array(capacity);
+const scratch = new Float64Array(capacity);
+const sourceOps = new Int32Array(capacity);
+/** Sizes, first and last use of the planned buffers, then the planner's working arrays. */
+const sizes = new Float64Array(capacity * 2);
+const firsts = new Int32Array(capacity * 2);
+const lasts = new Int32Array(capacity * 2);
+const owners = new Int32Array(capacity * 2);
+const order = new Int32Array(capacity * 2);
+const offsets = new Float64Array(capacity * 2);
+const placed = new Int32Array(capacity * 2);
+
+// Table shapes by number, and [object bytes, vtable bytes, canonical bit] per shape.
+const EMPTY_BUFFER = 0;
+const BUFFER = 1;
+const QUANTIZATION = 2;
+const TENSOR = 3;
+const TENSOR_NO_QUANTIZATION = 4;
+const OPERATOR = 5;
+const SUB_GRAPH = 6;
+const OPERATOR_CODE = 7;
+const MODEL = 8;
+const shapeNumbers: readonly TableShape[] = [
+  'emptyBuffer', 'buffer', 'quantization', 'tensor', 'tensorNoQuantization', 'operator', 'subGraph', 'operatorCode', 'model',
+  'convOptions', 'depthwiseOptions', 'fullyConnectedOptions', 'poolOptions', 'reducerOptions', 'reshapeOptions', 'softmaxOptions',
+];
+/** The options table of each operator kind (CONV … SOFTMAX). */
+const OPTIONS_OF = Int32Array.of(9, 10, 11, 12, 12, 13, 14, 15);
+let layoutTable: Int32Array | undefined;
+
+function loadLayouts(): Int32Array {
+  const layouts = tableLayouts();
+  const table = new Int32Array(3 * shapeNumbers.length);
+  shapeNumbers.forEach((name, i) => {
+    table[3 * i] = layouts[name].objectBytes;
+    table[3 * i + 1] = layouts[name].vtableBytes;
+    table[3 * i + 2] = 1 << layouts[name].canonical;
+  });
+  return table;
+}
+
+/** Code bytes by the bits of the kinds used (tflmCodeBytes without building a set). */
+function codeOf(used: number): number {
+  const k = tflmReferenceCode.kernels;
+  let bytes = tflmReferenceCode.interpreter + tflmReferenceCode.shared + k.dense + k.softmax;
+  if (used & (1 << CONV)) bytes += k.conv;
+  if (used & (1 << DEPTHWISE)) bytes += k.depthwise;
+  if (used & (1 << MAX_POOL)) bytes += k.maxPool;
+  if (used & (1 << AVG_POOL)) bytes += k.avgPool;
+  if (used & (1 << MEAN)) bytes += k.mean;
+  if (used & (1 << RESHAPE)) bytes += k.reshape;
+  return bytes;
+}
+
+/** The canonical vtables written so far in the current file, as a bit set. */
+const vtablesWritten = new Int32Array(1);
+
+/** A table at offset `o`: 4-align, the object, and its vtable the first time that vtable is met. */
+function table(o: number, shape: number): number {
+  const layout = layoutTable!;
+  const bit = layout[3 * shape + 2]!;
+  const end = ((o + 3) & ~3) + layout[3 * shape]!;
+  if ((vtablesWritten[0]! & bit) !== 0) return end;
+  vtablesWritten[0] = vtablesWritten[0]! | bit;
+  return end + layout[3 * shape + 1]!;
+}
+
+/** Operators pushed so far, and a bit per kind used. */
+let n = 0;
+let used = 0;
+
+function push(kind: number, bytes: number, rank: number, w: number, c: number, scratchBytes: number, source: number): void {
+  if (n >= capacity - 2) throw new Error(`tfliteCost: more than ${capacity - 2} operators`);
+  kinds[n] = kind;
+  outputBytes[n] = bytes;
+  outputRank[n] = rank;
+  weights[n] = w;
+  channels[n] = c;
+  scratch[n] = scratchBytes;
+  sourceOps[n] = source;
+  used |= 1 << kind;
+  n++;
+}
+
+/** Buffers added to the plan so far. */
+let count = 0;
+
+function add(bytes: number, first: number, last: number, owner: number): void {
+  sizes[count] = Math.ceil(bytes / 16) * 16;
+  firsts[count] = first;
+  lasts[count] = last;
+  owners[count] = owner;
+  count++;
+}
+
+/**
+ * The deploy cost of an architecture's exported graph from its ops (expandOps, pruning's
+ * measurement applied). Matches tfliteBytes(tfliteGraph(…)) and planArena(…) exactly.
+ */
+export function tfliteCost(architecture: Architecture, ops: readonly Op[], scratchModel: ScratchModel = 'none'): TfliteCost {
+  layoutTable ??= loadLayouts();
+  const layers = architecture.layers;
+  // 1. The operator sequence of tfliteGraph, as flat arrays.
+  n = 0;
+  used = 0;
+  let cursor = 0;
+  let constants = 0;
+  let weightBytes = 0;
+  let biasBytes = 0;
+  let quantValues = 1; // the input's pair
+  let perChannel = 0;
+  let currentBytes = architecture.input.height * architecture.input.width * architecture.input.channels;
+  for (let layerIndex = 0; layerIndex <= layers.length; layerIndex++) {
+    if (layerIndex < layers.length && layers[layerIndex]!.type === 'flatten') {
+      push(RESHAPE, currentBytes, 2, 0, 0, 0, Math.max(0, cursor - 1));
+      quantValues += 1;
+      continue;
+    }
+    for (; cursor < ops.length && ops[cursor]!.layerIndex === layerIndex; cursor++) {
+      const op = ops[cursor]!;
+      const out = op.outputElements;
+      const rank = op.output.flat ? 2 : 4;
+      const c = op.output.channels;
+      if (op.kind === 'conv' || op.kind === 'pointwise' || op.kind === 'depthwise') {
+        push(op.kind === 'depthwise' ? DEPTHWISE : CONV, out, rank, op.weights, c, scratchBytes(scratchModel, op.kernelKind, op.input.channels, op.kernel, op.stride), cursor);
+        constants += 2;
+        weightBytes += op.weights;
+        biasBytes += 4 * c;
+        quantValues += 2 * c + 1;
+        perChannel += c;
+      } else if (op.kind === 'dense') {
+        push(FULLY_CONNECTED, out, rank, op.weights, c, 0, cursor);
+        constants += 2;
+        weightBytes += op.weights;
+        biasBytes += 4 * c;
+        quantValues += 3;
+      } else if (op.layerType === 'globalAvgPool') {
+        push(MEAN, out, rank, 0, c, 4 * out, cursor);
+        constants += 1;
+        quantValues += 1;
+      } else {
+        push(op.kernelKind === 'maxPool' ? MAX_POOL : AVG_POOL, out, rank, 0, c, op.kernelKind === 'maxPool' ? 0 : scratchBytes(scratchModel, 'avgPool', op.input.channels, op.kernel, op.stride), cursor);
+        quantValues += 1;
+      }
+      currentBytes = out;
+    }
+  }
+  push(SOFTMAX, architecture.classes, 2, 0, architecture.classes, 0, ops.length - 1);
+  quantValues += 1;
+  const tensors = 1 + n + constants;
+
+  // 2. The file, in writeModel's order, with the Builder's arithmetic inlined (see ByteCounter in
+  // tflite-layout.ts): `o` is the offset, 4-aligned after every vector; `w` the vtables written.
+  let o = 0;
+  vtablesWritten[0] = 0;
+  o = table(o, EMPTY_BUFFER);
+  for (let i = 0; i < n; i++) {
+    const kind = kinds[i]!;
+    if (kind === CONV || kind === DEPTHWISE || kind === FULLY_CONNECTED) {
+      // Weights (16-aligned bytes), then the int32 bias (a multiple of 4, so 4-alignment is enough to
+      // decide the 16-alignment pad too).
+      const bytes = weights[i]!;
+      o += (-(o + bytes) & 3);
+      o += (-(o + bytes) & 15) + bytes + 4;
+      o = table(o, BUFFER);
+      const biasBytes = 4 * channels[i]!;
+      o = ((o + 3) & ~3);
+      o += (-(o + biasBytes) & 15) + biasBytes + 4;
+      o = table(o, BUFFER);
+    } else if (kind === MEAN) {
+      o = ((o + 3) & ~3);
+      o += (-(o + 8) & 15) + 12;
+      o = table(o, BUFFER);
+    }
+  }
+  // Tensors: shape vector; scales; zero points (8-aligned); quantisation table; tensor table.
+  o = ((o + 3) & ~3) + 20;
+  o = ((o + 3) & ~3) + 8;
+  o = ((o + 7) & ~7) + 12;
+  o = table(o, QUANTIZATION);
+  o = table(o, TENSOR);
+  for (let i = 0; i < n; i++) {
+    const kind = kinds[i]!;
+    if (kind === CONV || kind === DEPTHWISE || kind === FULLY_CONNECTED) {
+      const q = kind === FULLY_CONNECTED ? 1 : channels[i]!;
+      o = ((o + 3) & ~3) + (kind === FULLY_CONNECTED ? 12 : 20);
+      o = ((o + 3) & ~3) + 4 * q + 4;
+      o = ((o + 7) & ~7) + 8 * q + 4;
+      o = table(o, QUANTIZATION);
+      o = table(o, TENSOR);
+      o = ((o + 3) & ~3) + 8;
+      o = ((o + 3) & ~3) + 4 * q + 4;
+      o = ((o + 7) & ~7) + 8 * q + 4;
+      o = table(o, QUANTIZATION);
+      o = table(o, TENSOR);
+    } else if (kind === MEAN) {
+      o = ((o + 3) & ~3) + 8;
+      o = table(o, TENSOR_NO_QUANTIZATION);
+    }
+    o = ((o + 3) & ~3) + 4 * outputRank[i]! + 4;
+    o = ((o + 3) & ~3) + 8;
+    o = ((o + 7) & ~7) + 12;
+    o = table(o, QUANTIZATION);
+    o = table(o, TENSOR);
+  }
+  // Operators: inputs, outputs, options, operator.
+  for (let i = 0; i < n; i++) {
+    const kind = kinds[i]!;
+    o = ((o + 3) & ~3) + (kind === CONV || kind === DEPTHWISE || kind === FULLY_CONNECTED ? 16 : kind === MEAN ? 12 : 8);
+    o = ((o + 3) & ~3) + 8;
+    if (kind === RESHAPE) o = ((o + 3) & ~3) + 12;
+    o = table(o, OPTIONS_OF[kind]!);
+    o = table(o, OPERATOR);
+  }
+  o = ((o + 3) & ~3) + 4 * tensors + 4;
+  o = ((o + 3) & ~3) + 8;
+  o = ((o + 3) & ~3) + 8;
+  o = ((o + 3) & ~3) + 4 * n + 4;
+  o = table(o, SUB_GRAPH);
+  let distinct = 0;
+  // conv and pointwise share CONV_2D: kinds are already builtins.
+  for (let bits = used; bits !== 0; bits &= bits - 1) distinct++;
+  for (let i = 0; i < distinct; i++) o = table(o, OPERATOR_CODE);
+  o = ((o + 3) & ~3) + 4 * distinct + 4;
+  o = ((o + 3) & ~3) + 8;
+  o = ((o + 3) & ~3) + 4 * (1 + constants) + 4;
+  o = table(o, MODEL);
+  // finish(): the data buffers made the largest alignment 16.
+  o += (-(o + 8) & 15) + 4;
+  o += -(o + 4) & 15;
+  o = ((o + 3) & ~3) + 4;
+  const tfliteBytes = o;
+
+  // 3. The arena: activations in tensor order (input, then each operator's output), then scratch.
+  count = 0;
+  add(architecture.input.height * architecture.input.width * architecture.input.channels, 0, 0, -1);
+  for (let i = 0; i < n; i++) add(outputBytes[i]!, i, i === n - 1 ? i : i + 1, i);
+  for (let i = 0; i < n; i++) if (scratch[i]! > 0) add(scratch[i]!, i, i, i);
+  // TFLM fills its list from the tail and bubble-sorts it by size, descending; a stable insertion
+  // sort of the reversed list gives the same order.
+  for (let i = 0; i < count; i++) {
+    const id = count - 1 - i;
+    const size = sizes[id]!;
+    let at = i;
+    while (at > 0 && sizes[order[at - 1]!]! < size) {
+      order[at] = order[at - 1]!;
+      at--;
+    }
+    order[at] = id;
+  }
+  let placedCount = 0;
+  for (let k = 0; k < count; k++) {
+    const id = order[k]!;
+    const size = sizes[id]!;
+    const first = firsts[id]!;
+    const last = lasts[id]!;
+    let candidate = 0;
+    for (let p = 0; p < placedCount; p++) {
+      const other = placed[p]!;
+      if (firsts[other]! > last || first > lasts[other]!) continue;
+      if (offsets[other]! - candidate >= size) break;
+      const end = offsets[other]! + sizes[other]!;
+      if (end > candidate) candidate = end;
+    }
+    offsets[id] = candidate;
+    let at = placedCount;
+    while (at > 0 && offsets[placed[at - 1]!]! > candidate) {
+      placed[at] = placed[at - 1]!;
+      at--;
+    }
+    placed[at] = id;
+    placedCount++;
+  }
+  // The first buffer, in the order they were added, whose end is the high-water mark.
+  let top = 0;
+  let topOwner = -1;
+  for (let id = 0; id < count; id++) {
+    if (offsets[id]! + sizes[id]! > top) {
+      top = offsets[id]! + sizes[id]!;
+      topOwner = owners[id]!;
+    }
+  }
+  const persistentBytes = persistentFit.base + persistentFit.perOperator * n + persistentFit.perTensor * tensors + persistentFit.perChannel * perChannel;
+  return {
+    tfliteBytes,
+    weightBytes,
+    biasBytes,
+    quantValues,
+    operators: n,
+    tensors,
+    nonPersistentBytes: top,
+    persistentBytes,
+    topOperator: topOwner < 0 ? 0 : topOwner,
+    topOp: topOwner < 0 ? 0 : sourceOps[topOwner]!,
+    codeBytes: codeOf(used),
+    uses: {
+      conv: (used & (1 << CONV)) !== 0,
+      reshape: (used & (1 << RESHAPE)) !== 0,
+      mean: (used & (1 << MEAN)) !== 0,
+      maxPool: (used & (1 << MAX_POOL)) !== 0,
+      avgPool: (used & (1 << AVG_POOL)) !== 0,
+      depthwise: (used & (1 << DEPTHWISE)) !== 0,
+    },
+  };
+}
