@@ -3,10 +3,11 @@
  *
  * `npm run train -- --arch FILE --dataset ID [--epochs N] [--seed S] [--prune magnitude|channels|svd|bc]
  *  [--sparsity X] [--fine-tune-epochs N] [--batch-size N] [--learning-rate X] [--schedule cosine|step]
- *  [--target ID ...] [--backend wasm|cpu|auto] [--json]`
+ *  [--target ID ...] [--backend wasm|cpu|auto] [--export DIR [--export-target ID]] [--json]`
  *
  * Trains in Node (on tfjs's WASM backend unless told otherwise), with a progress bar on stderr, and
- * prints the trial record.
+ * prints the trial record. With --export, it also writes the microcontroller bundle (README:
+ * "From the search to the chip").
  */
 import * as tf from '@tensorflow/tfjs';
 import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
@@ -17,7 +18,10 @@ import { epochsPerTrial, trainingRecipe } from '../contracts/training-recipe.ts'
 import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
 import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';
+import { chooseExportTarget, exportNetwork } from '../engine/export-trial.ts';
 import { TrialConfigError, type TrialProgress, runTrainingTrial } from '../engine/train-trial.ts';
+import { whyNoExport } from '../deploy/export.ts';
+import { exportSummary, writeBundle } from './export-files.ts';
 import { backendUsage, parseBackendOption, startCliBackend } from './backend-option.ts';
 import { CliError, numberOption, parseCommandArgs, readArchitectureFile, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
@@ -39,6 +43,10 @@ const usage = `Usage: npm run train -- --arch FILE --dataset ID [options]
   --schedule NAME          cosine (default) or step
   --target ID              preset (${presetTargetIds.join(', ')}) or custom target file; repeatable (default arduino-uno)
   --backend NAME           ${backendUsage}
+  --export DIR             write the microcontroller bundle to DIR: model.tflite, the C array, test samples,
+                           expect.json, export.json and example programs for TensorFlow Lite Micro
+  --export-target ID       the target the bundle's predictions are for (default: the first --target that
+                           runs TFLite Micro, else nano33-ble)
   --json                   print the trial record as JSON`;
 
 export interface TrainIo {
@@ -61,6 +69,8 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
     schedule: { type: 'string' },
     target: { type: 'string', multiple: true },
     backend: { type: 'string' },
+    export: { type: 'string' },
+    'export-target': { type: 'string' },
     json: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   });
@@ -80,6 +90,12 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
   if (schedule !== 'cosine' && schedule !== 'step') throw new CliError(`--schedule must be cosine or step, got "${values.schedule}"`, 2);
   const targets = (values.target ?? ['arduino-uno']).map(resolveTarget);
   const backend = parseBackendOption(values.backend);
+  if (values['export-target'] !== undefined && values.export === undefined) throw new CliError('--export-target needs --export DIR', 2);
+  const exportChoice = values.export === undefined ? undefined : values['export-target'] === undefined ? chooseExportTarget(targets) : { target: resolveTarget(values['export-target']) };
+  if (exportChoice) {
+    const refused = whyNoExport(exportChoice.target);
+    if (refused !== undefined) throw new CliError(`--export-target ${values['export-target']}: ${refused}`, 2);
+  }
 
   const architecture = readArchitectureFile(values.arch);
 
@@ -112,8 +128,23 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
   } finally {
     bar.done();
   }
-  trial.network.dispose();
-  return values.json ? `${JSON.stringify(trial.record, null, 2)}\n` : summary(trial.record);
+  let exported = '';
+  try {
+    if (exportChoice && values.export !== undefined) {
+      const result = await exportNetwork(trial.network, dataset, {
+        target: exportChoice.target,
+        seed,
+        source: { dataset: dataset.id, trial: trial.record.id },
+        createdBy: `sparse-search-playground npm run train (tfjs ${tf.version.tfjs}, ${choice.backend})`,
+      });
+      writeBundle(result, values.export);
+      exported = exportSummary(result, values.export, exportChoice.note);
+    }
+  } finally {
+    trial.network.dispose();
+  }
+  if (values.json) return `${JSON.stringify(trial.record, null, 2)}\n`;
+  return exported ? `${summary(trial.record)}${exported}\n` : summary(trial.record);
 }
 
 /** One progress bar per phase (training, fine-tuning), on the stream given. */

@@ -10,9 +10,17 @@
  * them (docs/resource-model.md). Biases stay float: int32 biases at scale s_in·s_w differ from them
  * by at most half of that scale, far below the weights' error. tf.round rounds half to even where
  * TFLite rounds half away from zero; the two differ only on exact ties.
+ *
+ * The simulation is the exported graph's (src/core/tflite-graph.ts), and the exporter
+ * (src/deploy/quantize.ts) quantises from the same calibration, so the two agree:
+ * - the input's range is the pixels' whole [0, 1], so that a raw pixel p becomes p − 128 exactly;
+ * - a pool keeps its input's range (TFLite's int8 pools do not requantise);
+ * - the logits go through an int8 softmax (scale 1/256, zero point −128), and the class is the
+ *   first of the largest of those 256 levels, as an argmax over the exported model's output finds it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/rng.ts';
+import { rangeSources, tfliteGraph } from '../core/tflite-graph.ts';
 import { type ImageSet, imageBytes } from '../data/dataset.ts';
 import { type DeviceImageSet, isDeviceImageSet, withDeviceSet } from './device-data.ts';
 import { type Evaluation, evaluateOnDevice } from './evaluate.ts';
@@ -124,8 +132,22 @@ async function rangesOnDevice(network: Network, set: DeviceImageSet, batchSize: 
   }
 }
 
-/** Calibrates the range of every activation point on a seeded sample of training images. */
+/** The input's range: pixels are scaled from 0–255 to 0–1 (device-data.ts), whatever the sample held. */
+export const inputRange: ActivationRange = { min: 0, max: 1 };
+
+/** Ranges as the exported graph uses them: the input's whole [0, 1], and each pool its input's range. */
+export function graphRanges(network: Network, measured: readonly ActivationRange[]): ActivationRange[] {
+  const sources = rangeSources(tfliteGraph(network.architecture));
+  const ranges = measured.map((range, point) => (point === 0 ? inputRange : range));
+  return ranges.map((_, point) => ranges[sources[point] ?? point]!);
+}
+
+/** Calibrates the range of every activation point on a seeded sample of training images (see graphRanges). */
 export async function calibrateActivations(network: Network, trainSet: ImageSet | DeviceImageSet, options: QuantizeOptions = {}): Promise<ActivationRange[]> {
+  return graphRanges(network, await measureRanges(network, trainSet, options));
+}
+
+async function measureRanges(network: Network, trainSet: ImageSet | DeviceImageSet, options: QuantizeOptions): Promise<ActivationRange[]> {
   const count = Math.min(options.calibrationSamples ?? 512, trainSet.count);
   if (count < 1) throw new Error('quantize: the calibration set has no images');
   const batchSize = options.batchSize ?? 256;
@@ -145,6 +167,31 @@ export async function calibrateActivations(network: Network, trainSet: ImageSet 
   }
 }
 
+/** The int8 softmax of the exported graph: scale 1/256, zero point −128 (TFLite requires these). */
+export const softmaxOutput = { scale: 1 / 256, zeroPoint: -128 } as const;
+
+/**
+ * The logits after the graph's int8 softmax, as log-probabilities: ties between the 256 levels stay
+ * ties (so an argmax picks the first, as on the chip), and a softmax of them gives back the quantised
+ * probabilities for the loss. A level of 0 becomes log(1/512) rather than −∞.
+ */
+export function int8SoftmaxLogits(logits: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const levels = tf.softmax(logits).div(softmaxOutput.scale).round().clipByValue(0, 255);
+    return levels.mul(softmaxOutput.scale).maximum(softmaxOutput.scale / 2).log();
+  });
+}
+
+/** The tap of the int8 simulation: fake quantisation at every point, and the int8 softmax after the last. */
+function int8Tap(ranges: readonly ActivationRange[]): (point: number, activation: tf.Tensor) => tf.Tensor {
+  const last = ranges.length - 1;
+  return (point, activation) => {
+    const quantized = fakeQuantizeActivation(activation, ranges[point]!);
+    if (point !== last) return quantized;
+    return tf.tidy(() => int8SoftmaxLogits(quantized));
+  };
+}
+
 /** Accuracy with int8 weights and int8 activations (simulated), given calibrated ranges. */
 export async function evaluateInt8(
   network: Network,
@@ -160,9 +207,38 @@ export async function evaluateInt8(
     return await withDeviceSet(set, network, 'the test set', (device) =>
       evaluateOnDevice(network, device, {
         batchSize: options.batchSize,
-        forward: { weights, tap: (point, activation) => fakeQuantizeActivation(activation, ranges[point]!) },
+        forward: { weights, tap: int8Tap(ranges) },
       }),
     );
+  } finally {
+    tf.dispose(weights.flatMap((w) => [w.kernel, w.bias]));
+  }
+}
+
+/**
+ * The class the int8 simulation predicts for every image of `set` (the first of the largest softmax
+ * levels), in order: what the exported model should answer.
+ */
+export async function predictInt8(network: Network, set: ImageSet | DeviceImageSet, ranges: readonly ActivationRange[], options: QuantizeOptions = {}): Promise<Int32Array> {
+  if (ranges.length !== network.activationPoints) {
+    throw new Error(`quantize: ${ranges.length} calibrated ranges for a network with ${network.activationPoints} activation points`);
+  }
+  const weights = quantizeWeights(network, options.denseWeights);
+  const batchSize = options.batchSize ?? 256;
+  try {
+    return await withDeviceSet(set, network, 'the test set', async (device) => {
+      const predictions = new Int32Array(device.count);
+      for (let start = 0; start < device.count; start += batchSize) {
+        const size = Math.min(batchSize, device.count - start);
+        const classes = tf.tidy(() => network.apply(device.images.slice([start, 0, 0, 0], [size, -1, -1, -1]), { weights, tap: int8Tap(ranges) }).argMax(1));
+        try {
+          predictions.set(await classes.data(), start);
+        } finally {
+          classes.dispose();
+        }
+      }
+      return predictions;
+    });
   } finally {
     tf.dispose(weights.flatMap((w) => [w.kernel, w.bias]));
   }
