@@ -9,7 +9,10 @@
  * on stderr. It rewrites the study document at FILE after every trial, so an interrupted run keeps
  * the trials it finished.
  */
-import { writeFileSync, renameSync } from 'node:fs';
+import { writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { serializeWeightsFile } from '../contracts/weights-file.ts';
+import type { WeightsSink } from '../engine/memory-store.ts';
 import * as tf from '@tensorflow/tfjs';
 import { type Accounting, accountingModes } from '../core/resources.ts';
 import { defaultPruningSpace } from '../core/search/index.ts';
@@ -33,7 +36,8 @@ const usage = `Usage: npm run search -- --dataset ID --target ID --out FILE [opt
 
   --dataset ID           ${BUILTIN_DATASET_IDS.join(', ')}
   --target ID            preset (${presetTargetIds.join(', ')}) or custom target file; repeatable
-  --out FILE             where to write the study document (JSON), rewritten after every trial
+  --out FILE             where to write the study document (JSON), rewritten after every trial; the
+                         weights of its Pareto-front trials go to FILE.weights/ (for npm run export)
   --strategy NAME        random, mobo (SpArSe's, the default) or evolution
   --trials N             trials to train (default 10)
   --minutes M            stop after M minutes (with --trials, whichever comes first)
@@ -118,7 +122,7 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   } catch (error) {
     throw new CliError(`cannot write "${out}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (error as Error).message}`);
   }
-  const store = new MemoryStudyStore(study, writeDocument);
+  const store = new MemoryStudyStore(study, writeDocument, weightsFolder(out, study.id));
   // A trial budget counts trials; a time budget alone counts its seconds (the ETA is the time left,
   // plus the trial that is running when it is up).
   const bar = trials !== undefined ? new ProgressBar('search', trials, io.progress ?? process.stderr) : new ProgressBar('search', Math.round(minutes! * 60), io.progress ?? process.stderr, ' s');
@@ -126,6 +130,7 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   const final = await runStudy(study, {
     store,
     dataset,
+    keepWeights: true,
     backend: { name: choice.backend, reason: choice.reason },
     onProgress: (p) => {
       const trial = p.trial ? `trial ${p.trialIndex + 1}: ${p.trial.phase} epoch ${p.trial.epoch}/${p.trial.epochs}${p.trial.loss === undefined ? '' : ` loss ${p.trial.loss.toFixed(3)}`}` : `trial ${p.trialIndex + 1}`;
@@ -143,10 +148,29 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   const pick = members.reduce<StudyTrial | undefined>((best, t) => (best === undefined || t.metrics!.valAccuracy > best.metrics!.valAccuracy ? t : best), undefined);
   const minutesTaken = (performance.now() - started) / 60_000;
   return [
-    `${final.status} after ${minutesTaken.toFixed(1)} min: ${count('completed')} completed, ${count('stopped')} stopped early, ${count('failed')} failed, ${count('skipped')} skipped; study written to ${out}`,
+    `${final.status} after ${minutesTaken.toFixed(1)} min: ${count('completed')} completed, ${count('stopped')} stopped early, ${count('failed')} failed, ${count('skipped')} skipped; study written to ${out}, the weights of its Pareto front to ${weightsFolderOf(out)}`,
     pick ? `most accurate feasible trial (by validation accuracy): ${describe(pick)}` : `no feasible trial: no trained network fits every target (${values.target.join(', ')})`,
     `Pareto front (${accounting} accounting), ${front.length} trial${front.length === 1 ? '' : 's'}:`,
     ...members.map((t) => `  ${describe(t)}`),
     '',
   ].join('\n');
+}
+
+/** The folder beside a study file that keeps the weights of its Pareto-front trials: `S.json` → `S.weights`. */
+export const weightsFolderOf = (studyFile: string): string => `${studyFile.replace(/\.json$/i, '')}.weights`;
+
+/** Writes each front trial's weights to `S.weights/TRIAL.json` (write then rename) and deletes them when it leaves the front. */
+function weightsFolder(studyFile: string, studyId: string): WeightsSink {
+  const folder = weightsFolderOf(studyFile);
+  return {
+    save(trial, ops) {
+      mkdirSync(folder, { recursive: true });
+      const path = join(folder, `${trial.id}.json`);
+      writeFileSync(`${path}.tmp`, serializeWeightsFile({ trialId: trial.id, studyId, ops }));
+      renameSync(`${path}.tmp`, path);
+    },
+    delete(trialIds) {
+      for (const id of trialIds) rmSync(join(folder, `${id}.json`), { force: true });
+    },
+  };
 }

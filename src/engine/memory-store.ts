@@ -1,9 +1,17 @@
 /**
  * A StudyStore in memory, for the Node CLI: it keeps the study and its trials and tells the caller
- * after every write, so that the CLI can rewrite its study file as each trial ends.
+ * after every write, so that the CLI can rewrite its study file as each trial ends. Weights of
+ * Pareto-front trials go to `weights`, when given (the CLI writes them next to the study file).
  */
 import type { Study, StudyTrial } from '../contracts/study.ts';
+import type { StoredOpWeights } from '../contracts/weights.ts';
 import type { StudyStore } from './study-runner.ts';
+
+/** Where a MemoryStudyStore sends the weights it is given, and which it is told to drop. */
+export interface WeightsSink {
+  save(trial: StudyTrial, weights: readonly StoredOpWeights[]): void | Promise<void>;
+  delete(trialIds: readonly string[]): void | Promise<void>;
+}
 
 export class MemoryStudyStore implements StudyStore {
   #study: Study;
@@ -12,6 +20,7 @@ export class MemoryStudyStore implements StudyStore {
   constructor(
     study: Study,
     readonly onChange: (study: Study, trials: readonly StudyTrial[]) => void | Promise<void> = () => {},
+    readonly weights?: WeightsSink,
   ) {
     this.#study = study;
   }
@@ -28,13 +37,17 @@ export class MemoryStudyStore implements StudyStore {
     return this.trials.filter((t) => t.studyId === studyId);
   }
 
-  async saveTrial(trial: StudyTrial): Promise<void> {
+  async saveTrial(trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void> {
+    // The weights first: a study file that names a front trial should find its weights.
+    if (weights !== undefined) await this.weights?.save(trial, weights);
     this.#trials.set(trial.id, trial);
     this.#study = { ...this.#study, updatedAt: new Date().toISOString() };
     await this.onChange(this.#study, this.trials);
   }
 
-  async deleteWeights(): Promise<void> {}
+  async deleteWeights(trialIds: readonly string[]): Promise<void> {
+    await this.weights?.delete(trialIds);
+  }
 
   async updateStudy(study: Study): Promise<Study> {
     this.#study = { ...study, updatedAt: new Date().toISOString() };
