@@ -10,7 +10,7 @@ import type {
   BackendInfo,
   BackendPreference,
   BackendRequest,
-  ModelFiles,
+  MicrocontrollerBundle, ModelFiles,
   SearchApi,
   SearchCallbacks,
   SearchWorker,
@@ -113,6 +113,11 @@ export class SearchClient {
   /** The model's weights come back transferred, not copied. */
   exportModel(trialId: string): Promise<ModelFiles | undefined> {
     return this.api.exportModel(trialId);
+  }
+
+  /** The zip comes back transferred, not copied. */
+  exportForMicrocontroller(trialId: string): Promise<MicrocontrollerBundle | undefined> {
+    return this.api.exportForMicrocontroller(trialId);
   }
 
   /** Ends the worker at once (e.g. when the page goes away); a later call starts a new one. */

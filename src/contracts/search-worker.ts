@@ -115,6 +115,26 @@ export interface SearchApi {
   queueTrial(studyId: string, request: TrialRequest): Promise<void>;
   /** A trained model in tfjs's layers format (model.json and its weights), when its weights are kept. */
   exportModel(trialId: string): Promise<ModelFiles | undefined>;
+  /**
+   * The microcontroller bundle of a trained trial (a zip: model.tflite, the C array, test samples,
+   * expect.json, export.json, example programs for TFLite Micro), when its weights are kept. Built
+   * in the worker, so the page never waits on it.
+   */
+  exportForMicrocontroller(trialId: string): Promise<MicrocontrollerBundle | undefined>;
+}
+
+/** A microcontroller bundle and what the page says about it. */
+export interface MicrocontrollerBundle {
+  readonly fileName: string;
+  readonly zip: ArrayBuffer;
+  readonly tfliteBytes: number;
+  readonly targetName: string;
+  /** Why the bundle's numbers are for another target than the study's first, in words. */
+  readonly note?: string;
+  readonly int8TestAccuracy: number;
+  readonly arenaSizeToConfigure: number;
+  /** Time the worker took, for the record. */
+  readonly milliseconds: number;
 }
 
 export interface TrialRequest {

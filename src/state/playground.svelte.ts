@@ -4,7 +4,7 @@
  * SearchPort (the worker's client in the page; the same API in-process in Node tests), so the UI
  * thread never trains and this class never touches the DOM.
  */
-import type { BackendInfo, BackendPreference, BackendRequest, ModelFiles, StudyProgress, TrialRequest, StudyView } from '../contracts/search-worker.ts';
+import type { BackendInfo, BackendPreference, BackendRequest, MicrocontrollerBundle, ModelFiles, StudyProgress, TrialRequest, StudyView } from '../contracts/search-worker.ts';
 import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import { StudyState } from './study.svelte.ts';
@@ -24,6 +24,7 @@ export interface SearchPort {
   deleteStudy(studyId: string): Promise<boolean>;
   queueTrial(studyId: string, request: TrialRequest): Promise<void>;
   exportModel(trialId: string): Promise<ModelFiles | undefined>;
+  exportForMicrocontroller(trialId: string): Promise<MicrocontrollerBundle | undefined>;
   listDatasets(): Promise<DatasetInfo[]>;
   importDataset(request: DatasetImportRequest): Promise<DatasetInfo>;
   deleteDataset(id: string): Promise<boolean>;
@@ -262,6 +263,30 @@ export class PlaygroundState {
       { fileName: `${trialId}.model.json`, type: 'application/json', data: files.modelJson },
       { fileName: files.weightsFileName, type: 'application/octet-stream', data: files.weights },
     ];
+  }
+
+  /**
+   * The microcontroller bundle of a trained trial as a zip, built in the worker; the notice says
+   * what it holds and for which target its numbers are.
+   */
+  async microcontrollerDownload(trialId: string): Promise<DownloadFile | undefined> {
+    let bundle: MicrocontrollerBundle | undefined;
+    try {
+      bundle = await this.#port.exportForMicrocontroller(trialId);
+    } catch (error) {
+      this.#alert = `The model could not be exported for the microcontroller: ${messageOf(error)}`;
+      return undefined;
+    }
+    if (!bundle) {
+      this.#alert = 'The weights of this trial were not kept: only trials on the Pareto front keep theirs.';
+      return undefined;
+    }
+    const accuracy = `${(100 * bundle.int8TestAccuracy).toFixed(1)} %`;
+    this.#notice =
+      `Exported ${bundle.fileName}: model.tflite ${bundle.tfliteBytes.toLocaleString('en-US')} B, int8 test accuracy ${accuracy}, ` +
+      `tensor arena ${bundle.arenaSizeToConfigure.toLocaleString('en-US')} B for ${bundle.targetName}.` +
+      (bundle.note ? ` ${bundle.note}.` : '');
+    return { fileName: bundle.fileName, type: 'application/zip', data: bundle.zip };
   }
 
   /** Resolves when no search is running (at once when none is). */

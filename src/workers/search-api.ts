@@ -6,7 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { transfer } from 'comlink';
-import type { BackendPreference, BackendRequest, ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
+import type { BackendPreference, BackendRequest, MicrocontrollerBundle, ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
+import { resolveTargetSpec } from '../contracts/study-objectives.ts';
+import { zipBundle } from '../deploy/bundle.ts';
+import { chooseExportTarget, exportNetwork } from '../engine/export-trial.ts';
+import { Network } from '../tf/network.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import { type Study, type StudyConfig, studyTrainingDefaults } from '../contracts/study.ts';
 import { buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
@@ -172,6 +176,44 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       await currentBackend();
       const files = await modelFiles(trial.architecture, weights.ops, `${trialId}.weights.bin`);
       return transfer(files, [files.weights]);
+    },
+    async exportForMicrocontroller(trialId: string): Promise<MicrocontrollerBundle | undefined> {
+      const started = performance.now();
+      const d = await database();
+      const weights = await getWeights(d, trialId);
+      if (!weights) return undefined;
+      const study = await getStudy(d, weights.studyId);
+      const trial = (await listTrials(d, weights.studyId)).find((t) => t.id === trialId);
+      if (!study || !trial) return undefined;
+      const data = await dataset(study.config.dataset);
+      await currentBackend();
+      const choice = chooseExportTarget(study.config.targets.map((spec) => resolveTargetSpec(spec)));
+      const network = Network.create(trial.architecture);
+      try {
+        network.setWeights(weights.ops);
+        const result = await exportNetwork(network, data, {
+          target: choice.target,
+          seed: trial.hyperparameters.seed,
+          source: { dataset: study.config.dataset, study: study.id, trial: trial.id },
+          createdBy: `sparse-search-playground in the browser (tfjs ${tf.version.tfjs}, ${tf.getBackend()})`,
+        });
+        const folder = `${trialId.replace(/[^A-Za-z0-9._-]/g, '_')}-microcontroller`;
+        const zip = zipBundle(result.files, folder);
+        const buffer = zip.buffer.slice(zip.byteOffset, zip.byteOffset + zip.byteLength) as ArrayBuffer;
+        const bundle: MicrocontrollerBundle = {
+          fileName: `${folder}.zip`,
+          zip: buffer,
+          tfliteBytes: result.manifest.tfliteBytes,
+          targetName: result.manifest.target.name,
+          ...(choice.note ? { note: choice.note } : {}),
+          int8TestAccuracy: result.manifest.int8TestAccuracy,
+          arenaSizeToConfigure: result.manifest.predicted.arenaSizeToConfigure,
+          milliseconds: performance.now() - started,
+        };
+        return transfer(bundle, [buffer]);
+      } finally {
+        network.dispose();
+      }
     },
   };
 }

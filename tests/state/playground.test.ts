@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { strFromU8, unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SearchApi } from '../../src/contracts/search-worker.ts';
 import type { StudyConfig } from '../../src/contracts/study.ts';
@@ -48,6 +49,7 @@ function inProcessPort(api: SearchApi): SearchPort {
     deleteStudy: (id) => api.deleteStudy(id),
     queueTrial: (id, request) => api.queueTrial(id, request),
     exportModel: (id) => api.exportModel(id),
+    exportForMicrocontroller: (id) => api.exportForMicrocontroller(id),
     listDatasets: () => api.listDatasets(),
     importDataset: (request) => api.importDataset(request),
     deleteDataset: (id) => api.deleteDataset(id),
@@ -159,6 +161,28 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     const off = current.trials.find((t) => t.status === 'completed' && !current.evaluation.paretoFront.has(t.id));
     if (off) {
       expect(await first.modelDownloads(off.id)).toEqual([]);
+      expect(first.alert).toBe('The weights of this trial were not kept: only trials on the Pareto front keep theirs.');
+    }
+  });
+
+  it('downloads a Pareto-front model for the microcontroller as a zip, with its numbers for a TFLM target', async () => {
+    const current = first.current!;
+    const frontId = [...current.evaluation.paretoFront][0]!;
+    const file = await first.microcontrollerDownload(frontId);
+    expect(file).toMatchObject({ fileName: `${frontId}-microcontroller.zip`, type: 'application/zip' });
+    const entries = unzipSync(new Uint8Array(file!.data as ArrayBuffer));
+    const folder = `${frontId}-microcontroller`;
+    expect(Object.keys(entries)).toContain(`${folder}/model.tflite`);
+    const manifest = JSON.parse(strFromU8(entries[`${folder}/export.json`]!));
+    expect(manifest.tfliteBytes).toBe(entries[`${folder}/model.tflite`]!.length);
+    // The study's only target is the Uno, which has no export: the notice says whose numbers these are.
+    expect(manifest.target.id).toBe('nano33-ble');
+    expect(first.notice).toMatch(
+      new RegExp(`^Exported ${folder}\\.zip: model\\.tflite [\\d,]+ B, int8 test accuracy \\d+\\.\\d %, tensor arena [\\d,]+ B for Arduino Nano 33 BLE\\. Arduino Uno runs the Generated C \\(no interpreter\\) runtime: estimate only, there is no export for 8-bit AVR yet; pick a 32-bit target that runs TensorFlow Lite Micro; the bundle's numbers are for Arduino Nano 33 BLE\\.$`),
+    );
+    const off = current.trials.find((t) => t.status === 'completed' && !current.evaluation.paretoFront.has(t.id));
+    if (off) {
+      expect(await first.microcontrollerDownload(off.id)).toBeUndefined();
       expect(first.alert).toBe('The weights of this trial were not kept: only trials on the Pareto front keep theirs.');
     }
   });
