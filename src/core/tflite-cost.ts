@@ -7,10 +7,11 @@
  * readable versions (and the size equal to the exporter's file) over thousands of architectures.
  */
 import type { Architecture } from './architecture.ts';
-import type { Op } from './ops.ts';
+import type { Measurement, Op } from './ops.ts';
 import { type ScratchModel, scratchBytes, tflmReferenceCode } from './runtimes.ts';
-import { persistentFit } from './tflm-arena.ts';
-import { type TableShape, tableLayouts } from './tflite-layout.ts';
+import { tfliteGraph } from './tflite-graph.ts';
+import { type TableShape, tableLayouts, tfliteBytes } from './tflite-layout.ts';
+import { persistentFit, planArena } from './tflm-arena.ts';
 
 /** What the estimator needs of an exported graph. */
 export interface TfliteCost {
@@ -47,19 +48,19 @@ const SOFTMAX = 7;
 // Scratch space, reused by every call: ops ≤ 2 per layer + the classifier, softmax and one reshape.
 const capacity = 1024;
 const kinds = new Uint8Array(capacity);
-const outputBytes = new Float64Array(capacity);
+const outputBytes = new Int32Array(capacity);
 const outputRank = new Uint8Array(capacity);
-const weights = new Float64Array(capacity);
-const channels = new Float64Array(capacity);
-const scratch = new Float64Array(capacity);
+const weights = new Int32Array(capacity);
+const channels = new Int32Array(capacity);
+const scratch = new Int32Array(capacity);
 const sourceOps = new Int32Array(capacity);
 /** Sizes, first and last use of the planned buffers, then the planner's working arrays. */
-const sizes = new Float64Array(capacity * 2);
+const sizes = new Int32Array(capacity * 2);
 const firsts = new Int32Array(capacity * 2);
 const lasts = new Int32Array(capacity * 2);
 const owners = new Int32Array(capacity * 2);
 const order = new Int32Array(capacity * 2);
-const offsets = new Float64Array(capacity * 2);
+const offsets = new Int32Array(capacity * 2);
 const placed = new Int32Array(capacity * 2);
 
 // Table shapes by number, and [object bytes, vtable bytes, canonical bit] per shape.
@@ -89,6 +90,62 @@ function loadLayouts(): Int32Array {
     table[3 * i + 2] = 1 << layouts[name].canonical;
   });
   return table;
+}
+
+/** Above this many bytes of tensors in all, tfliteCost takes the readable path (int32 would overflow). */
+const largestFast = 2 ** 28;
+
+/** The same numbers from the graph itself (tflite-graph.ts, tflite-layout.ts, tflm-arena.ts). */
+function slowCost(architecture: Architecture, ops: readonly Op[], scratchModel: ScratchModel): TfliteCost {
+  const graph = tfliteGraph(architecture, measurementOfOps(architecture, ops));
+  const plan = planArena(graph, scratchModel);
+  let weightBytes = 0;
+  let biasBytes = 0;
+  let quantValues = 0;
+  let bits = 0;
+  const kindOf: Record<string, number> = { CONV_2D: CONV, DEPTHWISE_CONV_2D: DEPTHWISE, FULLY_CONNECTED: FULLY_CONNECTED, MAX_POOL_2D: MAX_POOL, AVERAGE_POOL_2D: AVG_POOL, MEAN, RESHAPE, SOFTMAX };
+  for (const tensor of graph.tensors) {
+    if (tensor.role === 'weights') weightBytes += tensor.bytes;
+    if (tensor.role === 'bias') biasBytes += tensor.bytes;
+    quantValues += tensor.quantCount;
+  }
+  for (const operator of graph.operators) bits |= 1 << kindOf[operator.builtin]!;
+  const top = plan.buffers[plan.topBuffer]!;
+  const topOperator = Math.max(0, top.operator);
+  const source = graph.operators[topOperator]!;
+  return {
+    tfliteBytes: tfliteBytes(graph),
+    weightBytes,
+    biasBytes,
+    quantValues,
+    operators: graph.operators.length,
+    tensors: graph.tensors.length,
+    nonPersistentBytes: plan.nonPersistentBytes,
+    persistentBytes: plan.persistentBytes,
+    topOperator,
+    topOp: source.op >= 0 ? source.op : source.builtin === 'SOFTMAX' ? ops.length - 1 : Math.max(0, graph.operators.slice(0, topOperator).reduce((last, o) => (o.op >= 0 ? o.op : last), 0)),
+    codeBytes: codeOf(bits),
+    uses: {
+      conv: (bits & (1 << CONV)) !== 0,
+      depthwise: (bits & (1 << DEPTHWISE)) !== 0,
+      reshape: (bits & (1 << RESHAPE)) !== 0,
+      mean: (bits & (1 << MEAN)) !== 0,
+      maxPool: (bits & (1 << MAX_POOL)) !== 0,
+      avgPool: (bits & (1 << AVG_POOL)) !== 0,
+    },
+  };
+}
+
+/** The channel counts of `ops` as a measurement, so that the graph has the ops' (pruned) shapes. */
+function measurementOfOps(architecture: Architecture, ops: readonly Op[]): Measurement {
+  const measurement: { channels?: number; bottleneck?: number }[] = architecture.layers.map(() => ({}));
+  for (const op of ops) {
+    const layer = architecture.layers[op.layerIndex];
+    if (layer === undefined) continue;
+    if (layer.type === 'downsampledConv' && op.kind === 'pointwise') measurement[op.layerIndex]!.bottleneck = op.output.channels;
+    else if (op.kind !== 'pool' && op.kind !== 'depthwise') measurement[op.layerIndex]!.channels = op.output.channels;
+  }
+  return measurement;
 }
 
 /** Code bytes by the bits of the kinds used (tflmCodeBytes without building a set). */
@@ -134,23 +191,18 @@ function push(kind: number, bytes: number, rank: number, w: number, c: number, s
   n++;
 }
 
-/** Buffers added to the plan so far. */
-let count = 0;
-
-function add(bytes: number, first: number, last: number, owner: number): void {
-  sizes[count] = Math.ceil(bytes / 16) * 16;
-  firsts[count] = first;
-  lasts[count] = last;
-  owners[count] = owner;
-  count++;
-}
-
 /**
  * The deploy cost of an architecture's exported graph from its ops (expandOps, pruning's
  * measurement applied). Matches tfliteBytes(tfliteGraph(…)) and planArena(…) exactly.
  */
 export function tfliteCost(architecture: Architecture, ops: readonly Op[], scratchModel: ScratchModel = 'none'): TfliteCost {
   layoutTable ??= loadLayouts();
+  // The fast path counts in int32; a network with hundreds of megabytes of tensors (no
+  // microcontroller's) takes the readable path, whose arithmetic holds for any size.
+  const inputBytes = architecture.input.height * architecture.input.width * architecture.input.channels;
+  let largest = inputBytes;
+  for (const op of ops) largest += op.weights + 4 * op.biases + op.outputElements;
+  if (largest > largestFast) return slowCost(architecture, ops, scratchModel);
   const layers = architecture.layers;
   // 1. The operator sequence of tfliteGraph, as flat arrays.
   n = 0;
@@ -199,14 +251,15 @@ export function tfliteCost(architecture: Architecture, ops: readonly Op[], scrat
   }
   push(SOFTMAX, architecture.classes, 2, 0, architecture.classes, 0, ops.length - 1);
   quantValues += 1;
-  const tensors = 1 + n + constants;
+  const opCount = n;
+  const tensors = 1 + opCount + constants;
 
   // 2. The file, in writeModel's order, with the Builder's arithmetic inlined (see ByteCounter in
   // tflite-layout.ts): `o` is the offset, 4-aligned after every vector; `w` the vtables written.
   let o = 0;
   vtablesWritten[0] = 0;
   o = table(o, EMPTY_BUFFER);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < opCount; i++) {
     const kind = kinds[i]!;
     if (kind === CONV || kind === DEPTHWISE || kind === FULLY_CONNECTED) {
       // Weights (16-aligned bytes), then the int32 bias (a multiple of 4, so 4-alignment is enough to
@@ -231,7 +284,7 @@ export function tfliteCost(architecture: Architecture, ops: readonly Op[], scrat
   o = ((o + 7) & ~7) + 12;
   o = table(o, QUANTIZATION);
   o = table(o, TENSOR);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < opCount; i++) {
     const kind = kinds[i]!;
     if (kind === CONV || kind === DEPTHWISE || kind === FULLY_CONNECTED) {
       const q = kind === FULLY_CONNECTED ? 1 : channels[i]!;
@@ -256,7 +309,7 @@ export function tfliteCost(architecture: Architecture, ops: readonly Op[], scrat
     o = table(o, TENSOR);
   }
   // Operators: inputs, outputs, options, operator.
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < opCount; i++) {
     const kind = kinds[i]!;
     o = ((o + 3) & ~3) + (kind === CONV || kind === DEPTHWISE || kind === FULLY_CONNECTED ? 16 : kind === MEAN ? 12 : 8);
     o = ((o + 3) & ~3) + 8;
@@ -267,7 +320,7 @@ export function tfliteCost(architecture: Architecture, ops: readonly Op[], scrat
   o = ((o + 3) & ~3) + 4 * tensors + 4;
   o = ((o + 3) & ~3) + 8;
   o = ((o + 3) & ~3) + 8;
-  o = ((o + 3) & ~3) + 4 * n + 4;
+  o = ((o + 3) & ~3) + 4 * opCount + 4;
   o = table(o, SUB_GRAPH);
   let distinct = 0;
   // conv and pointwise share CONV_2D: kinds are already builtins.
@@ -284,10 +337,26 @@ export function tfliteCost(architecture: Architecture, ops: readonly Op[], scrat
   const tfliteBytes = o;
 
   // 3. The arena: activations in tensor order (input, then each operator's output), then scratch.
-  count = 0;
-  add(architecture.input.height * architecture.input.width * architecture.input.channels, 0, 0, -1);
-  for (let i = 0; i < n; i++) add(outputBytes[i]!, i, i === n - 1 ? i : i + 1, i);
-  for (let i = 0; i < n; i++) if (scratch[i]! > 0) add(scratch[i]!, i, i, i);
+  // (Locals, not module state, in the loops: V8 keeps them in registers.)
+  let m = 0;
+  sizes[m] = (inputBytes + 15) & ~15;
+  firsts[m] = 0;
+  lasts[m] = 0;
+  owners[m++] = -1;
+  for (let i = 0; i < opCount; i++, m++) {
+    sizes[m] = (outputBytes[i]! + 15) & ~15;
+    firsts[m] = i;
+    lasts[m] = i === opCount - 1 ? i : i + 1;
+    owners[m] = i;
+  }
+  for (let i = 0; i < opCount; i++) {
+    if (scratch[i]! === 0) continue;
+    sizes[m] = (scratch[i]! + 15) & ~15;
+    firsts[m] = i;
+    lasts[m] = i;
+    owners[m++] = i;
+  }
+  const count = m;
   // TFLM fills its list from the tail and bubble-sorts it by size, descending; a stable insertion
   // sort of the reversed list gives the same order.
   for (let i = 0; i < count; i++) {
@@ -332,13 +401,13 @@ export function tfliteCost(architecture: Architecture, ops: readonly Op[], scrat
       topOwner = owners[id]!;
     }
   }
-  const persistentBytes = persistentFit.base + persistentFit.perOperator * n + persistentFit.perTensor * tensors + persistentFit.perChannel * perChannel;
+  const persistentBytes = persistentFit.base + persistentFit.perOperator * opCount + persistentFit.perTensor * tensors + persistentFit.perChannel * perChannel;
   return {
     tfliteBytes,
     weightBytes,
     biasBytes,
     quantValues,
-    operators: n,
+    operators: opCount,
     tensors,
     nonPersistentBytes: top,
     persistentBytes,

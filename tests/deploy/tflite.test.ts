@@ -251,6 +251,18 @@ describe('estimate = export', () => {
   });
 });
 
+describe('a network far beyond any microcontroller', () => {
+  it('takes the readable path, whose arithmetic holds beyond 2 GB, and gets the same numbers', () => {
+    const huge: Architecture = { input: { height: 2048, width: 2048, channels: 3 }, classes: 10, layers: [{ type: 'conv', filters: 64, kernel: 3, stride: 1, padding: 'same' }, { type: 'globalAvgPool' }] };
+    const cost = tfliteCost(huge, expandOps(huge));
+    const graph = tfliteGraph(huge);
+    expect(cost.tfliteBytes).toBe(tfliteBytes(graph));
+    // The input (12 MiB) and the conv's output (256 MiB) are alive together.
+    expect(cost.nonPersistentBytes).toBe(2048 * 2048 * 3 + 2048 * 2048 * 64);
+    expect(cost.uses).toEqual({ conv: true, depthwise: false, reshape: false, mean: true, maxPool: false, avgPool: false });
+  });
+});
+
 describe("TFLM's greedy memory planner", () => {
   it('places largest first at the lowest free offset, and can need more than the largest live set', () => {
     // A chain: the input (96 B, alive at op 0), then op i's output, alive at ops i and i + 1.
