@@ -3,14 +3,19 @@
  * microcontroller around the weights and activations. Every number says where it comes from. Those
  * marked GUESS could not be read off a source and are our estimate; the README lists them too.
  *
+ * For TFLM, the model's flash and the arena are no longer constants: they come from the exported
+ * graph (tflite-cost.ts, tflm-arena.ts). What TFLM-FACTS.md measured replaced the guesses that stood
+ * here before (per-op and per-tensor graph metadata, 64 B of persistent data per op, the 16 KB core
+ * runtime and the kernels' code).
+ *
  * Sources:
+ * - [tflm-facts] ../shared/TFLM-FACTS.md: TensorFlow Lite Micro (tflite-micro 90b983c2, August 2026),
+ *   measured: the persistent tail's fit, the greedy planner, and the code of 10 Cortex-M4 builds.
  * - [schema] TensorFlow Lite flatbuffer schema, tensorflow/lite/schema/schema.fbs:
  *   `Buffer { data:[ubyte] (force_align: 16) }`, `QuantizationParameters { scale:[float]; zero_point:[long] }`.
  * - [quant-spec] TensorFlow Lite 8-bit quantization specification (tensorflow.org/lite/performance/
  *   quantization_spec): int8 weights, per-channel for conv and depthwise, per-tensor for fully
  *   connected; int32 biases.
- * - [tflm-docs] TensorFlow Lite for Microcontrollers docs: "The core runtime just fits in 16 KB on an
- *   Arm Cortex M3".
  * - [tflm-arena] TFLM `MicroArenaBufferAlignment()` = 16: every arena buffer is 16-byte aligned.
  * - [tflm-conv] TFLM kernels/conv.h and depthwise_conv.h `OpDataConv`: `per_channel_output_multiplier`
  *   and `per_channel_output_shift`, one int32 each per output channel, allocated in the persistent arena.
@@ -53,7 +58,7 @@ export interface RuntimeProfile {
 const tflmRuntimeRam = 1 * KiB;
 
 /**
- * TFLM code, Cortex-M4, reference kernels (TFLM-FACTS.md, "Code"): `text` of 10 builds above an
+ * TFLM code, Cortex-M4, reference kernels ([tflm-facts], "Code"): `text` of 10 builds above an
  * empty program. An interpreter of 10,632 B; code shared by every kernel but reshape, linked once
  * (4,819 B); and each kernel's own part. The shared part and the kernels' parts are the exact
  * solution of the 9 builds with kernels (conv, fully connected, max pool, reshape, softmax alone;

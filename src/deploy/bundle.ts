@@ -78,8 +78,9 @@ export function bundleFiles(input: BundleInput): BundleFile[] {
     header: 'test_samples.h',
     samples: testSamples,
     labels: expect.labels,
+    expected: expect.predictions,
     bytesPerSample: manifest.testSamples.bytesPerSample,
-    comment: `${manifest.testSamples.count} test samples (int8, NHWC, ${manifest.testSamples.bytesPerSample} bytes each) with their labels. Test set of ${origin}.`,
+    comment: `${manifest.testSamples.count} test samples (int8, NHWC, ${manifest.testSamples.bytesPerSample} bytes each) with their labels and the classes the int8 simulation predicts. Test set of ${origin}.`,
   });
   const programs = examplePrograms(manifest);
   const sketch = `arduino/${arduinoSketchName}`;

@@ -155,10 +155,18 @@ export function cArraySource(options: { name: string; header: string; bytes: Uin
 
 /**
  * The test samples as `test_samples[]` (int8 images, one after another, `bytesPerSample` each) with
- * `test_labels[]` (their classes), `test_sample_count` and `test_sample_bytes`.
+ * `test_labels[]` (their classes), `test_expected[]` (the classes the int8 simulation predicts, as
+ * expect.json has them), `test_sample_count` and `test_sample_bytes`.
  */
-export function cTestSamplesSource(options: { header: string; samples: Int8Array; labels: readonly number[]; bytesPerSample: number; comment: string }): CSourceFiles {
-  const { header, samples, labels, bytesPerSample, comment } = options;
+export function cTestSamplesSource(options: {
+  header: string;
+  samples: Int8Array;
+  labels: readonly number[];
+  expected: readonly number[];
+  bytesPerSample: number;
+  comment: string;
+}): CSourceFiles {
+  const { header, samples, labels, expected, bytesPerSample, comment } = options;
   checkHeaderName(header);
   if (!Number.isInteger(bytesPerSample) || bytesPerSample < 1) throw new Error(`bytesPerSample must be a whole number from 1, got ${bytesPerSample}`);
   if (labels.length === 0) throw new Error('no test samples to write (C++ has no empty arrays)');
@@ -168,10 +176,16 @@ export function cTestSamplesSource(options: { header: string; samples: Int8Array
   labels.forEach((label, i) => {
     if (!Number.isInteger(label) || label < 0 || label > 255) throw new Error(`labels[${i}] is ${label}; a label must be a whole number from 0 to 255`);
   });
+  if (expected.length !== labels.length) throw new Error(`${expected.length} expected classes for ${labels.length} samples`);
+  expected.forEach((value, i) => {
+    if (!Number.isInteger(value) || value < 0 || value > 255) throw new Error(`expected[${i}] is ${value}; a class must be a whole number from 0 to 255`);
+  });
   return {
     header: headerFile(header, comment, [
       'extern const signed char test_samples[];',
       'extern const unsigned char test_labels[];',
+      '// The class the playground\'s int8 simulation predicts for each sample (expect.json\'s "predictions").',
+      'extern const unsigned char test_expected[];',
       'extern const unsigned int test_sample_count;',
       'extern const unsigned int test_sample_bytes;',
     ]),
@@ -179,6 +193,7 @@ export function cTestSamplesSource(options: { header: string; samples: Int8Array
       `${cComment(comment)}\n#include "${header}"\n\n` +
       `const signed char test_samples[] = {\n${initialiserLines(samples, decimalsPerLine, String)}\n};\n\n` +
       `const unsigned char test_labels[] = {\n${initialiserLines(labels, decimalsPerLine, String)}\n};\n\n` +
+      `const unsigned char test_expected[] = {\n${initialiserLines(expected, decimalsPerLine, String)}\n};\n\n` +
       `const unsigned int test_sample_count = ${labels.length};\n` +
       `const unsigned int test_sample_bytes = ${bytesPerSample};\n`,
   };

@@ -153,6 +153,7 @@ ${registrations}
   }
 
   unsigned int correct = 0;
+  unsigned int agree = 0;
   for (unsigned int sample = 0; sample < test_sample_count; ++sample) {
     memcpy(input->data.int8, test_samples + sample * test_sample_bytes, test_sample_bytes);
     if (interpreter.Invoke() != kTfLiteOk) {
@@ -166,6 +167,7 @@ ${registrations}
     }
     const int label = test_labels[sample];
     if (predicted == label) ++correct;
+    if (predicted == test_expected[sample]) ++agree;
     if (sample < kSamplesToShow) {
       report("sample %u: label %d (%s), predicted %d (%s)\\n", sample, label,
              label < kClassCount ? kClassNames[label] : "unknown", predicted, kClassNames[predicted]);
@@ -173,6 +175,8 @@ ${registrations}
   }
   report_share("accuracy on this board", correct, test_sample_count);
   report_share("expected (int8 simulation)", kExpectedCorrect, test_sample_count);
+  // The check that matters: the same class as the playground's int8 simulation, sample by sample.
+  report_share("same class as the int8 simulation (expect.json)", agree, test_sample_count);
   return true;
 }
 `;
@@ -288,8 +292,9 @@ Files
 model.tflite           the model: ${manifest.tfliteBytes} bytes, a TensorFlow Lite flatbuffer
 model_data.h, .cc      model.tflite as a C array: model_data[] (16-byte aligned) and model_data_len
 test_samples.bin       ${numbers.count} images of the test set, int8 as the model takes them, ${manifest.testSamples.bytesPerSample} bytes each, one after another
-test_samples.h, .cc    the same images as C arrays, with their labels: test_samples[], test_labels[],
-                       test_sample_count, test_sample_bytes
+test_samples.h, .cc    the same images as C arrays, with their labels and the simulation's classes:
+                       test_samples[], test_labels[], test_expected[], test_sample_count,
+                       test_sample_bytes
 expect.json            per test sample: its label, and the class our int8 simulation predicts
 export.json            the manifest: tensors, normalisation, operators, predicted numbers
 ${sketchFolder}/  an Arduino sketch, ${arduinoSketchName}.ino, with its own copies of the C files
@@ -330,9 +335,9 @@ ${paragraph(
     `Both register the model's operators (${manifest.resolverOps.join(', ')}) with a MicroMutableOpResolver, ` +
       `allocate the tensors in a ${numbers.arenaSize}-byte arena, and print arena_used_bytes() next to the predicted ${numbers.arenaBytes}. ` +
       `Then they run the ${numbers.count} test samples, print the first ${Math.min(samplesToShow, numbers.count)} results, ` +
-      'and print the share of samples whose label the board predicts next to the share our int8 simulation expects. ' +
-      "The two should agree, or nearly: where two classes score almost the same, TFLM's integer kernels and our simulation may round differently. " +
-      "expect.json holds the simulation's prediction for every sample.",
+      'and print the share of samples whose label the board predicts next to the share our int8 simulation expects, ' +
+      "and the share of samples on which the board's class is the simulation's (test_expected[], as in expect.json). " +
+      "That last share should be 99 % or more: where two classes score almost the same, TFLM's integer kernels and our simulation may round differently.",
   )}
 
 

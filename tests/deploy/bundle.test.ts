@@ -110,9 +110,9 @@ describe('cArraySource', () => {
 });
 
 describe('cTestSamplesSource', () => {
-  it('writes int8 samples and labels as decimals, 16 on a line', () => {
+  it('writes int8 samples, labels and the expected classes as decimals, 16 on a line', () => {
     const samples = Int8Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? -128 + i : i));
-    const files = cTestSamplesSource({ header: 'test_samples.h', samples, labels: [3, 255], bytesPerSample: 10, comment: 'Samples.' });
+    const files = cTestSamplesSource({ header: 'test_samples.h', samples, labels: [3, 255], expected: [3, 7], bytesPerSample: 10, comment: 'Samples.' });
     expect(files.header).toBe(
       [
         '// Samples.',
@@ -121,6 +121,8 @@ describe('cTestSamplesSource', () => {
         '',
         'extern const signed char test_samples[];',
         'extern const unsigned char test_labels[];',
+        '// The class the playground\'s int8 simulation predicts for each sample (expect.json\'s "predictions").',
+        'extern const unsigned char test_expected[];',
         'extern const unsigned int test_sample_count;',
         'extern const unsigned int test_sample_bytes;',
         '',
@@ -142,6 +144,10 @@ describe('cTestSamplesSource', () => {
         '  3, 255',
         '};',
         '',
+        'const unsigned char test_expected[] = {',
+        '  3, 7',
+        '};',
+        '',
         'const unsigned int test_sample_count = 2;',
         'const unsigned int test_sample_bytes = 10;',
         '',
@@ -150,10 +156,10 @@ describe('cTestSamplesSource', () => {
   });
 
   it('rejects samples that do not match the labels, and labels outside 0..255', () => {
-    expect(() => cTestSamplesSource({ header: 't.h', samples: new Int8Array(5), labels: [0, 1], bytesPerSample: 3, comment: '' })).toThrow(
+    expect(() => cTestSamplesSource({ header: 't.h', samples: new Int8Array(5), labels: [0, 1], expected: [0, 1], bytesPerSample: 3, comment: '' })).toThrow(
       'samples hold 5 values, but 2 labels × 3 bytes per sample make 6',
     );
-    expect(() => cTestSamplesSource({ header: 't.h', samples: new Int8Array(2), labels: [0, 256], bytesPerSample: 1, comment: '' })).toThrow('labels[1] is 256');
+    expect(() => cTestSamplesSource({ header: 't.h', samples: new Int8Array(2), labels: [0, 256], expected: [0, 0], bytesPerSample: 1, comment: '' })).toThrow('labels[1] is 256');
   });
 });
 
@@ -201,7 +207,9 @@ describe('the test programs', () => {
       'if (output->data.int8[class_index] > output->data.int8[predicted]) predicted = class_index;',
       'constexpr int kClassCount = 3;',
       'if (predicted == label) ++correct;',
+      'if (predicted == test_expected[sample]) ++agree;',
       'report_share("accuracy on this board", correct, test_sample_count);',
+      'report_share("same class as the int8 simulation (expect.json)", agree, test_sample_count);',
     ]) {
       expect(program).toContain(line);
     }
