@@ -10,8 +10,9 @@
  */
 import type { Architecture } from './architecture.ts';
 import { type KernelKind, type Measurement, type Op, expandOps } from './ops.ts';
-import { type CodeKernel, type RuntimeId, type RuntimeProfile, type TflmKernel, bareC, codeKernelOf, runtimeProfiles, scratchBytes } from './runtimes.ts';
+import { type CodeKernel, type RuntimeId, type RuntimeProfile, type ScratchModel, type TflmKernel, bareC, codeKernelOf, runtimeProfiles, scratchBytes } from './runtimes.ts';
 import { type TfliteCost, tfliteCost } from './tflite-cost.ts';
+import { type TfliteGraph, tfliteGraph } from './tflite-graph.ts';
 import { arenaAlignment, arenaMargin, persistentFit } from './tflm-arena.ts';
 import { type Target, availableMemory, coreProfiles } from './targets.ts';
 import {
@@ -125,6 +126,9 @@ export interface TargetEstimate {
 }
 
 export interface Estimate {
+  /** What was estimated, and pruning's measurement if one was given: the deploy graph is built from them. */
+  readonly architecture: Architecture;
+  readonly measurement: Measurement | undefined;
   readonly ops: readonly Op[];
   readonly params: number;
   readonly nonzeroParams: number;
@@ -297,8 +301,7 @@ class TflmDeployEstimate implements DeployEstimate {
   readonly #runtime: RuntimeProfile;
   #opCosts: DeployOpCost[] | undefined;
 
-  constructor(architecture: Architecture, ops: readonly Op[], runtime: RuntimeProfile) {
-    const cost = tfliteCost(architecture, ops, runtime.scratch);
+  constructor(cost: TfliteCost, ops: readonly Op[], runtime: RuntimeProfile) {
     const quantization = quantPairBytes * cost.quantValues;
     const runtimeCode = cost.codeBytes;
     const arenaUsed = cost.nonPersistentBytes + cost.persistentBytes;
@@ -328,8 +331,14 @@ class TflmDeployEstimate implements DeployEstimate {
 }
 
 /** Deploy accounting of a list of ops on one runtime. `flattens` = reshape ops the graph holds. */
-export function estimateDeploy(architecture: Architecture, ops: readonly Op[], runtime: RuntimeProfile, flattens: number): DeployEstimate {
-  return runtime.family === 'tflm' ? new TflmDeployEstimate(architecture, ops, runtime) : estimateBareC(ops, runtime, flattens);
+export function estimateDeploy(architecture: Architecture, ops: readonly Op[], runtime: RuntimeProfile, flattens: number, cost?: TfliteCost): DeployEstimate {
+  if (runtime.family !== 'tflm') return estimateBareC(ops, runtime, flattens);
+  return new TflmDeployEstimate(cost ?? tfliteCost(architecture, ops, runtime.scratch), ops, runtime);
+}
+
+/** The TFLite graph the exporter writes for an estimate (channels as measured): what TFLM's numbers are worked out on. */
+export function deployGraph(e: Estimate): TfliteGraph {
+  return tfliteGraph(e.architecture, e.measurement);
 }
 
 /** MACs × cycles per MAC / clock, in milliseconds. A rough estimate: memory stalls are ignored. */
@@ -406,10 +415,21 @@ export function estimate(architecture: Architecture, targets: readonly Target[],
   let flattens = 0;
   for (const layer of architecture.layers) if (layer.type === 'flatten') flattens += 1;
   const deployByRuntime = new Map<RuntimeId, DeployEstimate>();
+  // Runtimes with the same scratch model share one graph cost (CMSIS-NN and ESP-NN both ask for im2col).
+  const costByScratch = new Map<ScratchModel, TfliteCost>();
   const targetEstimates = targets.map((target): TargetEstimate => {
     let deploy = deployByRuntime.get(target.runtime);
     if (!deploy) {
-      deploy = estimateDeploy(architecture, ops, runtimeProfiles[target.runtime], flattens);
+      const runtime = runtimeProfiles[target.runtime];
+      let cost: TfliteCost | undefined;
+      if (runtime.family === 'tflm') {
+        cost = costByScratch.get(runtime.scratch);
+        if (cost === undefined) {
+          cost = tfliteCost(architecture, ops, runtime.scratch);
+          costByScratch.set(runtime.scratch, cost);
+        }
+      }
+      deploy = estimateDeploy(architecture, ops, runtime, flattens, cost);
       deployByRuntime.set(target.runtime, deploy);
     }
     return {
@@ -422,5 +442,5 @@ export function estimate(architecture: Architecture, targets: readonly Target[],
       },
     };
   });
-  return { ops, params, nonzeroParams, macs: toMacs(totalMacs), paper, targets: targetEstimates };
+  return { architecture, measurement: options.measurement, ops, params, nonzeroParams, macs: toMacs(totalMacs), paper, targets: targetEstimates };
 }
