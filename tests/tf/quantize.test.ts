@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/tf/evaluate.ts';
 import { Network } from '../../src/tf/network.ts';
-import { calibrateActivations, compareInt8, fakeQuantizeActivation, quantizeKernel } from '../../src/tf/quantize.ts';
+import { calibrateActivations, compareInt8, evaluateInt8, fakeQuantizeActivation, int8SoftmaxLogits, predictInt8, quantizeKernel } from '../../src/tf/quantize.ts';
 import { train } from '../../src/tf/trainer.ts';
 import { noLeaks } from './leaks.ts';
 import { shapesCnn, shapesSet } from './synthetic.ts';
@@ -46,6 +46,23 @@ describe('int8 quantisation (simulated)', () => {
       });
     }));
 
+  it('takes the class from the int8 softmax: logits a level apart tie, and the first wins', () =>
+    noLeaks(() => {
+      tf.tidy(() => {
+        // Softmax of [2, 2.001, −5] is about [0.4998, 0.5002, 0.0005]: the same level, 128 of 256.
+        const logits = tf.tensor2d([
+          [2, 2.001, -5],
+          [0, 3, 0],
+        ]);
+        const levels = int8SoftmaxLogits(logits);
+        expect(Array.from(levels.argMax(1).dataSync())).toEqual([0, 1]);
+        expect(Array.from(logits.argMax(1).dataSync())).toEqual([1, 1]);
+        // A softmax of them gives back the quantised probabilities (within the 1/512 floor).
+        const back = Array.from(tf.softmax(levels).dataSync());
+        expect(back[0]).toBeCloseTo(back[1]!, 6);
+      });
+    }));
+
   it("keeps a trained network's accuracy close to float, without leaks", () =>
     noLeaks(async () => {
       const trainSet = shapesSet(320, 'train');
@@ -54,8 +71,14 @@ describe('int8 quantisation (simulated)', () => {
       await train(network, trainSet, { epochs: 6, learningRate: 0.01, seed: 1 });
       const ranges = await calibrateActivations(network, trainSet, { calibrationSamples: 128 });
       expect(ranges).toHaveLength(network.activationPoints);
-      expect(ranges[0]!.min).toBeGreaterThanOrEqual(0);
-      expect(ranges[0]!.max).toBeLessThanOrEqual(1);
+      // As the exported graph has them: the input's whole 0–1, and the max pool (point 2) keeps the conv's (point 1) range.
+      expect(ranges[0]).toEqual({ min: 0, max: 1 });
+      expect(ranges[2]).toBe(ranges[1]);
+      expect(ranges[3]).not.toBe(ranges[1]);
+      // The predicted classes are those the int8 accuracy counts.
+      const predictions = await predictInt8(network, testSet, ranges);
+      const correct = predictions.reduce((n, c, i) => n + (c === testSet.labels[i] ? 1 : 0), 0);
+      expect(correct / testSet.count).toBe((await evaluateInt8(network, testSet, ranges)).accuracy);
       const { float, int8 } = await compareInt8(network, { calibration: trainSet, test: testSet }, { calibrationSamples: 128 });
       console.info(`shapes: float test accuracy ${float.accuracy.toFixed(3)}, int8 ${int8.accuracy.toFixed(3)}`);
       expect(float.accuracy).toBe((await evaluate(network, testSet)).accuracy);
