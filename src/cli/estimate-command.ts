@@ -18,7 +18,8 @@ const usage = `Usage: npm run estimate -- --arch FILE --target ID [--target ID .
   --arch FILE          architecture JSON (see README: "Architecture JSON")
   --target ID          a preset (${presetTargetIds.join(', ')})
                        or a custom target JSON file; repeat for several targets
-  --accounting MODE    paper (SpArSe's definitions, the default) or deploy (int8 on a TFLite-Micro-like runtime)
+  --accounting MODE    paper (SpArSe's definitions, the default) or deploy (int8 on TensorFlow Lite Micro:
+                       the exported model.tflite, its arena plan and the runtime; generated C on 8-bit AVR)
   --json               print one JSON object instead of the table`;
 
 /** A preset id, or else a path to a custom target file. */

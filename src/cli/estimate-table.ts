@@ -1,9 +1,11 @@
 /** The readable per-layer table that `npm run estimate` prints without --json. */
 import type { Architecture, Shape } from '../core/architecture.ts';
 import { opName } from '../core/ops.ts';
-import { type Accounting, type Estimate, type Verdict, explainVerdict, formatBytes } from '../core/resources.ts';
+import { type Accounting, type Estimate, type TargetEstimate, type Verdict, deployGraph, explainVerdict, formatBytes } from '../core/resources.ts';
 import type { Target } from '../core/targets.ts';
 import { runtimeProfiles } from '../core/runtimes.ts';
+import { planArena } from '../core/tflm-arena.ts';
+import { lifetimeText, operatorLabels, planRows, topBufferText } from '../core/tflm-plan-words.ts';
 
 const grouped = (n: number): string => formatBytes(n).slice(0, -2);
 const shapeText = (s: Shape): string => (s.flat ? `${s.channels}` : `${s.height}×${s.width}×${s.channels}`);
@@ -54,7 +56,10 @@ export function formatEstimateTable(file: string, architecture: Architecture, es
     }
   } else {
     const runtime = runtimeProfiles[first.deploy.runtime];
-    out.push(`Accounting: deploy: int8 on ${runtime.name}; per-op costs for ${first.target.id}; arena = aligned input + output + scratch`, '');
+    const basis = first.deploy.exportable
+      ? 'flash in model.tflite as exported; activations = 16-aligned input + output + scratch; persistent = its share of the fitted tail'
+      : 'an estimate only, no export for 8-bit AVR yet; activations = input + output';
+    out.push(`Accounting: deploy: int8 on ${runtime.name}; per-op costs for ${first.target.id}: ${basis}`, '');
     const rows = ops.map((op, i) => {
       const d = first.deploy.ops[i]!;
       return [
@@ -67,21 +72,70 @@ export function formatEstimateTable(file: string, architecture: Architecture, es
         grouped(d.flash),
         grouped(d.scratchBytes),
         grouped(d.arena),
+        grouped(d.persistent),
         i === first.deploy.peakOp ? '◀ peak' : '',
       ];
     });
-    out.push(table(['#', 'op', 'output', 'params', 'MACs', 'weights', 'flash B', 'scratch B', 'arena B', ''], rows), '');
+    out.push(table(['#', 'op', 'output', 'params', 'MACs', 'weights', 'flash B', 'scratch B', 'activations B', 'persistent B', ''], rows), '');
     out.push('Targets (deploy):');
-    for (const t of estimate.targets) {
-      const { flash, sram } = t.deploy;
-      const v = t.verdicts.deploy;
-      out.push(
-        `  ${t.target.id} (${runtimeProfiles[t.deploy.runtime].name}): ${verdictText(v, t.target)}`,
-        `    flash ${formatBytes(t.deploy.flashBytes)} of ${formatBytes(v.flash.available)} = weights ${grouped(flash.weights)} + biases ${grouped(flash.biases)} + quantization ${grouped(flash.quantization)} + graph ${grouped(flash.graph)} + runtime code ${grouped(flash.runtimeCode)}`,
-        `    SRAM ${formatBytes(t.deploy.sramBytes)} of ${formatBytes(v.sram.available)} = arena ${grouped(sram.arena)} + persistent ${grouped(sram.persistent)} + runtime ${grouped(sram.runtime)}`,
-        `    latency ≈ ${t.latencyMs.toFixed(1)} ms at ${t.target.clockMhz} MHz (rough: MACs × cycles per MAC / clock)`,
-      );
-    }
+    for (const t of estimate.targets) out.push(...deployTotals(t));
+    const planned = estimate.targets.find((t) => runtimeProfiles[t.deploy.runtime].family === 'tflm');
+    if (planned) out.push('', ...arenaPlanText(estimate, planned));
   }
   return `${out.join('\n')}\n`;
+}
+
+/** A target's deploy totals, part by part. */
+function deployTotals(t: TargetEstimate): string[] {
+  const { flash, sram } = t.deploy;
+  const v = t.verdicts.deploy;
+  const name = runtimeProfiles[t.deploy.runtime].name;
+  const latency = `    latency ≈ ${t.latencyMs.toFixed(1)} ms at ${t.target.clockMhz} MHz (rough: MACs × cycles per MAC / clock)`;
+  if (!t.deploy.exportable) {
+    return [
+      `  ${t.target.id} (${name}, an estimate only: no export for 8-bit AVR yet): ${verdictText(v, t.target)}`,
+      `    flash ${formatBytes(t.deploy.flashBytes)} of ${formatBytes(v.flash.available)} = model ${grouped(flash.model)} (weights ${grouped(flash.weights)} + biases ${grouped(flash.biases)} + quantization ${grouped(flash.quantization)} + op structs ${grouped(flash.graph)}) + runtime code ${grouped(flash.runtimeCode)}`,
+      `    SRAM ${formatBytes(t.deploy.sramBytes)} of ${formatBytes(v.sram.available)} = activations ${grouped(sram.arena)} + runtime ${grouped(sram.runtime)}`,
+      latency,
+    ];
+  }
+  return [
+    `  ${t.target.id} (${name}): ${verdictText(v, t.target)}`,
+    `    flash ${formatBytes(t.deploy.flashBytes)} of ${formatBytes(v.flash.available)} = model.tflite ${grouped(flash.model)} (weights ${grouped(flash.weights)} + biases ${grouped(flash.biases)} + quantization ${grouped(flash.quantization)} + graph ${grouped(flash.graph)}) + runtime code ${grouped(flash.runtimeCode)}`,
+    `    SRAM ${formatBytes(t.deploy.sramBytes)} of ${formatBytes(v.sram.available)} = arena ${grouped(sram.arena)} (greedy plan) + persistent ${grouped(sram.persistent)} + margin ${grouped(sram.margin)} + runtime ${grouped(sram.runtime)}`,
+    `    arena_used_bytes() ${formatBytes(t.deploy.arenaUsedBytes)} (arena + persistent); give tensor_arena ${formatBytes(t.deploy.arenaUsedBytes + sram.margin)} (+ margin)`,
+    latency,
+  ];
+}
+
+/** TFLM's arena plan for one target: per operator what is alive, then every buffer and its offset. */
+function arenaPlanText(estimate: Estimate, t: TargetEstimate): string[] {
+  const runtime = runtimeProfiles[t.deploy.runtime];
+  const graph = deployGraph(estimate);
+  const plan = planArena(graph, runtime.scratch);
+  const labels = operatorLabels(graph);
+  const operators = labels.map((label, i) => [
+    String(i),
+    label,
+    grouped(plan.perOperator[i]!.liveBytes),
+    grouped(plan.perOperator[i]!.top),
+    plan.perOperator[i]!.top === plan.nonPersistentBytes ? '◀ high-water mark' : '',
+  ]);
+  const buffers = planRows(graph, plan).map((row) => [
+    String(row.index),
+    row.name,
+    row.what,
+    grouped(row.size),
+    lifetimeText(row.first, row.last),
+    grouped(row.offset),
+    row.top ? `◀ top: ${grouped(row.offset + row.size)}` : '',
+  ]);
+  return [
+    `Arena plan on ${t.target.id} (${runtime.name}): TFLM's GreedyMemoryPlanner places the buffers largest first, each at the lowest offset free for its lifetime; a flatten (RESHAPE) copies into its own buffer.`,
+    `High-water mark ${formatBytes(plan.nonPersistentBytes)}, set by ${topBufferText(graph, plan)}.`,
+    '',
+    table(['#', 'operator', 'live B', 'top B', ''], operators),
+    '',
+    table(['#', 'buffer', 'holds', 'size B', 'alive during', 'offset B', ''], buffers),
+  ];
 }

@@ -8,7 +8,9 @@
  * screens candidates (see "Speed" in docs/resource-model.md).
  */
 import { type Op, opName } from './ops.ts';
-import type { Estimate } from './resources.ts';
+import { type Estimate, deployGraph } from './resources.ts';
+import { type RuntimeId, runtimeProfiles } from './runtimes.ts';
+import type { TfliteGraph } from './tflite-graph.ts';
 import { type TargetExplanation, explainTarget } from './explain-deploy.ts';
 import { type Explanation, activationText, formatCount, sumText } from './explain-format.ts';
 
@@ -36,7 +38,7 @@ export interface EstimateExplanation {
   readonly targets: readonly TargetExplanation[];
 }
 
-export type { DeployOpExplanation, TargetExplanation, VerdictExplanation } from './explain-deploy.ts';
+export type { DeployOpExplanation, FlashPart, SramPart, TargetExplanation, VerdictExplanation } from './explain-deploy.ts';
 export { type ExplainedUnit, type Explanation, formatCount, formatMs, formatValue, memoryWords, shapeText } from './explain-format.ts';
 
 function explainParams(op: Op, name: string): Explanation {
@@ -133,6 +135,10 @@ export function explainEstimate(estimate: Estimate): EstimateExplanation {
   const peak = ops[paper.peakOp]!;
   const peakName = opName(peak);
   const pruned = estimate.nonzeroParams < estimate.params;
+  // One TFLite graph serves every TFLM target: it depends on the architecture alone.
+  let graph: TfliteGraph | undefined;
+  const graphFor = (runtime: RuntimeId): TfliteGraph | undefined =>
+    runtimeProfiles[runtime].family === 'tflm' ? (graph ??= deployGraph(estimate)) : undefined;
   return {
     ops: ops.map((op, index) => explainOp(op, index, estimate)),
     params: {
@@ -172,6 +178,6 @@ export function explainEstimate(estimate: Estimate): EstimateExplanation {
         inputOutputText(peak, paper.workingMemoryBytes),
     },
     workingMemoryPeakOp: peakName,
-    targets: estimate.targets.map((target) => explainTarget(estimate, target)),
+    targets: estimate.targets.map((target) => explainTarget(estimate, target, graphFor(target.deploy.runtime))),
   };
 }

@@ -36,8 +36,12 @@ describe('npm run estimate', () => {
       modelSizeBytes: 19_758,
       workingMemoryBytes: 6760,
       workingMemoryPeakOp: 'layers[1] (maxPool)',
-      flashBytes: 23_790, // first target: the Uno's generated C
+      flashBytes: 23_478, // first target: the Uno's generated C, an estimate only
       sramBytes: 6824,
+      modelBytes: 20_504,
+      arenaUsedBytes: 0,
+      marginBytes: 0,
+      exportable: false,
       fits: false,
     });
     expect(report.latencyMs).toBeCloseTo(157.038, 9);
@@ -61,7 +65,26 @@ describe('npm run estimate', () => {
         reasons: [],
       },
     ]);
-    expect(report.targets[1]).toMatchObject({ id: 'stm32f446re', runtime: 'tflm-cmsis-nn', flashBytes: 59_536, sramBytes: 10_248, sramPeakOp: 'layers[1] (maxPool)' });
+    expect(report.targets[1]).toMatchObject({
+      id: 'stm32f446re',
+      runtime: 'tflm-cmsis-nn',
+      exportable: true,
+      flashBytes: 24_656 + 37_204,
+      sramBytes: 8972 + 576 + 1024,
+      modelBytes: 24_656,
+      arenaUsedBytes: 6768 + 2204,
+      marginBytes: 576,
+      flashBreakdown: { model: 24_656, weights: 19_664, biases: 376, quantization: 1440, graph: 3176, runtimeCode: 37_204 },
+      sramBreakdown: { arena: 6768, persistent: 2204, margin: 576, runtime: 1024 },
+      sramPeakOp: 'layers[1] (maxPool)',
+    });
+    // The TFLM target carries its arena plan; the Uno's generated C has none.
+    const plan = report.targets[1].arenaPlan;
+    expect(plan.operators).toHaveLength(11);
+    expect(plan.highWaterBytes).toBe(6768);
+    expect(plan.buffers[plan.topBuffer]).toEqual({ name: 'output of MAX_POOL_2D · layers[1] (maxPool)', tensor: 4, sizeBytes: 1360, firstOperator: 1, lastOperator: 2, offsetBytes: 5408 });
+    expect(plan.top).toBe('the output of MAX_POOL_2D · layers[1] (maxPool) (13×13×8 = 1,352 → 1,360 B) at offset 5,408 B');
+    expect(report.targets[0].arenaPlan).toBeUndefined();
     expect(report.targets[1].verdicts.deploy.fits).toBe(true);
   });
 
@@ -76,9 +99,20 @@ describe('npm run estimate', () => {
     expect(paper).toMatch(/1 +layers\[1\] \(maxPool\) +13×13×8 +0 +0 +0 +0 +6,760 +◀ peak/);
     expect(paper).toMatch(/total +19,758 +19,758 +209,384 +19,758 +6,760/);
     expect(paper).toContain('arduino-uno: model size 19,758 / 32,768 B, working memory 6,760 / 2,048 B: DOES NOT FIT: working memory 6,760 B exceeds');
-    const deploy = runEstimate(['--arch', lenet, '--target', 'stm32f446re', '--accounting', 'deploy']);
-    expect(deploy).toContain('flash 59,536 B of 524,288 B = weights 19,680 + biases 384 + quantization 1,440 + graph 2,704 + runtime code 35,328');
-    expect(deploy).toContain('SRAM 10,248 B of 131,072 B = arena 6,768 + persistent 1,432 + runtime 2,048');
+    const deploy = runEstimate(['--arch', lenet, '--target', 'stm32f446re', '--target', 'arduino-uno', '--accounting', 'deploy']);
+    expect(deploy).toMatch(/1 +layers\[1\] \(maxPool\) +13×13×8 +0 +0 +12 +0 +6,768 +130 +◀ peak/);
+    expect(deploy).toContain(
+      'flash 61,860 B of 524,288 B = model.tflite 24,656 (weights 19,664 + biases 376 + quantization 1,440 + graph 3,176) + runtime code 37,204',
+    );
+    expect(deploy).toContain('SRAM 10,572 B of 131,072 B = arena 6,768 (greedy plan) + persistent 2,204 + margin 576 + runtime 1,024');
+    expect(deploy).toContain('arena_used_bytes() 8,972 B (arena + persistent); give tensor_arena 9,548 B (+ margin)');
+    expect(deploy).toContain('arduino-uno (Generated C (no interpreter), an estimate only: no export for 8-bit AVR yet): DOES NOT FIT');
+    expect(deploy).toContain('flash 23,478 B of 32,768 B = model 20,504 (weights 19,664 + biases 376 + quantization 320 + op structs 144) + runtime code 2,974');
+    expect(deploy).toContain('SRAM 6,824 B of 2,048 B = activations 6,760 + runtime 64');
+    // The arena plan of the TFLM target: per operator what is alive, then each buffer and its offset.
+    expect(deploy).toContain('High-water mark 6,768 B, set by the output of MAX_POOL_2D · layers[1] (maxPool) (13×13×8 = 1,352 → 1,360 B) at offset 5,408 B.');
+    expect(deploy).toMatch(/7 +RESHAPE · flatten +1,152 +3,280/);
+    expect(deploy).toMatch(/2 +output of MAX_POOL_2D · layers\[1\] \(maxPool\) +13×13×8 +1,360 +operators 1–2 +5,408 +◀ top: 6,768/);
   });
 
   it('reads a custom target file', () => {

@@ -83,8 +83,10 @@ function checkAgainst(e: Estimate): number {
     expect(tx.flash.value).toBe(d.flashBytes);
     expect(tx.sram.value).toBe(d.sramBytes);
     expect(tx.latency.value).toBe(t.latencyMs);
-    for (const part of ['weights', 'biases', 'quantization', 'graph', 'runtimeCode'] as const) expect(tx.flashParts[part].value).toBe(d.flash[part]);
-    for (const part of ['arena', 'persistent', 'runtime'] as const) expect(tx.sramParts[part].value).toBe(d.sram[part]);
+    for (const part of ['model', 'weights', 'biases', 'quantization', 'graph', 'runtimeCode'] as const) expect(tx.flashParts[part].value).toBe(d.flash[part]);
+    for (const part of ['arena', 'persistent', 'margin', 'runtime'] as const) expect(tx.sramParts[part].value).toBe(d.sram[part]);
+    expect(tx.exportable).toBe(d.exportable);
+    expect(tx.arenaUsed?.value).toBe(d.exportable ? d.arenaUsedBytes : undefined);
     d.ops.forEach((cost, i) => {
       expect([tx.ops[i]!.flash.value, tx.ops[i]!.arena.value, tx.ops[i]!.persistent.value]).toEqual([cost.flash, cost.arena, cost.persistent]);
     });
@@ -146,13 +148,27 @@ describe('the DESIGN.md example network', () => {
     expect(x.ops.filter((o) => o.peak)).toHaveLength(1);
   });
 
-  it('explains the deploy flash and SRAM on the Uno: 23,790 B and 6,824 B', () => {
+  it('explains the deploy flash and SRAM on the Uno: 23,478 B and 6,824 B, an estimate only', () => {
     const t = x.targets[0]!;
-    expect(t.flash.formula).toBe('flash = weights 19,664 B + biases 376 B + quantisation 600 B + graph 176 B + runtime code 2,974 B = 23,790 B');
-    expect(t.sram.formula).toBe('SRAM = arena 6,760 B + persistent 0 B + runtime 64 B = 6,824 B');
+    expect([t.family, t.exportable]).toEqual(['bare-c', false]);
+    expect(t.basis).toBe('An estimate only: no export for 8-bit AVR yet, and every constant of Generated C (no interpreter) is a guess.');
+    expect(t.flash.formula).toBe('flash = model 20,504 B + runtime code 2,974 B = 23,478 B (an estimate only: no export for 8-bit AVR yet)');
+    expect(t.flashParts.model.formula).toBe(
+      'model = weights 19,664 B + biases 376 B + quantisation 320 B + op structs 144 B = 20,504 B (an estimate only: no export for 8-bit AVR yet)',
+    );
+    expect(t.flashParts.quantization.formula).toBe(
+      'quantisation = ops (45 + 5 + 45 + 85 + 25 + 85 + 5 + 10 + 10) + the input 5 B = 315 + 5 = 320 B ' +
+        '(a guess: an int32 multiplier and an int8 shift per channel or tensor, precomputed)',
+    );
+    expect(t.sram.formula).toBe('SRAM = activations 6,760 B + runtime RAM 64 B = 6,824 B (an estimate only: no export for 8-bit AVR yet)');
+    expect(t.arenaUsed).toBeUndefined();
     expect(t.flashParts.runtimeCode.formula).toBe(
-      'runtime code (Generated C (no interpreter)) = interpreter 1,024 B + softmax kernel 100 B + reshape kernel 0 B + conv kernel 600 B + ' +
-        'maxPool kernel 200 B + depthwise kernel 500 B + avgPool kernel 250 B + dense kernel 300 B = 2,974 B',
+      'runtime code (Generated C (no interpreter)) = layer loop and requantisation 1,024 B + softmax kernel 100 B + reshape kernel 0 B + conv kernel 600 B + ' +
+        'maxPool kernel 200 B + depthwise kernel 500 B + avgPool kernel 250 B + dense kernel 300 B = 2,974 B (guesses for avr-gcc -Os, not measured)',
+    );
+    expect(t.ops[0]!.flash.formula).toBe(
+      'flash = weights 72 B (72 int8, dense) + biases 32 B (8 × 4 B) + quantisation 45 B (8 channels × 5 B of multiplier and shift + 5 B for the output) + ' +
+        'op struct 16 B = 165 B (an estimate: its constants are guesses)',
     );
     expect(t.latency.formula).toBe(
       "latency ≈ MACs × cycles per MAC / clock = 209,384 × 12 / 16 MHz = 157 ms (rough: the AVR 8-bit's cycles per MAC are a guess and memory stalls are ignored)",
@@ -163,33 +179,63 @@ describe('the DESIGN.md example network', () => {
     expect(t.verdicts.paper.flashHeadroom.formula).toBe('headroom = (flash 32,768 B − reserve 0 B) − model size 19,758 B = 13,010 B (fits)');
   });
 
-  it('explains the deploy flash and SRAM on the STM32F446RE: 59,536 B and 10,248 B', () => {
+  it('explains the deploy flash and SRAM on the STM32F446RE: 61,860 B and 10,572 B', () => {
     const t = x.targets[1]!;
-    expect(t.flash.formula).toBe('flash = weights 19,680 B + biases 384 B + quantisation 1,440 B + graph 2,704 B + runtime code 35,328 B = 59,536 B');
-    expect(t.sram.formula).toBe('SRAM = arena 6,768 B + persistent 1,432 B + runtime 2,048 B = 10,248 B');
-    expect(t.sramPeakOp).toBe('layers[1] (maxPool)');
-    expect(t.sramParts.arena.formula).toBe(
-      'arena = max over ops of (input + output + scratch, each aligned to 16 B); peak at layers[1] (maxPool): ' +
-        'input 26×26×8 = 5,408 B + output 13×13×8 = 1,352 → 1,360 B + scratch 0 B = 6,768 B',
+    expect([t.family, t.exportable]).toEqual(['tflm', true]);
+    expect(t.flash.formula).toBe('flash = model.tflite 24,656 B + runtime code 37,204 B = 61,860 B');
+    expect(t.flashParts.model.formula).toBe(
+      'model = the exported model.tflite, its exact size = weights 19,664 B + biases 376 B + quantisation 1,440 B + graph 3,176 B = 24,656 B',
     );
     expect(t.flashParts.quantization.formula).toBe(
-      'quantisation = ops (204 + 12 + 204 + 396 + 108 + 396 + 12 + 36 + 36) + 3 tensors × 12 B ' +
-        '(the input and the softmax and reshape outputs) = 1,404 + 36 = 1,440 B',
+      'quantisation = 120 scale/zero-point pairs × 12 B (a float32 scale + an int64 zero point) = 1,440 B (over 26 tensors: one pair per output channel ' +
+        'for the weights and biases of conv-like ops, one per tensor for dense weights and biases, one per activation, the input included)',
     );
     expect(t.flashParts.graph.formula).toBe(
-      'graph = ops (240 + 112 + 240 + 240 + 240 + 240 + 112 + 240 + 240) + model tables 512 B + 3 tensors × 64 B ' +
-        '(the input and the softmax and reshape outputs) + 2 ops × 48 B (softmax and reshape) = 1,904 + 512 + 192 + 96 = 2,704 B',
+      'graph = tables 1,826 B (98 tables and their vtables: 26 tensors, 11 operators with their options, 7 operator codes, 15 buffers, the subgraph, the model) + ' +
+        'shapes and index lists 684 B + vector lengths 488 B (122 vectors × 4 B) + alignment padding 170 B (constant data to 16 B, zero points to 8 B) + ' +
+        'header 8 B = 3,176 B (model − weights − biases − quantisation)',
     );
-    expect(t.sramParts.persistent.formula).toBe(
-      'persistent = ops (164 + 76 + 164 + 228 + 132 + 228 + 76 + 100 + 100) + 3 tensors × 12 B + 2 ops × 64 B (softmax and reshape) = ' +
-        '1,268 + 36 + 128 = 1,432 B',
+    expect(t.flashParts.runtimeCode.formula).toBe(
+      'runtime code (TFLite Micro + CMSIS-NN) = interpreter 10,632 B + code shared by the kernels 4,819 B + CONV_2D 5,817 B + MAX_POOL_2D 917 B + ' +
+        'DEPTHWISE_CONV_2D 3,601 B + AVERAGE_POOL_2D 928 B + RESHAPE 1,440 B + FULLY_CONNECTED 3,961 B + SOFTMAX 5,089 B = 37,204 B ' +
+        "(the kernels of TFLite Micro + CMSIS-NN were not measured: the code of TFLM's reference kernels, measured on Cortex-M4 (TFLM-FACTS.md), stands in for theirs)",
+    );
+    expect(t.sram.formula).toBe('SRAM = arena 6,768 B + persistent 2,204 B + margin 576 B + runtime RAM 1,024 B = 10,572 B');
+    expect(t.sramPeakOp).toBe('layers[1] (maxPool)');
+    expect(t.arenaTop).toBe('the output of MAX_POOL_2D · layers[1] (maxPool) (13×13×8 = 1,352 → 1,360 B) at offset 5,408 B');
+    expect(t.sramParts.arena.formula).toBe(
+      "arena = the greedy planner's high-water mark, set by the output of MAX_POOL_2D · layers[1] (maxPool) (13×13×8 = 1,352 → 1,360 B) at offset 5,408 B: " +
+        "5,408 + 1,360 = 6,768 B (TFLM's GreedyMemoryPlanner places its 16 buffers largest first, each at the lowest offset free for its lifetime; " +
+        'a flatten copies into its own buffer)',
+    );
+    expect(t.sramParts.persistent.formula).toMatch(
+      /^persistent = 178 B \+ 118 B × 11 operators \+ 12 B × 26 tensors \+ 8 B × 52 output channels \(8 \+ 8 \+ 16 \+ 4 \+ 16\) = 178 \+ 1,298 \+ 312 \+ 416 = 2,204 B \(the fit of TFLM-FACTS.md/,
+    );
+    expect(t.sramParts.margin.formula).toMatch(/^margin = max\(512 B, arena_used_bytes 8,972 B \/ 16 rounded up to 16 B\) = max\(512 B, 576 B\) = 576 B \(/);
+    expect(t.sramParts.runtime.formula).toContain('a guess, not measured');
+    expect(t.arenaUsed!.formula).toBe(
+      "arena_used_bytes() = arena 6,768 B + persistent 2,204 B = 8,972 B (what TFLM reports after AllocateTensors(); give tensor_arena 9,548 B with the margin)",
     );
     expect(t.ops[0]!.arena.formula).toBe(
-      'arena = input + output + scratch, each aligned to 16 B: input 28×28×1 = 784 B + output 26×26×8 = 5,408 B + ' +
-        'scratch (im2col, 2 columns of Cin×k×k int16) 2×1×3×3×2 = 36 → 48 B = 6,240 B',
+      'activations while it runs = input 28×28×1 = 784 B + output 26×26×8 = 5,408 B + scratch (im2col, 2 columns of Cin×k×k int16) 2×1×3×3×2 = 36 → 48 B = 6,240 B ' +
+        '(each buffer aligned to 16 B; where the planner puts them is in the arena plan)',
     );
+    expect(t.ops[0]!.flash.formula).toBe(
+      'flash in model.tflite = weights 72 B (8×3×3×1 int8) + biases 32 B (8 × int32) + quantisation 204 B (17 scale/zero-point pairs × 12 B: ' +
+        '8 for the weights and 8 for the biases, per output channel, 1 for the output) = 308 B',
+    );
+    expect(t.ops[0]!.persistent.formula).toMatch(/^persistent share = 118 B for the operator \+ 3 tensors \(weights, biases, output\) × 12 B \+ 8 output channels × 8 B = 218 B /);
     expect(t.latency.formula).toContain('= 209,384 × 1 / 180 MHz = 1.163 ms');
     expect(t.verdicts.deploy.summary).toBe('fits');
+  });
+
+  it('says that the reference kernels were measured, on Cortex-M4, for a Cortex-M0+ target', () => {
+    const pico = explainEstimate(estimate(example, [findPresetTarget('rp2040')!])).targets[0]!;
+    expect(pico.flashParts.runtimeCode.formula).toMatch(
+      /= 37,204 B \(measured on Cortex-M4 with TFLM's reference kernels, TFLM-FACTS.md; Thumb-1 code on the Arm Cortex-M0\+ is usually larger and was not measured\)$/,
+    );
+    // Reference kernels ask for no scratch: the plan has only the 12 activation buffers.
+    expect(pico.sramParts.arena.formula).toContain('places its 12 buffers');
   });
 
   it('every formula ends in the number the estimate reports', () => {
@@ -219,29 +265,37 @@ describe('a small pruned network worked by hand', () => {
     expect(x.macs.formula).toBe('MACs = Σ over ops = 576 + 8 = 584 MACs');
   });
 
-  it('deploy: the conv is bitmap-encoded, 5 + 20 = 25 → 32 B; flash 29,700 B; SRAM 160 + 396 + 2,048 = 2,604 B', () => {
+  it('deploy: model.tflite 1,568 B stores the pruned zeros; SRAM 160 + 802 + 512 + 1,024 = 2,498 B, the input on top', () => {
     expect(t.ops[0]!.flash.formula).toBe(
-      'flash = weights 32 B (bitmap ⌈36 / 8⌉ = 5 B + 20 non-zero int8, aligned to 16 B) + biases 16 B (4 × 4 B, aligned to 16 B) + ' +
-        'quantisation 108 B (2 × 4 channels × 12 B for weights and biases + 12 B for the output) + graph 240 B (48 B per op + 3 tensors × 64 B) = 396 B',
+      'flash in model.tflite = weights 36 B (4×3×3×1 int8, its 16 pruned zeros included: TFLM reads dense int8) + biases 16 B (4 × int32) + ' +
+        'quantisation 108 B (9 scale/zero-point pairs × 12 B: 4 for the weights and 4 for the biases, per output channel, 1 for the output) = 160 B',
     );
-    expect(t.flashParts.weights.formula).toBe(
-      'weights = Σ over ops of int8 weights as stored, each aligned to 16 B = 32 + 16 = 48 B (1 op stored as a bitmap plus the non-zero values)',
-    );
+    expect(t.flashParts.weights.formula).toBe('weights = Σ over ops of int8 weights = 36 + 8 = 44 B (pruned zeros included: a .tflite for TFLM stores dense int8)');
+    // MEAN: its output 4 → 16 B and its int32 sums 4 × 4 = 16 B; its axis constant is part of the graph.
     expect(t.ops[1]!.arena.formula).toBe(
-      'arena = input + output + scratch, each aligned to 16 B: input 4×4×4 = 64 B + output 4 → 16 B + scratch (Cin int32) 4×4 = 16 B = 96 B',
+      "activations while it runs = input 4×4×4 = 64 B + output 4 → 16 B + scratch (MEAN's int32 sums, one per output) 4×4 = 16 B = 96 B " +
+        '(each buffer aligned to 16 B; where the planner puts them is in the arena plan)',
     );
-    expect(t.flash.formula).toBe('flash = weights 48 B + biases 32 B + quantisation 180 B + graph 1,280 B + runtime code 28,160 B = 29,700 B');
-    expect(t.sramParts.persistent.formula).toBe('persistent = ops (132 + 76 + 100) + 2 tensors × 12 B + 1 op × 64 B (softmax) = 308 + 24 + 64 = 396 B');
-    expect(t.sram.formula).toBe('SRAM = arena 160 B + persistent 396 B + runtime 2,048 B = 2,604 B');
+    expect(t.ops[1]!.flash.formula).toBe(
+      "flash in model.tflite = quantisation 12 B (1 scale/zero-point pair × 12 B, for the output) = 12 B (MEAN has no weights; its 8-byte axis constant is counted in the graph)",
+    );
+    expect(t.flashParts.graph.formula).toContain("+ header 8 B + MEAN's axes 8 B = 1,320 B");
+    expect(t.flash.formula).toBe('flash = model.tflite 1,568 B + runtime code 33,326 B = 34,894 B');
+    // The input (36 → 48 B) lands at 112, above the conv's output (0–64) and its im2col (64–112).
+    expect(t.sramParts.arena.formula).toMatch(/^arena = the greedy planner's high-water mark, set by the network input \(6×6×1 = 36 → 48 B\) at offset 112 B: 112 \+ 48 = 160 B \(/);
+    expect(t.sramParts.arena.formula).not.toContain('flatten');
+    expect(t.sramParts.persistent.formula).toMatch(/^persistent = 178 B \+ 118 B × 4 operators \+ 12 B × 10 tensors \+ 8 B × 4 output channels = 178 \+ 472 \+ 120 \+ 32 = 802 B /);
+    expect(t.sramParts.margin.formula).toMatch(/^margin = max\(512 B, arena_used_bytes 962 B \/ 16 rounded up to 16 B\) = max\(512 B, 64 B\) = 512 B /);
+    expect(t.sram.formula).toBe('SRAM = arena 160 B + persistent 802 B + margin 512 B + runtime RAM 1,024 B = 2,498 B');
     expect(t.latency.formula).toContain('= 584 × 1 / 180 MHz = 0.003244 ms');
     expect(checkAgainst(e)).toBeGreaterThan(20);
   });
 
   it('a reserve shows in the headroom', () => {
     const reserved = withReserve(f446, { flashBytes: 500_000, sramBytes: 130_000 });
-    // Unpruned, the conv's 36 weights are stored dense: 48 B instead of the bitmap's 32, so 29,716 B.
+    // Unpruned or pruned, model.tflite is the same 1,568 B: flash 34,894 B.
     const v = explainEstimate(estimate(small, [reserved])).targets[0]!.verdicts.deploy;
-    expect(v.flashHeadroom.formula).toBe('headroom = (flash 524,288 B − reserve 500,000 B) − flash 29,716 B = −5,428 B (over by 5,428 B)');
+    expect(v.flashHeadroom.formula).toBe('headroom = (flash 524,288 B − reserve 500,000 B) − flash 34,894 B = −10,606 B (over by 10,606 B)');
     expect(v.fits).toBe(false);
     expect(v.reasons).toHaveLength(2);
   });

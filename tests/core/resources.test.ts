@@ -8,7 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { type Architecture, parseArchitecture } from '../../src/core/architecture.ts';
 import { opName } from '../../src/core/ops.ts';
 import { estimate, estimateLatency, explainVerdict, storedWeights, verdictFor } from '../../src/core/resources.ts';
+import { tflmReferenceCode } from '../../src/core/runtimes.ts';
 import { findPresetTarget, parseCustomTarget } from '../../src/core/targets.ts';
+import { tfliteGraph } from '../../src/core/tflite-graph.ts';
+import { tfliteBytes } from '../../src/core/tflite-layout.ts';
+import { planArena } from '../../src/core/tflm-arena.ts';
 import { flashBytes, macs, sramBytes } from '../../src/core/units.ts';
 import { designExample } from '../fixtures/design-example.ts';
 
@@ -201,70 +205,151 @@ describe('paper accounting, worked by hand', () => {
 });
 
 describe('deploy accounting, worked by hand', () => {
+  // TFLM code (runtimes.ts, TFLM-FACTS.md): interpreter 10,632 + shared 4,819 + each linked kernel.
+  const code = tflmReferenceCode;
+
   it('TFLite Micro + CMSIS-NN on the STM32F446RE, network 1', () => {
     const t = estimate(lenet, [f446]).targets[0]!;
-    // Weights int8, each buffer 16-byte aligned: 72→80, 72→80, 128, 64, 576, 18,432, 320.
-    expect(t.deploy.flash.weights).toBe(80 + 80 + 128 + 64 + 576 + 18_432 + 320);
-    // Biases int32, aligned: 8·4=32, 32, 64, 16, 64, 128, 10·4=40→48.
-    expect(t.deploy.flash.biases).toBe(32 + 32 + 64 + 16 + 64 + 128 + 48);
-    // 12 B (float32 scale + int64 zero point) per channel for the weight and bias tensors of conv-like
-    // ops, per tensor for dense, plus 12 B for each op's output; the input, softmax and reshape outputs add 3·12.
-    const conv = (channels: number) => 2 * channels * 12 + 12;
-    expect(t.deploy.flash.quantization).toBe(conv(8) + 12 + conv(8) + conv(16) + conv(4) + conv(16) + 12 + 36 + 36 + 3 * 12);
-    // Graph: 7 weighted ops × (48 + 3·64), 2 pools × (48 + 64), model 512 + 3 tensors · 64 + 2 ops · 48.
-    expect(t.deploy.flash.graph).toBe(7 * 240 + 2 * 112 + 512 + 192 + 96);
-    // Runtime: 16 KB core + conv 6 KB + depthwise 5 KB + max and avg pool 1.5 KB each + dense 2 KB + softmax 2 KB + reshape 0.5 KB.
-    expect(t.deploy.flash.runtimeCode).toBe(16_384 + 6144 + 5120 + 1536 + 1536 + 2048 + 2048 + 512);
-    expect(t.deploy.flashBytes).toBe(19_680 + 384 + 1440 + 2704 + 35_328);
-    // Arena peak at the maxPool: 5,408 + 1,352 → 1,360 (aligned) = 6,768. The conv before it needs
-    // 784 + 5,408 + im2col 2·1·3·3 int16 = 36 → 48: 6,240.
+    expect(t.deploy.exportable).toBe(true);
+    // Every weight is stored int8 (72, 72, 128, 64, 576, 18,432, 320), every bias int32 (4 × 94).
+    expect(t.deploy.flash.weights).toBe(72 + 72 + 128 + 64 + 576 + 18_432 + 320);
+    expect(t.deploy.flash.biases).toBe(4 * (8 + 8 + 16 + 4 + 16 + 32 + 10));
+    // Scale/zero-point pairs of 12 B: per output channel for the weights and biases of conv-like ops,
+    // per tensor for dense, one per activation: input 1, conv 8+8+1, maxPool 1, depthwise 8+8+1,
+    // pointwise 16+16+1 and 4+4+1, conv 16+16+1, avgPool 1, reshape 1, dense 3, classifier 3, softmax 1.
+    expect(t.deploy.flash.quantization).toBe(12 * (1 + 17 + 1 + 17 + 33 + 9 + 33 + 1 + 1 + 3 + 3 + 1));
+    // The model is the exact .tflite the exporter writes; the graph is the rest of it.
+    const graph = tfliteGraph(lenet);
+    expect(t.deploy.flash.model).toBe(tfliteBytes(graph));
+    expect(t.deploy.flash.model).toBe(24_656);
+    expect(t.deploy.flash.graph).toBe(24_656 - 19_664 - 376 - 1440);
+    // CONV_2D, MAX_POOL_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, RESHAPE, FULLY_CONNECTED, SOFTMAX: the
+    // measured build "conv + depthwise + fully connected + max and avg pool + reshape + softmax", 37,204 B.
+    const k = code.kernels;
+    expect(t.deploy.flash.runtimeCode).toBe(code.interpreter + code.shared + k.conv + k.maxPool + k.depthwise + k.avgPool + k.reshape + k.dense + k.softmax);
+    expect(t.deploy.flash.runtimeCode).toBe(37_204);
+    expect(t.deploy.flashBytes).toBe(24_656 + 37_204);
+
+    // The arena is the greedy plan's high-water mark: the max pool's output (1,352 → 1,360 B) sits at
+    // 5,408, above the conv's 5,408 B output, which is still alive while the pool runs.
+    const plan = planArena(graph, 'im2col');
+    expect(t.deploy.sram.arena).toBe(plan.nonPersistentBytes);
+    expect(plan.buffers[plan.topBuffer]).toMatchObject({ tensor: 4, operator: 1, offset: 5408, size: 1360 });
+    expect(t.deploy.sram.arena).toBe(5408 + 1360);
+    expect(t.deploy.peakOp).toBe(1);
+    // Per op, the activations alive while it runs: the conv 784 + 5,408 + im2col 2·1·3·3 int16 = 36 → 48.
     expect(t.deploy.ops[0]!.arena).toBe(784 + 5408 + 48);
     expect(t.deploy.ops[0]!.scratchBytes).toBe(48);
-    expect(t.deploy.sram.arena).toBe(6768);
-    expect(t.deploy.peakOp).toBe(1);
-    // Persistent: 64 B per op, int32 multiplier + shift per output channel of conv-like ops, 12 B per tensor.
-    const persistent = (channels: number, tensors: number) => 64 + 8 * channels + 12 * tensors;
-    expect(t.deploy.sram.persistent).toBe(
-      persistent(8, 3) + persistent(0, 1) + persistent(8, 3) + persistent(16, 3) + persistent(4, 3) + persistent(16, 3) + persistent(0, 1) +
-        persistent(0, 3) + persistent(0, 3) + 3 * 12 + 2 * 64,
-    );
-    expect(t.deploy.sramBytes).toBe(6768 + 1432 + 2048);
+    // Persistent: 178 + 118 × 11 operators (9 ops, reshape, softmax) + 12 × 26 tensors (input, 11
+    // outputs, 7 weights, 7 biases) + 8 × 52 output channels of conv-like ops (8 + 8 + 16 + 4 + 16).
+    expect([graph.operators.length, graph.tensors.length]).toEqual([11, 26]);
+    expect(t.deploy.sram.persistent).toBe(178 + 118 * 11 + 12 * 26 + 8 * 52);
+    expect(t.deploy.sram.persistent).toBe(plan.persistentBytes);
+    // arena_used_bytes() = 6,768 + 2,204 = 8,972; margin max(512, 8,972 / 16 → 576); runtime 1 KB.
+    expect(t.deploy.arenaUsedBytes).toBe(6768 + 2204);
+    expect(t.deploy.sram.margin).toBe(576);
+    expect(t.deploy.sram.runtime).toBe(1024);
+    expect(t.deploy.sramBytes).toBe(8972 + 576 + 1024);
     // 209,384 MACs × 1 cycle / 180 MHz.
     expect(t.latencyMs).toBeCloseTo(209_384 / 180_000, 12);
   });
 
-  it('generated C on the Arduino Uno, network 1', () => {
+  it('TFLite Micro + CMSIS-NN on the STM32F446RE, a tiny net with globalAvgPool', () => {
+    // 6×6×1 → conv 4 filters 3×3 valid → 4×4×4 → MEAN → 4 → classifier 2 → SOFTMAX.
+    const tiny = parseArchitecture({
+      input: { height: 6, width: 6, channels: 1 },
+      classes: 2,
+      layers: [{ type: 'conv', filters: 4, kernel: 3, stride: 1, padding: 'valid' }, { type: 'globalAvgPool' }],
+    });
+    const t = estimate(tiny, [f446]).targets[0]!;
+    const graph = tfliteGraph(tiny);
+    // Tensors: input; conv weights, bias, output; MEAN's axis, output; dense weights, bias, output; softmax output.
+    expect(graph.operators.map((o) => o.builtin)).toEqual(['CONV_2D', 'MEAN', 'FULLY_CONNECTED', 'SOFTMAX']);
+    expect(graph.tensors).toHaveLength(10);
+    expect(t.deploy.flash).toEqual({
+      model: tfliteBytes(graph),
+      weights: 36 + 8,
+      biases: 16 + 8,
+      quantization: 12 * (1 + 9 + 1 + 3 + 1), // input, conv 4+4+1, MEAN's output, dense 1+1+1, softmax
+      graph: tfliteBytes(graph) - 44 - 24 - 180,
+      runtimeCode: code.interpreter + code.shared + code.kernels.conv + code.kernels.mean + code.kernels.dense + code.kernels.softmax,
+    });
+    expect(t.deploy.flash.model).toBe(1568);
+    expect(t.deploy.flash.runtimeCode).toBe(33_326);
+    // Buffers (16-aligned): input 36 → 48 (op 0), conv output 64 (ops 0–1), MEAN output 4 → 16
+    // (ops 1–2), dense output 16 (2–3), softmax output 16 (3), im2col 36 → 48 (op 0), MEAN's int32
+    // sums 4·4 = 16 (op 1). Largest first: conv output at 0; im2col at 64; the input at 112, on top.
+    const plan = planArena(graph, 'im2col');
+    expect(plan.buffers.map((b) => [b.size, b.offset])).toEqual([[48, 112], [64, 0], [16, 80], [16, 16], [16, 0], [48, 64], [16, 64]]);
+    expect(t.deploy.sram.arena).toBe(112 + 48);
+    expect(t.deploy.peakOp).toBe(0);
+    // 178 + 118 × 4 operators + 12 × 10 tensors + 8 × 4 conv channels.
+    expect(t.deploy.sram.persistent).toBe(178 + 472 + 120 + 32);
+    expect(t.deploy.arenaUsedBytes).toBe(160 + 802);
+    expect(t.deploy.sram.margin).toBe(512); // 962 / 16 → 64 is under the 512 B floor
+    expect(t.deploy.sramBytes).toBe(962 + 512 + 1024);
+    // MEAN's scratch counts in its activations: 64 + 4 → 16 + 16.
+    expect(t.deploy.ops[1]!.arena).toBe(64 + 16 + 16);
+  });
+
+  it('generated C on the Arduino Uno, network 1: an estimate only', () => {
     const t = estimate(lenet, [uno]).targets[0]!;
     expect(t.deploy.runtime).toBe('bare-c');
+    expect(t.deploy.exportable).toBe(false);
     expect(t.deploy.flash).toEqual({
+      model: 19_664 + 376 + 320 + 144,
       weights: 72 + 72 + 128 + 64 + 576 + 18_432 + 320, // no alignment on an 8-bit core
       biases: 4 * (8 + 8 + 16 + 4 + 16 + 32 + 10),
-      // int32 multiplier + int8 shift = 5 B per channel (conv-like) or tensor (dense, outputs).
-      quantization: (2 * 8 * 5 + 5) * 2 + 5 + (2 * 16 * 5 + 5) * 2 + (2 * 4 * 5 + 5) + 5 + 15 + 15 + 3 * 5,
-      graph: 9 * 16 + 2 * 16, // 16 B per op, softmax and reshape included
+      // int32 multiplier + int8 shift = 5 B per output channel (conv-like) or per tensor (dense), plus
+      // 5 B per op output and the input.
+      quantization: (8 * 5 + 5) * 2 + 5 + (16 * 5 + 5) * 2 + (4 * 5 + 5) + 5 + 10 + 10 + 5,
+      graph: 9 * 16, // a 16-byte struct per op
       runtimeCode: 1024 + 600 + 500 + 200 + 250 + 300 + 100, // + reshape 0
     });
-    expect(t.deploy.flashBytes).toBe(23_790);
-    expect(t.deploy.sram).toEqual({ arena: 6760, persistent: 0, runtime: 64 });
+    expect(t.deploy.flashBytes).toBe(20_504 + 2974);
+    expect(t.deploy.sram).toEqual({ arena: 6760, persistent: 0, margin: 0, runtime: 64 });
+    expect(t.deploy.arenaUsedBytes).toBe(0);
     // 209,384 MACs × 12 cycles / 16 MHz = 157.038 ms.
     expect(t.latencyMs).toBeCloseTo(157.038, 9);
     expect(t.verdicts.deploy).toMatchObject({ fits: false, sram: { used: 6824, available: 2048, overBy: 4776 } });
-    expect(t.verdicts.deploy.flash).toEqual({ used: 23_790, available: 32_768, fits: true, overBy: 0 });
+    expect(t.verdicts.deploy.flash).toEqual({ used: 23_478, available: 32_768, fits: true, overBy: 0 });
   });
 
-  it('TFLite Micro + CMSIS-NN on the STM32F446RE, network 3 (dense only)', () => {
+  it('TFLite Micro + CMSIS-NN on the STM32F446RE, network 3 (dense only): the flatten copies', () => {
     const t = estimate(mlp, [f446]).targets[0]!;
+    const graph = tfliteGraph(mlp);
     expect(t.deploy.flash).toEqual({
+      model: 4560,
       weights: 2048 + 512 + 160,
-      biases: 128 + 64 + 48, // 10·4 = 40 → 48
-      quantization: 3 * (2 * 12 + 12) + 3 * 12, // per-tensor weights and biases, outputs; input, softmax, reshape
-      graph: 3 * (48 + 3 * 64) + 512 + 3 * 64 + 2 * 48,
-      runtimeCode: 16_384 + 2048 + 2048 + 512, // core, dense, softmax, reshape
+      biases: 128 + 64 + 40,
+      quantization: 12 * (1 + 1 + 3 * 3 + 1), // input, reshape, three dense ops, softmax
+      graph: 4560 - 2720 - 232 - 144,
+      runtimeCode: code.interpreter + code.shared + code.kernels.reshape + code.kernels.dense + code.kernels.softmax,
     });
-    expect(t.deploy.flashBytes).toBe(2720 + 240 + 144 + 1520 + 20_992);
+    expect(t.deploy.flash.model).toBe(tfliteBytes(graph));
+    expect(t.deploy.flashBytes).toBe(4560 + 25_941);
     expect(t.deploy.ops.map((op) => op.arena)).toEqual([64 + 32, 32 + 16, 16 + 16]);
-    expect(t.deploy.sram).toEqual({ arena: 96, persistent: 3 * (64 + 36) + 3 * 12 + 2 * 64, runtime: 2048 });
-    expect(t.deploy.sramBytes).toBe(96 + 464 + 2048);
+    // RESHAPE copies the 64-byte input into its own 64-byte buffer: both are alive during it, so the
+    // arena is 128 B, not the 96 B of the largest op.
+    const plan = planArena(graph, 'im2col');
+    expect(plan.buffers[plan.topBuffer]).toMatchObject({ tensor: 0, offset: 64, size: 64 });
+    expect(t.deploy.sram.arena).toBe(64 + 64);
+    // 178 + 118 × 5 operators + 12 × 12 tensors, no conv channels.
+    expect(t.deploy.sram).toEqual({ arena: 128, persistent: 178 + 590 + 144, margin: 512, runtime: 1024 });
+    expect(t.deploy.arenaUsedBytes).toBe(128 + 912);
+    expect(t.deploy.sramBytes).toBe(1040 + 512 + 1024);
+  });
+
+  it('TFLite Micro stores pruned weights dense: unstructured pruning does not shrink the file', () => {
+    const pruned = estimate(mlp, [f446], { measurement: [undefined, { nonzeroWeights: [500] }, { nonzeroWeights: [100] }, { nonzeroWeights: [80] }] });
+    const dense = estimate(mlp, [f446]);
+    expect(pruned.targets[0]!.deploy.flashBytes).toBe(dense.targets[0]!.deploy.flashBytes);
+    expect(pruned.targets[0]!.deploy.ops.map((op) => [op.weightEncoding, op.weightBytes])).toEqual([
+      ['dense', 2048],
+      ['dense', 512],
+      ['dense', 160],
+    ]);
+    expect(pruned.targets[0]!.deploy.sparseOps).toBe(0);
   });
 
   it('stores pruned weights as a bitmap when that is smaller, and says so', () => {
@@ -340,10 +425,14 @@ describe('verdicts', () => {
       ['stm32f446re', true, true],
     ]);
     // A custom target reusing the F446's runtime shares its deploy numbers, not its verdicts.
-    const tiny = parseCustomTarget({ id: 'tiny', name: 'Tiny', core: 'cortex-m4f', clockMhz: 48, sramBytes: 2600, flashBytes: 30_000 });
+    const tiny = parseCustomTarget({ id: 'tiny', name: 'Tiny', core: 'cortex-m4f', clockMhz: 48, sramBytes: 2560, flashBytes: 30_000 });
     const both = estimate(mlp, [f446, tiny]);
     expect(both.targets[1]!.deploy).toBe(both.targets[0]!.deploy);
-    expect(explainVerdict(both.targets[1]!.verdicts.deploy, tiny)).toEqual(['SRAM 2,608 B exceeds the 2,600 B of SRAM on Tiny by 8 B']);
+    // Flash 4,560 + 25,941 = 30,501 B; SRAM 1,040 + 512 + 1,024 = 2,576 B (network 3 above).
+    expect(explainVerdict(both.targets[1]!.verdicts.deploy, tiny)).toEqual([
+      'flash 30,501 B exceeds the 30,000 B of flash on Tiny by 501 B',
+      'SRAM 2,576 B exceeds the 2,560 B of SRAM on Tiny by 16 B',
+    ]);
   });
 
   it('estimates latency from MACs, cycles per MAC and clock', () => {

@@ -39,8 +39,16 @@ describe('the live estimator', () => {
 
   it('switches to deploy accounting and to other targets', async () => {
     start();
-    await page.getByLabelText('Deploy (int8 on a TFLite-Micro-like runtime)').click();
-    await expect.element(verdicts()).toHaveTextContent('STM32 Nucleo-F446RE (STM32F446RE): flash 59,536 B of 524,288 B, SRAM 10,248 B of 131,072 B');
+    await page.getByLabelText('Deploy (int8 on TensorFlow Lite Micro)').click();
+    await expect.element(verdicts()).toHaveTextContent('STM32 Nucleo-F446RE (STM32F446RE): flash 61,860 B of 524,288 B, SRAM 10,572 B of 131,072 B');
+    // The per-op table is the Uno's generated C; the arena plan is the first TFLM target's.
+    await expect.element(page.getByRole('table').first()).toHaveTextContent('generated C, an estimate only (no export for 8-bit AVR yet)');
+    await expect
+      .element(page.getByRole('figure', { name: 'Arena plan on STM32 Nucleo-F446RE (TFLite Micro + CMSIS-NN)' }))
+      .toHaveTextContent("The arena is the planner's high-water mark, 6,768 B, set by the output of MAX_POOL_2D · layers[1] (maxPool)");
+    await page.getByRole('checkbox', { name: /STM32 Nucleo-F446RE/ }).click();
+    await expect.element(page.getByRole('figure', { name: /^Arena plan/ })).not.toBeInTheDocument();
+    await page.getByRole('checkbox', { name: /STM32 Nucleo-F446RE/ }).click();
     await page.getByRole('checkbox', { name: /Arduino Uno/ }).click();
     await page.getByRole('checkbox', { name: /STM32 Nucleo-F446RE/ }).click();
     await expect.element(page.getByRole('alert')).toHaveTextContent('Choose at least one target.');

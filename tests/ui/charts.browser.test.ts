@@ -12,6 +12,9 @@ import ArchitectureDiagram from '../../src/ui/ArchitectureDiagram.svelte';
 import ExplainedNumber from '../../src/ui/ExplainedNumber.svelte';
 import HypervolumeChart from '../../src/ui/HypervolumeChart.svelte';
 import MemoryChart from '../../src/ui/MemoryChart.svelte';
+import ArenaPlanChart from '../../src/ui/ArenaPlanChart.svelte';
+import { tfliteGraph } from '../../src/core/tflite-graph.ts';
+import { planArena } from '../../src/core/tflm-arena.ts';
 import ParetoPlot from '../../src/ui/ParetoPlot.svelte';
 import TrainingCurve from '../../src/ui/TrainingCurve.svelte';
 import { explainEstimate } from '../../src/core/explain.ts';
@@ -186,12 +189,82 @@ describe('MemoryChart', () => {
     show(MemoryChart, { estimate: example, accounting: 'deploy', targetIndex: 1 });
     const figure = page.getByRole('figure', { name: 'Memory per op (deploy accounting on STM32 Nucleo-F446RE)' });
     await expect.element(figure).toHaveTextContent(
-      'SRAM peak set by layers[1] (maxPool): arena 6,768 B; with 1,432 B persistent and 2,048 B for the runtime, SRAM is 10,248 B, of 131,072 B available on STM32 Nucleo-F446RE.',
+      "SRAM peak set by layers[1] (maxPool): TFLM's greedy planner lays the arena out in 6,768 B; with 2,204 B persistent, arena_used_bytes() is 8,972 B; " +
+        'with a 576 B margin and 1,024 B for the runtime, SRAM is 10,572 B, of 131,072 B available on STM32 Nucleo-F446RE.',
     );
-    await expect.element(figure).toHaveTextContent('runtime code: 35,328 B (59.3 %)');
+    await expect.element(figure).toHaveTextContent('Flash: 61,860 B (model.tflite 24,656 B + runtime code 37,204 B) of 524,288 B available on STM32 Nucleo-F446RE, made of:');
+    await expect.element(figure).toHaveTextContent('runtime code: 37,204 B (60.1 %)');
+    await expect.element(figure).toHaveTextContent('graph (tables, shapes, padding): 3,176 B');
     await page.getByText('Memory as a table').click();
     await expect.element(page.getByRole('row', { name: /layers\[1\] \(maxPool\)/ })).toHaveTextContent('6,768peak');
-    await expect.element(page.getByRole('row', { name: /^weights/ })).toHaveTextContent('weights19,68033.1 %');
+    await expect.element(page.getByRole('row', { name: /^weights/ })).toHaveTextContent('weights19,66431.8 %');
+  });
+
+  it('says that generated C on the Uno is an estimate only', async () => {
+    show(MemoryChart, { estimate: example, accounting: 'deploy', targetIndex: 0 });
+    const figure = page.getByRole('figure', { name: 'Memory per op (deploy accounting on Arduino Uno)' });
+    await expect.element(figure).toHaveTextContent(
+      'SRAM peak set by layers[1] (maxPool): activations 6,760 B; with 64 B for the runtime, SRAM is 6,824 B, of 2,048 B available on Arduino Uno.',
+    );
+    await expect.element(figure).toHaveTextContent('An estimate only: the playground has no export for 8-bit AVR yet.');
+    await expect.element(figure).toHaveTextContent('op structs: 144 B');
+  });
+});
+
+describe('ArenaPlanChart', () => {
+  const graph = tfliteGraph(lenet);
+  const plan = planArena(graph, 'im2col');
+
+  it('draws each buffer from its first to its last operator at its offset, the top one named, with a table', async () => {
+    const root = show(ArenaPlanChart, { graph, plan, caption: 'Arena plan on STM32 Nucleo-F446RE' });
+    const figure = page.getByRole('figure', { name: 'Arena plan on STM32 Nucleo-F446RE' });
+    await expect
+      .element(figure)
+      .toHaveTextContent(
+        "The arena is the planner's high-water mark, 6,768 B, set by the output of MAX_POOL_2D · layers[1] (maxPool) (13×13×8 = 1,352 → 1,360 B) at offset 5,408 B.",
+      );
+    // The SVG is one image with a title and a description; the legend says how TFLM places buffers.
+    const svg = page.getByRole('img', { name: "Arena plan on STM32 Nucleo-F446RE: where TFLM's greedy memory planner puts each buffer" });
+    await expect.element(svg).toBeVisible();
+    expect(root.querySelector('svg desc')!.textContent).toContain('16 buffers over 11 operators.');
+    await expect.element(figure).toHaveTextContent('places the buffers largest first, each at the lowest offset that is free for its whole lifetime');
+    await expect.element(figure).toHaveTextContent('A flatten (RESHAPE) copies into its own buffer');
+    // One rectangle per buffer; the top one stands out, the high-water mark is a labelled dashed line.
+    expect(root.querySelectorAll('rect.buffer')).toHaveLength(16);
+    expect(root.querySelectorAll('rect.buffer.top')).toHaveLength(1);
+    expect(root.querySelector('rect.buffer.top title')!.textContent).toBe(
+      'output of MAX_POOL_2D · layers[1] (maxPool) (13×13×8): 1,360 B at offset 5,408, alive during operators 1–2',
+    );
+    expect(root.querySelector('.top-label')!.textContent).toBe('on top: output of operator 1, 1,360 B at 5,408');
+    expect(root.querySelector('.high-water text')!.textContent).toBe('high-water mark 6,768 B');
+    // The x axis names the operators in execution order.
+    const labels = [...root.querySelectorAll('.op-label')].map((t) => t.textContent);
+    expect(labels).toHaveLength(11);
+    expect([labels[0], labels[7], labels[10]]).toEqual(['0 CONV_2D · layers[0] (conv)', '7 RESHAPE · flatten', '10 SOFTMAX']);
+    // The rectangle spans its lifetime: the conv's output lives through operators 0–1, twice the width of the input.
+    const width = (tensor: number): number => Number(root.querySelectorAll('rect.buffer')[tensor]!.getAttribute('width'));
+    expect(width(1) + 2).toBeCloseTo(2 * (width(0) + 2), 6);
+    // Pointing at a buffer describes it.
+    const rect = root.querySelectorAll('rect.buffer')[8]!;
+    rect.dispatchEvent(new PointerEvent('pointerenter'));
+    flushSync();
+    expect(root.querySelector('.pointed')!.textContent).toBe('output of RESHAPE · flatten (a copy) (576): 576 B at offset 0, alive during operators 7–8');
+    expect(rect.classList.contains('hovered')).toBe(true);
+    await page.getByText('Arena plan as a table').click();
+    await expect.element(page.getByRole('row', { name: /^output of MAX_POOL_2D/ })).toHaveTextContent(
+      'output of MAX_POOL_2D · layers[1] (maxPool)13×13×81,360operators 1–2: MAX_POOL_2D · layers[1] (maxPool) to DEPTHWISE_CONV_2D · layers[2] (separableConv) depthwise5,408yes: 6,768 B',
+    );
+    expect(page.getByRole('row').elements()).toHaveLength(17);
+  });
+
+  it('keeps every operator label inside the picture', async () => {
+    const root = show(ArenaPlanChart, { graph, plan });
+    const svg = root.querySelector('svg')!.getBoundingClientRect();
+    for (const label of root.querySelectorAll('.op-label')) {
+      const box = label.getBoundingClientRect();
+      expect(box.left).toBeGreaterThanOrEqual(svg.left - 1);
+      expect(box.bottom).toBeLessThanOrEqual(svg.bottom + 1);
+    }
   });
 });
 

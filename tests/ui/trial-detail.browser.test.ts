@@ -114,25 +114,38 @@ describe('TrialDetail', () => {
   it('explains the deploy numbers and the flash parts per target', async () => {
     show(completed, 'deploy');
     await expect.element(page.getByText('STM32 Nucleo-F446RE: fits')).toBeVisible();
+    await expect.element(page.getByText(/^An estimate only: no export for 8-bit AVR yet/)).toBeVisible();
     await page.getByText('Flash and SRAM on STM32 Nucleo-F446RE, part by part').click();
-    await page.getByRole('button', { name: /^35,328 B\s*: runtime code on STM32 Nucleo-F446RE/ }).click();
+    await page.getByRole('button', { name: /^37,204 B\s*: runtime code on STM32 Nucleo-F446RE/ }).click();
     await expect
       .element(page.getByText(/^runtime code \(TFLite Micro \+ CMSIS-NN\)/))
-      .toHaveTextContent('= interpreter 16,384 B + softmax kernel 2,048 B + reshape kernel 512 B + conv kernel 6,144 B');
-    await page.getByRole('button', { name: /^59,536 B\s*: flash on STM32/ }).click();
-    await expect
-      .element(page.getByText(/^flash = weights 19,680 B/))
-      .toHaveTextContent('flash = weights 19,680 B + biases 384 B + quantisation 1,440 B + graph 2,704 B + runtime code 35,328 B = 59,536 B');
+      .toHaveTextContent('= interpreter 10,632 B + code shared by the kernels 4,819 B + CONV_2D 5,817 B + MAX_POOL_2D 917 B');
+    await page.getByRole('button', { name: /^61,860 B\s*: flash on STM32/ }).click();
+    await expect.element(page.getByText(/^flash = model.tflite/)).toHaveTextContent('flash = model.tflite 24,656 B + runtime code 37,204 B = 61,860 B');
+    await page.getByRole('button', { name: /^8,972 B\s*: arena_used_bytes\(\) on STM32/ }).click();
+    await expect.element(page.getByText(/^arena_used_bytes\(\) = /)).toHaveTextContent('arena_used_bytes() = arena 6,768 B + persistent 2,204 B = 8,972 B');
   });
 
-  it('names the SRAM peak in the memory chart, for the target chosen', async () => {
+  it('names the SRAM peak in the memory chart and shows the arena plan, for the target chosen', async () => {
     show(completed, 'deploy');
     const chart = page.getByRole('figure', { name: /^Memory per op/ });
-    await expect.element(chart).toHaveTextContent('SRAM peak set by layers[1] (maxPool): arena 6,760 B');
+    await expect.element(chart).toHaveTextContent('SRAM peak set by layers[1] (maxPool): activations 6,760 B');
+    // Generated C on the Uno has no arena plan.
+    await expect.element(page.getByRole('figure', { name: /^Arena plan/ })).not.toBeInTheDocument();
     await page.getByLabelText('Target for the memory chart').selectOptions('STM32 Nucleo-F446RE');
     await expect.element(page.getByRole('figure', { name: 'Memory per op (deploy accounting on STM32 Nucleo-F446RE)' })).toHaveTextContent(
-      'SRAM peak set by layers[1] (maxPool): arena 6,768 B',
+      "SRAM peak set by layers[1] (maxPool): TFLM's greedy planner lays the arena out in 6,768 B",
     );
+    await expect
+      .element(page.getByRole('figure', { name: 'Arena plan on STM32 Nucleo-F446RE (TFLite Micro + CMSIS-NN)' }))
+      .toHaveTextContent("The arena is the planner's high-water mark, 6,768 B, set by the output of MAX_POOL_2D · layers[1] (maxPool)");
+  });
+
+  it('shows no arena plan under paper accounting', async () => {
+    show(completed, 'paper');
+    await page.getByLabelText('Target for the memory chart').selectOptions('STM32 Nucleo-F446RE');
+    await expect.element(page.getByRole('figure', { name: /^Memory per op/ })).toBeVisible();
+    expect(page.getByRole('figure', { name: /^Arena plan/ }).elements()).toHaveLength(0);
   });
 
   it('hands the architecture to "Open in estimator"', async () => {
