@@ -284,7 +284,7 @@ export class PlaygroundState {
     const accuracy = `${(100 * bundle.int8TestAccuracy).toFixed(1)} %`;
     this.#notice =
       `Exported ${bundle.fileName}: model.tflite ${bundle.tfliteBytes.toLocaleString('en-US')} B, int8 test accuracy ${accuracy}, ` +
-      `tensor arena ${bundle.arenaSizeToConfigure.toLocaleString('en-US')} B for ${bundle.targetName}.` +
+      `tensor arena ${bundle.arenaSizeToConfigure.toLocaleString('en-US')} B for ${bundle.targetName}; built in ${(bundle.milliseconds / 1000).toFixed(1)} s.` +
       (bundle.note ? ` ${bundle.note}.` : '');
     return { fileName: bundle.fileName, type: 'application/zip', data: bundle.zip };
   }

@@ -186,7 +186,9 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       const trial = (await listTrials(d, weights.studyId)).find((t) => t.id === trialId);
       if (!study || !trial) return undefined;
       const data = await dataset(study.config.dataset);
-      await currentBackend();
+      // Inference only, on a small network: the backend a study chose, or else WASM once it passes
+      // the numerical check, with no speed probe (which takes a second or more on MNIST).
+      await (backend?.choice ?? selectBackend({ candidates: ['wasm', 'cpu'] }));
       const choice = chooseExportTarget(study.config.targets.map((spec) => resolveTargetSpec(spec)));
       const network = Network.create(trial.architecture);
       try {

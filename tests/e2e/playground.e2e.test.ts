@@ -117,9 +117,11 @@ describe('the playground, built, in Chromium with WebGPU', () => {
     expect(manifest.predicted.modelFlashBytes).toBe(manifest.tfliteBytes);
     expect(manifest.input.shape).toEqual([1, 28, 28, 1]);
     expect(Object.keys(entries)).toContain(`${folder}/arduino/sparse_model/sparse_model.ino`);
-    await page.getByText(/^Exported study-[0-9a-f]+\.[01]-microcontroller\.zip: model\.tflite [\d,]+ B, int8 test accuracy \d+\.\d %, tensor arena [\d,]+ B for Arduino Nano 33 BLE\./).waitFor();
-    // Timed from the click to the download, in the built app on MNIST (2,000 test images): a record for the README, not a pass mark.
-    console.info(`microcontroller export in the page: ${took} ms from the click to the download`);
+    const notice = page.getByText(/^Exported study-[0-9a-f]+\.[01]-microcontroller\.zip: model\.tflite [\d,]+ B, int8 test accuracy \d+\.\d %, tensor arena [\d,]+ B for Arduino Nano 33 BLE; built in \d+\.\d s\./);
+    await notice.waitFor();
+    // Timed in the built app on MNIST (2,000 test images), after a reload (a fresh worker): a record for the README, not a pass mark.
+    const worker = /built in (\d+\.\d) s/.exec((await notice.textContent()) ?? '')![1];
+    console.info(`microcontroller export in the page: ${took} ms from the click to the download; the worker reports ${worker} s`);
   }, 60_000);
 
   it('exports the study, imports it again, and refuses a broken file with an alert, losing nothing', async () => {

@@ -178,7 +178,7 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     // The study's only target is the Uno, which has no export: the notice says whose numbers these are.
     expect(manifest.target.id).toBe('nano33-ble');
     expect(first.notice).toMatch(
-      new RegExp(`^Exported ${folder}\\.zip: model\\.tflite [\\d,]+ B, int8 test accuracy \\d+\\.\\d %, tensor arena [\\d,]+ B for Arduino Nano 33 BLE\\. Arduino Uno runs the Generated C \\(no interpreter\\) runtime: estimate only, there is no export for 8-bit AVR yet; pick a 32-bit target that runs TensorFlow Lite Micro; the bundle's numbers are for Arduino Nano 33 BLE\\.$`),
+      new RegExp(`^Exported ${folder}\\.zip: model\\.tflite [\\d,]+ B, int8 test accuracy \\d+\\.\\d %, tensor arena [\\d,]+ B for Arduino Nano 33 BLE; built in \\d+\\.\\d s\\. Arduino Uno runs the Generated C \\(no interpreter\\) runtime: estimate only, there is no export for 8-bit AVR yet; pick a 32-bit target that runs TensorFlow Lite Micro; the bundle's numbers are for Arduino Nano 33 BLE\\.$`),
     );
     const off = current.trials.find((t) => t.status === 'completed' && !current.evaluation.paretoFront.has(t.id));
     if (off) {
