@@ -238,9 +238,14 @@ describe('ArenaPlanChart', () => {
     expect(root.querySelector('.top-label')!.textContent).toBe('on top: output of operator 1, 1,360 B at 5,408');
     expect(root.querySelector('.high-water text')!.textContent).toBe('high-water mark 6,768 B');
     // The x axis names the operators in execution order.
-    const labels = [...root.querySelectorAll('.op-label')].map((t) => t.textContent);
+    // (number and builtin on the axis; the full name, with the layer, in each label's tooltip).
+    const labels = [...root.querySelectorAll('.op-label')].map((t) => [t.lastChild!.textContent, t.querySelector('title')!.textContent]);
     expect(labels).toHaveLength(11);
-    expect([labels[0], labels[7], labels[10]]).toEqual(['0 CONV_2D · layers[0] (conv)', '7 RESHAPE · flatten', '10 SOFTMAX']);
+    expect([labels[0], labels[7], labels[10]]).toEqual([
+      ['0 CONV_2D', '0 CONV_2D · layers[0] (conv)'],
+      ['7 RESHAPE', '7 RESHAPE · flatten'],
+      ['10 SOFTMAX', '10 SOFTMAX'],
+    ]);
     // The rectangle spans its lifetime: the conv's output lives through operators 0–1, twice the width of the input.
     const width = (tensor: number): number => Number(root.querySelectorAll('rect.buffer')[tensor]!.getAttribute('width'));
     expect(width(1) + 2).toBeCloseTo(2 * (width(0) + 2), 6);
