@@ -171,6 +171,11 @@ describe('the playground, built, in Chromium with WebGPU', () => {
     await page.screenshot({ path: join(screenshots, 'phone.png') });
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('region', { name: 'Live estimator' }).screenshot({ path: join(screenshots, 'estimator.png') });
+    // Under deploy accounting the estimator draws TFLM's arena plan for its first TFLM target.
+    await page.locator('input[name=estimator-accounting][value=deploy]').check();
+    const plan = page.locator('figure.arena-plan').first();
+    await plan.waitFor();
+    await plan.screenshot({ path: join(screenshots, 'arena-plan.png') });
     expect(problems).toEqual([]);
   }, 60_000);
 });
