@@ -121,6 +121,27 @@ function perChannelOutputs(graph: TfliteGraph): number[] {
 type Parts = Pick<TargetExplanation, 'basis' | 'flash' | 'flashParts' | 'sram' | 'sramParts' | 'arenaUsed' | 'arenaTop' | 'ops'>;
 
 /** The deploy numbers on TensorFlow Lite Micro, from the exported graph. */
+/** Each op's flash, activations and persistent RAM, with the formulas a runtime works them out by. */
+function opExplanations(
+  estimate: Estimate,
+  d: TargetEstimate['deploy'],
+  on: string,
+  formulasOf: (op: Estimate['ops'][number], index: number) => { readonly flash: string; readonly arena: string; readonly persistent: string },
+): DeployOpExplanation[] {
+  return estimate.ops.map((op, index): DeployOpExplanation => {
+    const name = opName(op);
+    const cost = d.ops[index]!;
+    const w = formulasOf(op, index);
+    return {
+      name,
+      peak: d.peakOp === index,
+      flash: { label: `flash of ${name}${on}`, value: cost.flash, unit: 'B', formula: w.flash },
+      arena: { label: `activations of ${name}${on}`, value: cost.arena, unit: 'B', formula: w.arena },
+      persistent: { label: `persistent RAM of ${name}${on}`, value: cost.persistent, unit: 'B', formula: w.persistent },
+    };
+  });
+}
+
 function explainTflm(estimate: Estimate, t: TargetEstimate, runtime: RuntimeProfile, graph: TfliteGraph): Parts {
   const on = ` on ${t.target.name}`;
   const d = t.deploy;
@@ -159,18 +180,7 @@ function explainTflm(estimate: Estimate, t: TargetEstimate, runtime: RuntimeProf
   const topSum = topBuffer ? `${formatCount(topBuffer.offset)} + ${formatCount(topBuffer.size)} = ` : '';
   const quantTerms = graph.tensors.filter((tensor) => tensor.quantCount > 0).length;
 
-  const ops = estimate.ops.map((op, index): DeployOpExplanation => {
-    const name = opName(op);
-    const cost = d.ops[index]!;
-    const w = tflmOpFormulas(op, runtime);
-    return {
-      name,
-      peak: d.peakOp === index,
-      flash: { label: `flash of ${name}${on}`, value: cost.flash, unit: 'B', formula: w.flash },
-      arena: { label: `activations of ${name}${on}`, value: cost.arena, unit: 'B', formula: w.arena },
-      persistent: { label: `persistent RAM of ${name}${on}`, value: cost.persistent, unit: 'B', formula: w.persistent },
-    };
-  });
+  const ops = opExplanations(estimate, d, on, (op) => tflmOpFormulas(op, runtime));
 
   return {
     basis:
@@ -319,18 +329,7 @@ function explainBareC(estimate: Estimate, t: TargetEstimate, runtime: RuntimePro
   const activations = peak.inputElements + peak.outputElements;
   const estimateOnly = 'an estimate only: no export for 8-bit AVR yet';
 
-  const ops = estimate.ops.map((op, index): DeployOpExplanation => {
-    const name = opName(op);
-    const cost = d.ops[index]!;
-    const w = worked[index]!.formulas;
-    return {
-      name,
-      peak: d.peakOp === index,
-      flash: { label: `flash of ${name}${on}`, value: cost.flash, unit: 'B', formula: w.flash },
-      arena: { label: `activations of ${name}${on}`, value: cost.arena, unit: 'B', formula: w.arena },
-      persistent: { label: `persistent RAM of ${name}${on}`, value: cost.persistent, unit: 'B', formula: w.persistent },
-    };
-  });
+  const ops = opExplanations(estimate, d, on, (_, index) => worked[index]!.formulas);
 
   return {
     basis: `An estimate only: no export for 8-bit AVR yet, and every constant of ${runtime.name} is a guess.`,

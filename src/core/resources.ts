@@ -10,7 +10,7 @@
  */
 import type { Architecture } from './architecture.ts';
 import { type KernelKind, type Measurement, type Op, expandOps } from './ops.ts';
-import { type CodeKernel, type RuntimeId, type RuntimeProfile, type ScratchModel, type TflmKernel, bareC, codeKernelOf, runtimeProfiles, scratchBytes } from './runtimes.ts';
+import { type CodeKernel, type RuntimeId, type RuntimeProfile, type ScratchModel, bareC, codeKernelOf, runtimeProfiles, scratchBytes } from './runtimes.ts';
 import { type TfliteCost, tfliteCost } from './tflite-cost.ts';
 import { type TfliteGraph, tfliteGraph } from './tflite-graph.ts';
 import { arenaAlignment, arenaMargin, persistentFit } from './tflm-arena.ts';
@@ -266,19 +266,6 @@ export function tflmOpCosts(ops: readonly Op[], runtime: RuntimeProfile): Deploy
       persistent: sramBytes(persistent),
     };
   });
-}
-
-/** The TFLM kernels a graph links (a pointwise op runs on the conv kernel). */
-export function tflmKernels(cost: TfliteCost): Set<TflmKernel> {
-  const kernels = new Set<TflmKernel>(['softmax', 'dense']);
-  const { uses } = cost;
-  if (uses.conv) kernels.add('conv');
-  if (uses.depthwise) kernels.add('depthwise');
-  if (uses.maxPool) kernels.add('maxPool');
-  if (uses.avgPool) kernels.add('avgPool');
-  if (uses.mean) kernels.add('mean');
-  if (uses.reshape) kernels.add('reshape');
-  return kernels;
 }
 
 /**

@@ -125,14 +125,7 @@ function slowCost(architecture: Architecture, ops: readonly Op[], scratchModel: 
     topOperator,
     topOp: source.op >= 0 ? source.op : source.builtin === 'SOFTMAX' ? ops.length - 1 : Math.max(0, graph.operators.slice(0, topOperator).reduce((last, o) => (o.op >= 0 ? o.op : last), 0)),
     codeBytes: codeOf(bits),
-    uses: {
-      conv: (bits & (1 << CONV)) !== 0,
-      depthwise: (bits & (1 << DEPTHWISE)) !== 0,
-      reshape: (bits & (1 << RESHAPE)) !== 0,
-      mean: (bits & (1 << MEAN)) !== 0,
-      maxPool: (bits & (1 << MAX_POOL)) !== 0,
-      avgPool: (bits & (1 << AVG_POOL)) !== 0,
-    },
+    uses: usesOf(bits),
   };
 }
 
@@ -146,6 +139,18 @@ function measurementOfOps(architecture: Architecture, ops: readonly Op[]): Measu
     else if (op.kind !== 'pool' && op.kind !== 'depthwise') measurement[op.layerIndex]!.channels = op.output.channels;
   }
   return measurement;
+}
+
+/** Which builtins a graph has, from the bits of the kinds used. */
+function usesOf(bits: number): TfliteCost['uses'] {
+  return {
+    conv: (bits & (1 << CONV)) !== 0,
+    depthwise: (bits & (1 << DEPTHWISE)) !== 0,
+    reshape: (bits & (1 << RESHAPE)) !== 0,
+    mean: (bits & (1 << MEAN)) !== 0,
+    maxPool: (bits & (1 << MAX_POOL)) !== 0,
+    avgPool: (bits & (1 << AVG_POOL)) !== 0,
+  };
 }
 
 /** Code bytes by the bits of the kinds used (tflmCodeBytes without building a set). */
@@ -414,13 +419,6 @@ export function tfliteCost(architecture: Architecture, ops: readonly Op[], scrat
     topOperator: topOwner < 0 ? 0 : topOwner,
     topOp: topOwner < 0 ? 0 : sourceOps[topOwner]!,
     codeBytes: codeOf(used),
-    uses: {
-      conv: (used & (1 << CONV)) !== 0,
-      reshape: (used & (1 << RESHAPE)) !== 0,
-      mean: (used & (1 << MEAN)) !== 0,
-      maxPool: (used & (1 << MAX_POOL)) !== 0,
-      avgPool: (used & (1 << AVG_POOL)) !== 0,
-      depthwise: (used & (1 << DEPTHWISE)) !== 0,
-    },
+    uses: usesOf(used),
   };
 }

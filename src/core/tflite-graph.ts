@@ -38,6 +38,9 @@ export const builtinCodes = {
 
 export type BuiltinName = keyof typeof builtinCodes;
 
+/** SOFTMAX's int8 output: scale 1/256, zero point −128, as TFLite's int8 softmax requires. */
+export const softmaxOutput = { scale: 1 / 256, zeroPoint: -128 } as const;
+
 /**
  * The operator version written into OperatorCode: the first version of each builtin that takes
  * int8 inputs (TFLite's op versioning, tensorflow/lite/tools/versioning/op_version.cc). TFLM

@@ -7,6 +7,7 @@ import type { Architecture } from '../core/architecture.ts';
 import { type Estimate, estimate } from '../core/resources.ts';
 import { runtimeProfiles } from '../core/runtimes.ts';
 import type { Target } from '../core/targets.ts';
+import { softmaxOutput } from '../core/tflite-graph.ts';
 import { arenaAlignment } from '../core/tflm-arena.ts';
 import { alignUp } from '../core/units.ts';
 import { type BundleFile, bundleFiles } from './bundle.ts';
@@ -94,7 +95,7 @@ export function buildExport(input: ExportInput): ExportResult {
     architecture,
     labels: Array.from({ length: classes }, (_, c) => input.classNames[c] ?? String(c)),
     input: { shape: [1, shape.height, shape.width, shape.channels], type: 'int8', scale, zeroPoint },
-    output: { shape: [1, classes], type: 'int8', scale: 1 / 256, zeroPoint: -128 },
+    output: { shape: [1, classes], type: 'int8', ...softmaxOutput },
     normalisation: {
       float: 'x = pixel / 255, for 8-bit pixels 0–255 (the network was trained on 0–1)',
       int8: exact ? 'q = pixel − 128 (scale 1/255, zero point −128: exact for 8-bit pixels)' : `q = clamp(round(pixel / 255 / ${scale}) + ${zeroPoint}, −128, 127)`,

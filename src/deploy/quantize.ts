@@ -11,7 +11,7 @@
  * - pools and RESHAPE keep their input's parameters; SOFTMAX's output is 1/256 with zero point −128.
  */
 import type { Architecture } from '../core/architecture.ts';
-import { type GraphTensor, type TfliteGraph, tfliteGraph } from '../core/tflite-graph.ts';
+import { type GraphTensor, type TfliteGraph, softmaxOutput, tfliteGraph } from '../core/tflite-graph.ts';
 
 export interface ActivationRange {
   readonly min: number;
@@ -125,7 +125,7 @@ export function quantizeModel(architecture: Architecture, weights: readonly Floa
     const from = operator.inputs[0]!;
     const inputScale = params[from]!.scales[0]!;
     const name = operator.op >= 0 ? `op ${operator.op} (${operator.builtin})` : operator.builtin;
-    if (operator.builtin === 'SOFTMAX') params[output] = single(1 / 256, -128);
+    if (operator.builtin === 'SOFTMAX') params[output] = single(softmaxOutput.scale, softmaxOutput.zeroPoint);
     else if (operator.builtin === 'RESHAPE' || operator.builtin === 'MAX_POOL_2D' || operator.builtin === 'AVERAGE_POOL_2D') params[output] = params[from]!;
     else {
       const p = activationParams(ranges[operator.point]!);

@@ -20,7 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/rng.ts';
-import { rangeSources, tfliteGraph } from '../core/tflite-graph.ts';
+import { rangeSources, softmaxOutput, tfliteGraph } from '../core/tflite-graph.ts';
 import { type ImageSet, imageBytes } from '../data/dataset.ts';
 import { type DeviceImageSet, isDeviceImageSet, withDeviceSet } from './device-data.ts';
 import { type Evaluation, evaluateOnDevice } from './evaluate.ts';
@@ -167,8 +167,6 @@ async function measureRanges(network: Network, trainSet: ImageSet | DeviceImageS
   }
 }
 
-/** The int8 softmax of the exported graph: scale 1/256, zero point −128 (TFLite requires these). */
-export const softmaxOutput = { scale: 1 / 256, zeroPoint: -128 } as const;
 
 /**
  * The logits after the graph's int8 softmax, as log-probabilities: ties between the 256 levels stay
