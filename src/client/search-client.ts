@@ -1,11 +1,12 @@
 /**
- * The page's side of the search worker: starts it lazily, hands it the datasets' URL, and wraps
- * start / pause / resume / stop. Progress comes back through comlink proxies; the UI thread never
+ * The page's side of the search worker: starts it lazily, hands it the datasets' URL, and calls
+ * its API by the same names. Progress comes back through comlink proxies; the UI thread never
  * trains.
  */
 import { type Remote, proxy, transfer, wrap } from 'comlink';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import type { Study, StudyConfig } from '../contracts/study.ts';
+import type { TrialWeights } from '../contracts/weights.ts';
 import type {
   BackendInfo,
   BackendPreference,
@@ -13,6 +14,7 @@ import type {
   MicrocontrollerBundle, ModelFiles,
   SearchApi,
   SearchCallbacks,
+  SearchPort,
   SearchWorker,
   SearchWorkerOptions,
   StudyView,
@@ -21,7 +23,11 @@ import type {
 
 export type { SearchCallbacks, StudyView };
 
-export class SearchClient {
+/**
+ * The worker's API with the same names (SearchPort), plus what only the page side does: proxying
+ * the callbacks, transferring buffers, and starting the worker on first use.
+ */
+export class SearchClient implements SearchPort {
   #worker: Worker | undefined;
   #remote: Remote<SearchWorker> | undefined;
   readonly #options: SearchWorkerOptions;
@@ -30,7 +36,11 @@ export class SearchClient {
     this.#options = { datasetsUrl: new URL(`${import.meta.env.BASE_URL}datasets/`, location.href).href, ...options };
   }
 
-  /** The worker's API, starting the worker on first use. */
+  /**
+   * The worker's API, starting the worker on first use. comlink types a nested object as a promise
+   * of it, but calls through it as through any remote: the cast says so, and
+   * tests/contracts/search-port.test.ts pins `Remote<SearchApi>` to SearchPort.
+   */
   get api(): Remote<SearchApi> {
     if (!this.#remote) {
       this.#worker = new Worker(new URL('../workers/search.worker.ts', import.meta.url), { type: 'module', name: 'search' });
@@ -40,20 +50,31 @@ export class SearchClient {
     return this.#remote.api as unknown as Remote<SearchApi>;
   }
 
-  /** Creates a study and runs it on the backend asked for; resolves when it completes or is stopped. */
-  start(config: StudyConfig, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
+  backend(request: BackendRequest): Promise<BackendInfo> {
+    return this.api.backend(request);
+  }
+
+  /** The callbacks run on this side, through one comlink proxy. */
+  startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
     return this.api.startStudy(config, proxyCallbacks(callbacks), backend);
   }
 
-  resume(studyId: string, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
+  resumeStudy(studyId: string, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
     return this.api.resumeStudy(studyId, proxyCallbacks(callbacks), backend);
   }
 
-  /**
-   * Imports the user's files as a dataset; the worker decodes them. Their buffers are transferred,
-   * not copied, so afterwards they are empty (detached) on this side.
-   */
-  /** Built-in datasets first, then the imported ones. */
+  pause(): Promise<void> {
+    return this.api.pause();
+  }
+
+  unpause(): Promise<void> {
+    return this.api.unpause();
+  }
+
+  stop(): Promise<void> {
+    return this.api.stop();
+  }
+
   listDatasets(): Promise<DatasetInfo[]> {
     return this.api.listDatasets();
   }
@@ -62,27 +83,14 @@ export class SearchClient {
     return this.api.deleteDataset(id);
   }
 
+  /**
+   * The files' buffers are transferred, not copied, so afterwards they are empty (detached) on
+   * this side.
+   */
   importDataset(request: DatasetImportRequest): Promise<DatasetInfo> {
     // A buffer may back two files; transferring it twice would throw a DataCloneError.
     const buffers = [...new Set(request.files.map((file) => file.bytes))];
     return this.api.importDataset(transfer(request, buffers));
-  }
-
-  pause(): Promise<void> {
-    return this.api.pause();
-  }
-
-  continue(): Promise<void> {
-    return this.api.resume();
-  }
-
-  stop(): Promise<void> {
-    return this.api.stop();
-  }
-
-  /** Chooses (probing in the worker, the first time) the backend a study on `request.dataset` trains on. */
-  backend(request: BackendRequest): Promise<BackendInfo> {
-    return this.api.backend(request);
   }
 
   listStudies(): Promise<Study[]> {
@@ -97,7 +105,6 @@ export class SearchClient {
     return this.api.exportStudy(studyId, userAgent);
   }
 
-  /** The worker validates the untrusted text before it stores anything. */
   importStudy(text: string, fileName: string): Promise<Study> {
     return this.api.importStudy(text, fileName);
   }
@@ -106,16 +113,18 @@ export class SearchClient {
     return this.api.deleteStudy(studyId);
   }
 
+  getWeights(trialId: string): Promise<TrialWeights | undefined> {
+    return this.api.getWeights(trialId);
+  }
+
   queueTrial(studyId: string, request: TrialRequest): Promise<void> {
     return this.api.queueTrial(studyId, request);
   }
 
-  /** The model's weights come back transferred, not copied. */
   exportModel(trialId: string): Promise<ModelFiles | undefined> {
     return this.api.exportModel(trialId);
   }
 
-  /** The zip comes back transferred, not copied. */
   exportForMicrocontroller(trialId: string): Promise<MicrocontrollerBundle | undefined> {
     return this.api.exportForMicrocontroller(trialId);
   }

@@ -96,8 +96,9 @@ export interface SearchApi {
   startStudy(config: StudyConfig, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
   /** Resumes a stored study: a trial left running by a reload is trained again. */
   resumeStudy(studyId: string, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
+  /** Holds the running study between batches until `unpause` (or `stop`). */
   pause(): void;
-  resume(): void;
+  unpause(): void;
   /** Stops between batches; the running trial goes back to the queue. */
   stop(): void;
   listStudies(): Promise<Study[]>;
@@ -148,6 +149,15 @@ export interface ModelFiles {
   readonly weightsFileName: string;
   readonly weights: ArrayBuffer;
 }
+
+/**
+ * SearchApi as another thread calls it: every method answers with a promise. It is comlink's
+ * `Remote<SearchApi>` (tests/contracts/search-port.test.ts pins the two together); SearchClient
+ * implements it in the page, and the state layer and its Node tests take any implementation.
+ */
+export type SearchPort = {
+  readonly [K in keyof SearchApi]: (...args: Parameters<SearchApi[K]>) => Promise<Awaited<ReturnType<SearchApi[K]>>>;
+};
 
 /** What the worker entry exposes: `init` once, then the API. */
 export interface SearchWorker {

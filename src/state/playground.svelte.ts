@@ -4,38 +4,12 @@
  * SearchPort (the worker's client in the page; the same API in-process in Node tests), so the UI
  * thread never trains and this class never touches the DOM.
  */
-import type { BackendInfo, BackendPreference, BackendRequest, MicrocontrollerBundle, ModelFiles, StudyProgress, TrialRequest, StudyView } from '../contracts/search-worker.ts';
-import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
+import type { BackendInfo, BackendPreference, MicrocontrollerBundle, SearchCallbacks, SearchPort, TrialRequest } from '../contracts/search-worker.ts';
+import type { Study, StudyConfig } from '../contracts/study.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import { StudyState } from './study.svelte.ts';
 
-/** What the playground needs of the search worker: SearchClient in the page. */
-export interface SearchPort {
-  backend(request: BackendRequest): Promise<BackendInfo>;
-  start(config: StudyConfig, callbacks: PortCallbacks, backend: BackendPreference): Promise<Study>;
-  resume(studyId: string, callbacks: PortCallbacks, backend: BackendPreference): Promise<Study>;
-  pause(): Promise<void>;
-  continue(): Promise<void>;
-  stop(): Promise<void>;
-  listStudies(): Promise<Study[]>;
-  getStudy(studyId: string): Promise<StudyView | undefined>;
-  exportStudy(studyId: string, userAgent: string): Promise<string>;
-  importStudy(text: string, fileName: string): Promise<Study>;
-  deleteStudy(studyId: string): Promise<boolean>;
-  queueTrial(studyId: string, request: TrialRequest): Promise<void>;
-  exportModel(trialId: string): Promise<ModelFiles | undefined>;
-  exportForMicrocontroller(trialId: string): Promise<MicrocontrollerBundle | undefined>;
-  listDatasets(): Promise<DatasetInfo[]>;
-  importDataset(request: DatasetImportRequest): Promise<DatasetInfo>;
-  deleteDataset(id: string): Promise<boolean>;
-}
-
-export interface PortCallbacks {
-  readonly onStudy: (study: Study) => void;
-  readonly onBackend: (backend: BackendInfo) => void;
-  readonly onProgress: (progress: StudyProgress) => void;
-  readonly onTrial: (trial: StudyTrial) => void;
-}
+export type { SearchPort };
 
 /** A file for the user to save: the UI turns it into a download. */
 export interface DownloadFile {
@@ -148,13 +122,13 @@ export class PlaygroundState {
   }
 
   /** Starts a new study; resolves when it ends (completed or stopped). */
-  start(config: StudyConfig): Promise<void> {
-    return this.#run((callbacks) => this.#port.start(config, callbacks, this.#backendPreference()), `Searching: ${config.name}`);
+  startStudy(config: StudyConfig): Promise<void> {
+    return this.#run((callbacks) => this.#port.startStudy(config, callbacks, this.#backendPreference()), `Searching: ${config.name}`);
   }
 
   /** Goes on with a stored study: a trial a reload interrupted is trained again. */
-  resume(studyId: string): Promise<void> {
-    return this.#run((callbacks) => this.#port.resume(studyId, callbacks, this.#backendPreference()), 'Resuming the search');
+  resumeStudy(studyId: string): Promise<void> {
+    return this.#run((callbacks) => this.#port.resumeStudy(studyId, callbacks, this.#backendPreference()), 'Resuming the search');
   }
 
   /** Stops between batches; the running trial goes back to the queue, so a resume trains it again. */
@@ -171,9 +145,10 @@ export class PlaygroundState {
     this.#notice = 'Paused between batches.';
   }
 
-  async continue(): Promise<void> {
+  /** Goes on after `pause`, from the batch it held at. */
+  async unpause(): Promise<void> {
     if (!this.#paused) return;
-    await this.#port.continue();
+    await this.#port.unpause();
     this.#paused = false;
     this.#notice = 'Searching again.';
   }
@@ -247,7 +222,7 @@ export class PlaygroundState {
     } else {
       this.#current = undefined;
       await this.open(study.id);
-      void this.resume(study.id);
+      void this.resumeStudy(study.id);
     }
     return true;
   }
@@ -303,7 +278,7 @@ export class PlaygroundState {
     this.#studies = [...studies].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
   }
 
-  #run(run: (callbacks: PortCallbacks) => Promise<Study>, notice: string): Promise<void> {
+  #run(run: (callbacks: SearchCallbacks) => Promise<Study>, notice: string): Promise<void> {
     if (this.#running) {
       this.#alert = 'A search is already running; stop it first.';
       return Promise.resolve();
@@ -316,14 +291,14 @@ export class PlaygroundState {
     return active;
   }
 
-  async #search(run: (callbacks: PortCallbacks) => Promise<Study>, notice: string): Promise<void> {
+  async #search(run: (callbacks: SearchCallbacks) => Promise<Study>, notice: string): Promise<void> {
     this.#paused = false;
     this.#alert = undefined;
     this.#notice = notice;
     try {
       // Until the worker says, possibly after timing the backends again (another dataset or preference).
       this.#backend = undefined;
-      const callbacks: PortCallbacks = {
+      const callbacks: SearchCallbacks = {
         onBackend: (backend) => (this.#backend = backend),
         onStudy: (study) => {
           this.#runningStudyId = study.id;

@@ -126,7 +126,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     pause(): void {
       running?.gate.pause();
     },
-    resume(): void {
+    unpause(): void {
       running?.gate.resume();
     },
     /** Stops between batches; the running trial goes back to the queue. */

@@ -97,7 +97,7 @@ describe('importing datasets through the search worker', { timeout: 180_000 }, (
     expect(listed.find((d) => d.id === stripes.id)).toEqual(stripes);
     expect(listed[0]).toMatchObject({ id: 'digits', shape: { height: 8, width: 8, channels: 1 }, splits: { train: 1077, validation: 360, test: 360 } });
     // A new worker loads the imported dataset from IndexedDB to train on it.
-    const study = await second.start(config(stripes.id));
+    const study = await second.startStudy(config(stripes.id));
     expect(study.status).toBe('completed');
     const view = await second.api.getStudy(study.id);
     expect(view?.trials.map((t) => t.status)).toEqual(['completed']);

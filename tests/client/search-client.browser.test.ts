@@ -36,7 +36,7 @@ describe('the search worker bridge', { timeout: 180_000 }, () => {
     const auto = await search.api.backend({ preference: 'auto', dataset: 'digits', batchSize: 32 });
     expect(auto.backend).toBe('cpu');
     expect(auto.attempts[0]!.samplesPerSecond).toBeGreaterThan(0);
-    const study = await search.start(config(2, 1), { onBackend: (b) => backends.push(b), onProgress: (p) => progress.push(p), onTrial: (t) => trials.push(t) }, 'wasm');
+    const study = await search.startStudy(config(2, 1), { onBackend: (b) => backends.push(b), onProgress: (p) => progress.push(p), onTrial: (t) => trials.push(t) }, 'wasm');
     expect(study.status).toBe('completed');
     expect(backends.map((b) => b.backend)).toEqual(['wasm']);
     expect(backends[0]!.attempts[0]!.label).toMatch(/^WASM, SIMD, \d+ threads?/);
@@ -59,7 +59,7 @@ describe('the search worker bridge', { timeout: 180_000 }, () => {
   it('stops between batches, then a new worker finds the study after a "reload" and resumes it', async () => {
     const first = client();
     let stopped = false;
-    const study = await first.start(config(2, 2), {
+    const study = await first.startStudy(config(2, 2), {
       onProgress: (p) => {
         if (!stopped && p.trial && p.trial.samplesSeen > 0) {
           stopped = true;
@@ -74,7 +74,7 @@ describe('the search worker bridge', { timeout: 180_000 }, () => {
 
     const second = client();
     expect((await second.api.listStudies()).map((s) => s.id)).toContain(study.id);
-    const resumed = await second.resume(study.id);
+    const resumed = await second.resumeStudy(study.id);
     expect(resumed.status).toBe('completed');
     const view = await second.api.getStudy(study.id);
     expect(view?.trials.map((t) => t.status)).toEqual(['completed', 'completed']);

@@ -33,26 +33,27 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-/** The API the worker exposes, called in-process, shaped as the page's client. */
+/** The API the worker exposes, called in-process: the same SearchPort the page's client is. */
 function inProcessPort(api: SearchApi): SearchPort {
   return {
-    backend: (request) => api.backend(request),
-    start: (config, callbacks, backend) => api.startStudy(config, callbacks, backend),
-    resume: (studyId, callbacks, backend) => api.resumeStudy(studyId, callbacks, backend),
+    backend: async (request) => api.backend(request),
+    startStudy: async (config, callbacks, backend) => api.startStudy(config, callbacks, backend),
+    resumeStudy: async (studyId, callbacks, backend) => api.resumeStudy(studyId, callbacks, backend),
     pause: async () => api.pause(),
-    continue: async () => api.resume(),
+    unpause: async () => api.unpause(),
     stop: async () => api.stop(),
-    listStudies: () => api.listStudies(),
-    getStudy: (id) => api.getStudy(id),
-    exportStudy: (id, userAgent) => api.exportStudy(id, userAgent),
-    importStudy: (text, name) => api.importStudy(text, name),
-    deleteStudy: (id) => api.deleteStudy(id),
-    queueTrial: (id, request) => api.queueTrial(id, request),
-    exportModel: (id) => api.exportModel(id),
-    exportForMicrocontroller: (id) => api.exportForMicrocontroller(id),
-    listDatasets: () => api.listDatasets(),
-    importDataset: (request) => api.importDataset(request),
-    deleteDataset: (id) => api.deleteDataset(id),
+    listStudies: async () => api.listStudies(),
+    getStudy: async (id) => api.getStudy(id),
+    exportStudy: async (id, userAgent) => api.exportStudy(id, userAgent),
+    importStudy: async (text, name) => api.importStudy(text, name),
+    deleteStudy: async (id) => api.deleteStudy(id),
+    getWeights: async (id) => api.getWeights(id),
+    queueTrial: async (id, request) => api.queueTrial(id, request),
+    exportModel: async (id) => api.exportModel(id),
+    exportForMicrocontroller: async (id) => api.exportForMicrocontroller(id),
+    listDatasets: async () => api.listDatasets(),
+    importDataset: async (request) => api.importDataset(request),
+    deleteDataset: async (id) => api.deleteDataset(id),
   };
 }
 
@@ -85,7 +86,7 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     expect(first.datasets.map((d) => [d.id, d.builtin])).toEqual([['digits', true], ['mnist', true], ['fashion-mnist', true]]);
     const seen: string[] = [];
     const tensors = tf.memory().numTensors;
-    const run = first.start(config);
+    const run = first.startStudy(config);
     expect(first.running).toBe(true);
     await run;
     expect(tf.memory().numTensors).toBe(tensors); // the whole study leaks no tensor
@@ -189,7 +190,7 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
 
   it('stops a running search between batches and queues the interrupted trial; its study cannot be deleted while it runs', async () => {
     const stopping = session();
-    const run = stopping.start({ ...config, name: 'to stop', epochs: 20 });
+    const run = stopping.startStudy({ ...config, name: 'to stop', epochs: 20 });
     // The loss reaches the page at the end of an epoch (the trainer reads nothing back per batch).
     while (!stopping.current?.curve.length) await new Promise((resolve) => setTimeout(resolve, 20));
     await stopping.remove(stopping.current.id);
