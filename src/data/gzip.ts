@@ -1,7 +1,8 @@
 /**
- * Gzip, read with the platform's `DecompressionStream` (Node ≥ 18 and every current browser have it),
- * so that the browser bundle needs no inflate library. The header is checked here first, so the
- * common mistakes (not gzip, truncated to nothing) get a precise offset; a failure inside the
+ * Gzip, read with the platform's `DecompressionStream` (Node ≥ 18 and every current browser have it)
+ * rather than fflate (which zip.ts uses): it checks the trailer's CRC-32 and size, which fflate's
+ * gunzip does not, and inflates one large file at native speed. The header is checked here first, so
+ * the common mistakes (not gzip, truncated to nothing) get a precise offset; a failure inside the
  * deflate stream can only be placed "from byte 10 on", where the compressed data starts.
  */
 import { DatasetError, type NamedBytes } from './errors.ts';

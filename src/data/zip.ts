@@ -1,12 +1,17 @@
 /**
  * Reading ZIP archives (PKWARE's APPNOTE.TXT, 6.3.x), enough for a folder of images or dataset files
- * zipped by any common tool: the central directory is found through the end-of-central-directory
- * record, each entry's local header is checked, stored (method 0) and deflated (method 8) entries are
- * read (deflate with the platform's DecompressionStream('deflate-raw'), so no inflate library), and
- * every entry's CRC-32 is checked. ZIP64, encryption, split archives and other methods are refused in
- * words. Sizes are checked against limits before anything is inflated, inflating stops at the
- * declared size, and entries may not overlap, so a "zip bomb" is refused before it costs memory.
+ * zipped by any common tool. fflate inflates; the archive around the data is read and checked here,
+ * because fflate's `unzipSync` trusts it: it takes the last end-record signature even inside a
+ * comment, reads names without the UTF-8 flag as Latin-1, lets "../" names, encrypted entries and
+ * duplicate names through (the second replaces the first), checks no CRC-32, and silently cuts an
+ * entry that inflates to more than its header says. Here the central directory is found through the
+ * end-of-central-directory record, each entry's local header is checked, sizes are checked against
+ * limits before anything is inflated, inflating stops at the declared size, entries may not overlap,
+ * and every entry's CRC-32 is checked, so a damaged archive or a "zip bomb" is refused in words before
+ * it costs memory. ZIP64, encryption, split archives and methods other than stored and deflated are
+ * refused too.
  */
+import { Inflate, inflateSync } from 'fflate';
 import { crc32 } from './crc32.ts';
 import { DatasetError, type NamedBytes } from './errors.ts';
 
@@ -72,7 +77,7 @@ interface CentralEntry {
 /**
  * The files of the ZIP archive `archive` (folders are left out), in the order of its central
  * directory. Throws a DatasetError naming the archive, the byte offset and, where it is about one
- * entry, that entry.
+ * entry, that entry. The work is synchronous; the Promise makes every refusal a rejection.
  */
 export async function readZip(archive: NamedBytes, limits: ZipLimits = {}): Promise<ZipEntry[]> {
   const limit = { ...defaultZipLimits, ...limits };
@@ -152,7 +157,7 @@ export async function readZip(archive: NamedBytes, limits: ZipLimits = {}): Prom
     }
   });
   const result: ZipEntry[] = [];
-  for (const { entry, data } of located) result.push({ path: entry.path, bytes: await extract(archive, entry, data) });
+  for (const { entry, data } of located) result.push({ path: entry.path, bytes: extract(archive, entry, data) });
   return result;
 }
 
@@ -214,7 +219,7 @@ function locateData(archive: NamedBytes, view: DataView, entry: CentralEntry, di
   return data;
 }
 
-async function extract(archive: NamedBytes, entry: CentralEntry, data: number): Promise<Uint8Array> {
+function extract(archive: NamedBytes, entry: CentralEntry, data: number): Uint8Array {
   const stored = archive.bytes.subarray(data, data + entry.compressedBytes);
   const fail = (offset: number, problem: string) => new DatasetError(archive.file, { offset }, `the entry "${entry.path}" ${problem}`);
   let content: Uint8Array;
@@ -222,7 +227,7 @@ async function extract(archive: NamedBytes, entry: CentralEntry, data: number): 
     content = stored.slice();
   } else {
     try {
-      content = await inflateRaw(stored, entry.bytes);
+      content = inflateRaw(stored, entry.bytes);
     } catch (cause) {
       if (cause instanceof SizeError) throw fail(data, `inflates to ${cause.message}, but the archive says ${entry.bytes} bytes; the archive is damaged or malicious`);
       throw new DatasetError(archive.file, { offset: data }, `the entry "${entry.path}" is corrupt: its compressed data could not be inflated; download or copy the archive again`, { cause });
@@ -237,22 +242,44 @@ async function extract(archive: NamedBytes, entry: CentralEntry, data: number): 
 
 class SizeError extends Error {}
 
-/** Inflates raw deflate data into exactly `expected` bytes; stops as soon as the output would be larger. */
-async function inflateRaw(compressed: Uint8Array, expected: number): Promise<Uint8Array> {
-  // A copy inside a Blob: Node 20's DecompressionStream would read a view's whole underlying buffer (see gzip.ts).
-  const reader = new Blob([compressed.slice()]).stream().pipeThrough(new DecompressionStream('deflate-raw')).getReader();
+/**
+ * Entries with less compressed data than this are first inflated in one call (the common case: an
+ * image or a small file). Deflate makes at most about 1,032 bytes from one (RFC 1951 §3.2.5: a match
+ * of 258 bytes in 2 bits), so a lying entry this small costs at most ~66 MB of decoding, never memory.
+ */
+const ONE_CALL_MAX_BYTES = 64 * 1024;
+/** Compressed bytes given to the streaming inflater at a time: at most ~17 MB come out before the count can stop it. */
+const CHUNK_BYTES = 16 * 1024;
+
+/** Inflates raw deflate data into exactly `expected` bytes (fflate), or throws a SizeError or fflate's error. */
+function inflateRaw(compressed: Uint8Array, expected: number): Uint8Array {
+  if (compressed.length < ONE_CALL_MAX_BYTES) {
+    // Into a buffer one byte longer than declared: fflate truncates to fit, so a longer output shows
+    // as that extra byte. Anything but the declared size is then diagnosed by the counting inflater.
+    try {
+      const out = inflateSync(compressed, { out: new Uint8Array(expected + 1) });
+      if (out.length === expected) return out;
+    } catch {
+      // Diagnosed below.
+    }
+  }
+  return inflateCounting(compressed, expected);
+}
+
+/** Streams the data through fflate's Inflate with a running count, and stops as soon as the output would pass `expected`. */
+function inflateCounting(compressed: Uint8Array, expected: number): Uint8Array {
   const out = new Uint8Array(expected);
   let length = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    if (length + value.length > expected) {
-      await reader.cancel().catch(() => undefined);
-      throw new SizeError(`more than ${expected} bytes`);
-    }
-    out.set(value, length);
-    length += value.length;
-  }
+  const inflater = new Inflate((chunk) => {
+    if (length + chunk.length > expected) throw new SizeError(`more than ${expected} bytes`);
+    out.set(chunk, length);
+    length += chunk.length;
+  });
+  let at = 0;
+  do {
+    inflater.push(compressed.subarray(at, at + CHUNK_BYTES), at + CHUNK_BYTES >= compressed.length);
+    at += CHUNK_BYTES;
+  } while (at < compressed.length);
   if (length !== expected) throw new SizeError(`${length} bytes`);
   return out;
 }

@@ -1,214 +1,37 @@
 /**
- * Turning the files a user chose into a Dataset and its description, in the search worker (never on
- * the UI thread): .zip archives are opened, .gz files inflated, each format's files told apart by
- * their content and names, images decoded, then importDataset transforms and splits them. Every
- * problem is an Error in words that names the file (and the byte or row) where it is.
+ * An import request from the page, in the search worker: the transferred files handed to
+ * src/data/import-files.ts (which reads the formats), and what it returns described as the dataset
+ * list shows it.
  */
 import { type DatasetImportRequest, type DatasetInfo, datasetFormats } from '../contracts/datasets.ts';
-import { CIFAR10_CLASS_NAMES, parseCifar10 } from '../data/cifar10.ts';
-import { parseCsv } from '../data/csv.ts';
-import type { Dataset, ImageSet } from '../data/dataset.ts';
-import { DatasetError, type NamedBytes } from '../data/errors.ts';
-import { decompressIfGzip } from '../data/gzip.ts';
-import { parseIdx } from '../data/idx.ts';
-import { decodeImageFiles, groupImageFolder, type ImageDecoder, type ImageFile } from '../data/image-folder.ts';
-import { importDataset } from '../data/import-dataset.ts';
-import { isZip, readZip } from '../data/zip.ts';
+import type { Dataset } from '../data/dataset.ts';
+import type { ImageDecoder } from '../data/image-folder.ts';
+import { importFiles } from '../data/import-files.ts';
 
 export interface ImportedDataset {
   readonly dataset: Dataset;
   readonly info: DatasetInfo;
 }
 
-interface Sources {
-  readonly train: ImageSet;
-  readonly test?: ImageSet;
-  readonly classNames?: readonly string[];
-  /** What the files were, in words, for the description. */
-  readonly source: string;
-}
-
-const MAX_NAME_LENGTH = 100;
-/** A file of a test set says so in its name: MNIST's t10k-…, CIFAR-10's test_batch.bin, mnist_test.csv. */
-const TEST_NAME = /t10k|test/i;
-
 /** The dataset `request` describes, under the id `id`; `decodeImage` decodes image files (a browser's decoder in the worker). */
 export async function importUserDataset(request: DatasetImportRequest, decodeImage: ImageDecoder, id: string, now: Date): Promise<ImportedDataset> {
-  checkRequest(request);
-  const files = await openArchives(request);
-  const { options } = request;
-  const sources = await readSources(files, request, decodeImage);
-  const name = request.name.trim() || (request.files[0]?.name.replace(/\.[^.]*$/, '') ?? id);
-  const { train } = sources;
-  const target = request.format === 'images' ? undefined : options.image;
-  const reshaped = target !== undefined && (target.height !== train.height || target.width !== train.width || target.channels !== train.channels);
-  if (target !== undefined && target.channels !== train.channels && target.channels !== 1) {
-    throw new Error(`The images have ${train.channels} channels; they can be kept at ${train.channels} or turned gray (1 channel), not ${target.channels}.`);
+  if (!datasetFormats.includes(request.format)) throw new Error(`Unknown file format "${String(request.format)}"; choose one of ${datasetFormats.join(', ')}.`);
+  for (const file of request.files) {
+    if (!(file.bytes instanceof ArrayBuffer)) throw new Error(`The file ${file.name} was not read; choose it again.`);
   }
-  const dataset = importDataset(
-    { train, ...(sources.test !== undefined ? { test: sources.test } : {}) },
-    {
-      id,
-      name,
-      ...(sources.classNames !== undefined ? { classNames: sources.classNames } : {}),
-      validation: options.validation,
-      ...(sources.test === undefined ? { test: options.test } : {}),
-      seed: options.seed,
-      ...(target !== undefined && target.channels === 1 && train.channels > 1 ? { grayscale: true } : {}),
-      ...(target !== undefined && (target.height !== train.height || target.width !== train.width) ? { resize: { height: target.height, width: target.width } } : {}),
-    },
-  );
+  const files = request.files.map((file) => ({ file: file.name, bytes: new Uint8Array(file.bytes) }));
+  const { dataset, source } = await importFiles({ ...request, files }, decodeImage, id);
   const { height, width, channels } = dataset.train;
-  const splitText =
-    sources.test === undefined
-      ? `validation ${percent(options.validation)} and test ${percent(options.test)} drawn with seed ${options.seed}`
-      : `the test set from the files; validation ${percent(options.validation)} of the training images, drawn with seed ${options.seed}`;
   const info: DatasetInfo = {
     id,
-    name,
+    name: dataset.name,
     builtin: false,
     shape: { height, width, channels },
     classes: dataset.classNames.length,
     classNames: dataset.classNames,
     splits: { train: dataset.train.count, validation: dataset.validation.count, test: dataset.test.count },
-    source: `${sources.source}${reshaped ? `; resized to ${height}×${width}×${channels}` : ''}; ${splitText}.`,
+    source,
     createdAt: now.toISOString(),
   };
   return { dataset, info };
 }
-
-function checkRequest(request: DatasetImportRequest): void {
-  if (!datasetFormats.includes(request.format)) throw new Error(`Unknown file format "${String(request.format)}"; choose one of ${datasetFormats.join(', ')}.`);
-  if (request.files.length === 0) throw new Error('Choose at least one file.');
-  for (const file of request.files) {
-    if (!(file.bytes instanceof ArrayBuffer)) throw new Error(`The file ${file.name} was not read; choose it again.`);
-  }
-  if (request.name.trim().length > MAX_NAME_LENGTH) throw new Error(`The name is ${request.name.trim().length} characters long; keep it to ${MAX_NAME_LENGTH}.`);
-  const { seed } = request.options;
-  if (!Number.isSafeInteger(seed)) throw new Error(`The seed must be a whole number, got ${seed}.`);
-  if (request.format === 'images' && request.options.image === undefined) throw new Error('Give the image size (height, width and channels) to store the images at.');
-}
-
-/** The files, with each .zip replaced by the files inside it (named "archive.zip/path"), hidden files of archives left out. */
-async function openArchives(request: DatasetImportRequest): Promise<{ readonly name: string; readonly path: string; readonly bytes: Uint8Array }[]> {
-  const files: { name: string; path: string; bytes: Uint8Array }[] = [];
-  for (const upload of request.files) {
-    const bytes = new Uint8Array(upload.bytes);
-    if (!isZip(bytes)) {
-      files.push({ name: upload.name, path: upload.name, bytes });
-      continue;
-    }
-    const entries = await readZip({ file: upload.name, bytes });
-    if (entries.length === 0) throw new DatasetError(upload.name, undefined, 'the ZIP archive is empty; choose an archive that holds the files');
-    // Image folders count their hidden files themselves; the other formats just skip them (macOS adds __MACOSX/ and .DS_Store).
-    const kept = request.format === 'images' ? entries : entries.filter((entry) => !entry.path.split('/').some((s) => s.startsWith('.') || s === '__MACOSX'));
-    for (const entry of kept) files.push({ name: `${upload.name}/${entry.path}`, path: entry.path, bytes: entry.bytes });
-  }
-  return files;
-}
-
-type OpenedFile = Awaited<ReturnType<typeof openArchives>>[number];
-
-async function readSources(files: readonly OpenedFile[], request: DatasetImportRequest, decodeImage: ImageDecoder): Promise<Sources> {
-  const named = (file: OpenedFile): NamedBytes => ({ file: file.name, bytes: file.bytes });
-  const byName = [...files].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const baseName = (file: OpenedFile): string => file.name.slice(file.name.lastIndexOf('/') + 1);
-  const isTest = (file: OpenedFile): boolean => TEST_NAME.test(baseName(file));
-  const list = (some: readonly OpenedFile[]): string => some.map((file) => file.name).join(', ');
-  switch (request.format) {
-    case 'idx':
-      return readIdx(await Promise.all(byName.map((file) => decompressIfGzip(named(file)))), (file) => TEST_NAME.test(file.file.slice(file.file.lastIndexOf('/') + 1)));
-    case 'cifar10': {
-      const batches = await Promise.all(byName.map((file) => decompressIfGzip(named(file))));
-      for (const batch of batches) refuseTar(batch);
-      const test = batches.filter((_, i) => isTest(byName[i]!));
-      const train = batches.filter((_, i) => !isTest(byName[i]!));
-      if (train.length === 0) throw new Error(`Only test batches were chosen (${list(byName)}); add the training batches data_batch_1.bin … data_batch_5.bin.`);
-      return {
-        train: await parseCifar10(train),
-        ...(test.length > 0 ? { test: await parseCifar10(test) } : {}),
-        classNames: CIFAR10_CLASS_NAMES,
-        source: `CIFAR-10 binary batches ${list(byName)}`,
-      };
-    }
-    case 'csv': {
-      const test = byName.filter(isTest);
-      const train = byName.filter((file) => !isTest(file));
-      if (train.length !== 1 || test.length > 1) {
-        throw new Error(`Choose one CSV file, and optionally a second whose name has "test" in it for the test set; got ${list(byName)}.`);
-      }
-      const csv = request.options.csv ?? {};
-      return {
-        train: await parseCsv(named(train[0]!), csv),
-        ...(test[0] !== undefined ? { test: await parseCsv(named(test[0]), csv) } : {}),
-        source: `CSV file${byName.length > 1 ? 's' : ''} ${list(byName)}`,
-      };
-    }
-    case 'images': {
-      const folder = groupImageFolder(files.map((file): ImageFile => ({ path: file.path, bytes: file.bytes })));
-      // checkRequest made sure an image size is given.
-      const shape = request.options.image!;
-      const train = await decodeImageFiles(folder.train, shape, decodeImage);
-      const test = folder.test === undefined ? undefined : await decodeImageFiles(folder.test, shape, decodeImage);
-      const { outsideClassFolder, hidden, notImages } = folder.ignored;
-      const ignored = [
-        outsideClassFolder > 0 ? `${outsideClassFolder} ${plural(outsideClassFolder, 'image')} outside a class folder` : '',
-        hidden > 0 ? `${hidden} hidden ${plural(hidden, 'file')}` : '',
-        notImages > 0 ? `${notImages} ${plural(notImages, 'file')} that ${notImages === 1 ? 'is' : 'are'} not an image` : '',
-      ].filter((text) => text !== '');
-      const archives = request.files.map((file) => file.name).filter((name) => name.toLowerCase().endsWith('.zip'));
-      const from = archives.length > 0 ? archives.join(', ') : folder.root === '' ? 'the chosen files' : `the folder ${folder.root}`;
-      return {
-        train,
-        ...(test !== undefined ? { test } : {}),
-        classNames: folder.classNames,
-        source: `${train.count + (test?.count ?? 0)} images in ${folder.classNames.length} class folders of ${from}${ignored.length > 0 ? ` (ignored: ${ignored.join(', ')})` : ''}`,
-      };
-    }
-  }
-}
-
-/** IDX files told apart by their rank (1: labels, 3 or 4: images) and their names (t10k or test: the test set). */
-async function readIdx(files: readonly NamedBytes[], isTest: (file: NamedBytes) => boolean): Promise<Sources> {
-  const roles = new Map<string, NamedBytes>();
-  for (const file of files) {
-    const { bytes } = file;
-    if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0) {
-      throw new DatasetError(file.file, { offset: 0, decompressed: file.decompressed ?? false }, 'this is not an IDX file (IDX files start with two zero bytes); choose MNIST-style files such as train-images-idx3-ubyte.gz');
-    }
-    const role = `${isTest(file) ? 'test' : 'train'} ${bytes[3] === 1 ? 'labels' : 'images'}`;
-    const taken = roles.get(role);
-    if (taken !== undefined) {
-      throw new Error(`${taken.file} and ${file.file} are both ${role} files; choose one of each (a name with "t10k" or "test" in it marks the test set).`);
-    }
-    roles.set(role, file);
-  }
-  const pair = (split: 'train' | 'test'): [NamedBytes, NamedBytes] | undefined => {
-    const images = roles.get(`${split} images`);
-    const labels = roles.get(`${split} labels`);
-    if (images === undefined && labels === undefined) return undefined;
-    if (images === undefined || labels === undefined) {
-      const have = (images ?? labels)!;
-      throw new Error(`${have.file} has no matching ${images === undefined ? 'images' : 'labels'} file; choose the ${split === 'test' ? 'test' : 'training'} images and labels files together.`);
-    }
-    return [images, labels];
-  };
-  const train = pair('train');
-  const test = pair('test');
-  if (train === undefined) throw new Error('Choose the training images and labels files (e.g. train-images-idx3-ubyte.gz and train-labels-idx1-ubyte.gz), not only the test files.');
-  return {
-    train: await parseIdx(...train),
-    ...(test !== undefined ? { test: await parseIdx(...test) } : {}),
-    source: `IDX files ${[...train, ...(test ?? [])].map((file) => file.file).join(', ')}`,
-  };
-}
-
-/** POSIX tar (ustar) has "ustar" at byte 257: the CIFAR-10 download itself rather than a batch. */
-function refuseTar(file: NamedBytes): void {
-  if (new TextDecoder().decode(file.bytes.subarray(257, 262)) === 'ustar') {
-    throw new DatasetError(file.file, undefined, 'is a tar archive (the CIFAR-10 download itself); extract it and choose the data_batch_N.bin and test_batch.bin files inside');
-  }
-}
-
-const percent = (share: number): string => `${Math.round(share * 1000) / 10} %`;
-const plural = (count: number, word: string): string => (count === 1 ? word : `${word}s`);

@@ -143,6 +143,30 @@ describe('readZip', () => {
     );
   });
 
+  it('reads a deflated entry too large to inflate in one call, chunk by chunk, and stops it as soon as it passes its declared size', async () => {
+    // 200,000 bytes that deflate cannot shrink (a linear congruential sequence), so the compressed data is over 64 KiB.
+    let state = 1;
+    const noise = Uint8Array.from({ length: 200_000 }, () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24);
+    const zip = await writeZip([{ path: 'noise.bin', bytes: noise }]);
+    expect(zip.entries[0]!.central - zip.entries[0]!.data).toBeGreaterThan(64 * 1024);
+    const [entry, ...others] = await readZip({ file: 'n.zip', bytes: zip.bytes });
+    // Compared byte by byte: toEqual on 200,000 elements takes most of a second.
+    expect([others.length, entry!.path, entry!.bytes.length, entry!.bytes.every((byte, i) => byte === noise[i])]).toEqual([0, 'noise.bin', noise.length, true]);
+    const lying = zip.bytes.slice();
+    new DataView(lying.buffer).setUint32(zip.entries[0]!.central + 24, 1000, true);
+    await expect(readZip({ file: 'n.zip', bytes: lying })).rejects.toThrow(
+      `n.zip, byte ${zip.entries[0]!.data}: the entry "noise.bin" inflates to more than 1000 bytes, but the archive says 1000 bytes; the archive is damaged or malicious`,
+    );
+  });
+
+  it('refuses an entry that inflates to less than it declares', async () => {
+    const zip = await writeZip([{ path: 'meow.txt', bytes: text(meow) }]);
+    new DataView(zip.bytes.buffer).setUint32(zip.entries[0]!.central + 24, 300, true);
+    await expect(readZip({ file: 's.zip', bytes: zip.bytes })).rejects.toThrow(
+      `s.zip, byte ${zip.entries[0]!.data}: the entry "meow.txt" inflates to 250 bytes, but the archive says 300 bytes; the archive is damaged or malicious`,
+    );
+  });
+
   it('refuses overlapping entries and duplicate names', async () => {
     const zip = await writeZip([{ path: 'a.bin', bytes: counting, method: 'stored' }, { path: 'b.bin', bytes: counting, method: 'stored' }]);
     const overlapping = zip.bytes.slice();

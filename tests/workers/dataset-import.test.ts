@@ -145,4 +145,12 @@ describe('importUserDataset', () => {
       'With 4 images, a validation share of 0.6 and a test share of 0.5 leave none to train on; lower the shares or add images.',
     );
   });
+
+  it('refuses an unknown format and a file that did not arrive as bytes', async () => {
+    await expect(run({ ...request('csv', { 'a.csv': digitsCsv(4) }), format: 'tar' as DatasetImportRequest['format'] })).rejects.toThrow(
+      'Unknown file format "tar"; choose one of idx, cifar10, csv, images.',
+    );
+    const unread = { ...request('csv', {}), files: [{ name: 'a.csv', bytes: null as unknown as ArrayBuffer }] };
+    await expect(run(unread)).rejects.toThrow('The file a.csv was not read; choose it again.');
+  });
 });
