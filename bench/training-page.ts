@@ -1,14 +1,15 @@
 /**
  * The browser half of `npm run bench`'s training throughput: loads a bench network's dataset from the
  * static datasets (served at <base>datasets/ by scripts/vite-static-datasets.ts) and runs the shared
- * routine of src/tf/training-benchmark.ts on the backend asked for, or the backend probe as the
- * search worker runs it. The harness (src/cli/bench-training.ts) calls `run` and `probe` through
+ * routine of training-benchmark.ts on the backend asked for, or the backend probe as the
+ * search worker runs it. The harness (bench-training.ts) calls `run` and `probe` through
  * Playwright; a person can press the button instead.
  */
 import * as tf from '@tensorflow/tfjs';
 import digitsCnn from '../examples/digits-cnn.json';
 import referenceCnn from '../examples/reference-cnn.json';
 import { type Architecture, parseArchitecture } from '../src/core/architecture.ts';
+import { trainingRecipe } from '../src/core/training-recipe.ts';
 import { fetchReader, loadBuiltinDataset } from '../src/data/builtin.ts';
 import type { Dataset } from '../src/data/dataset.ts';
 import { type BackendName, backendNames } from '../src/tf/backend.ts';
@@ -25,7 +26,7 @@ import {
   probeBackends,
   trainingBenchGlobal,
   trainingBenchLogPrefix,
-} from '../src/tf/training-benchmark.ts';
+} from './training-benchmark.ts';
 import { useBundledWasmFiles } from '../src/tf/wasm-files.ts';
 
 const architectures: Record<BenchNetworkId, Architecture> = { 'reference-cnn': parseArchitecture(referenceCnn), 'digits-cnn': parseArchitecture(digitsCnn) };
@@ -66,7 +67,7 @@ async function run(backend: BackendName, network: BenchNetworkId, options: Plain
 async function probe(network: BenchNetworkId): Promise<ProbeOutcome> {
   const { input, classes } = architectures[network];
   await dataset(network);
-  const outcome = await probeBackends(input, classes, 32);
+  const outcome = await probeBackends(input, classes, trainingRecipe.batchSize);
   log(`probe for ${network}: ${outcome.backend} in ${Math.round(outcome.ms)} ms`);
   return outcome;
 }

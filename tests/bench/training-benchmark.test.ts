@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { train } from '../../src/tf/trainer.ts';
-import { benchmarkImages, benchmarkTraining, benchmarkTrainingOn, plannedSamples } from '../../src/tf/training-benchmark.ts';
-import { noLeaks } from './leaks.ts';
-import { shapesCnn, shapesSet } from './synthetic.ts';
+import { benchmarkImages, benchmarkTraining, benchmarkTrainingOn, plannedSamples } from '../../bench/training-benchmark.ts';
+import { noLeaks } from '../tf/leaks.ts';
+import { shapesCnn, shapesSet } from '../tf/synthetic.ts';
 
 // The real trainer, watched: the test checks which images it was handed.
 vi.mock('../../src/tf/trainer.ts', async (importOriginal) => {

@@ -3,7 +3,7 @@
  * tf.LayersModel.fit, for the bench networks (the reference CNN on MNIST, the digits CNN on digits)
  * in Node on tfjs's WASM and cpu backends and in headless Chromium on WebGPU, WebGL, WASM and cpu;
  * plus the backend probe as the search worker runs it, and how its pick compares with the fastest
- * backend measured. Both sides run the routine of src/tf/training-benchmark.ts; in Chromium it runs
+ * backend measured. Both sides run the routine of bench/training-benchmark.ts; in Chromium it runs
  * in bench/training.html, served by a Vite dev server started here with the project's config (and
  * so cross-origin isolated, as the app is).
  *
@@ -16,11 +16,12 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { type Browser, type Page, chromium } from 'playwright';
 import { type ViteDevServer, createServer } from 'vite';
-import { chromiumArgs, chromiumCandidates, findChromium } from '../../scripts/chromium.ts';
-import type { Architecture } from '../core/architecture.ts';
-import { loadBuiltinDataset } from '../data/builtin.ts';
-import { nodeReader } from '../data/read-node.ts';
-import { type BackendName, backendNames } from '../tf/backend.ts';
+import { chromiumArgs, chromiumCandidates, findChromium } from '../scripts/chromium.ts';
+import type { Architecture } from '../src/core/architecture.ts';
+import { trainingRecipe } from '../src/core/training-recipe.ts';
+import { loadBuiltinDataset } from '../src/data/builtin.ts';
+import { nodeReader } from '../src/data/read-node.ts';
+import { type BackendName, backendNames } from '../src/tf/backend.ts';
 import {
   type BackendTrainingBenchmark,
   type BenchNetworkId,
@@ -28,6 +29,7 @@ import {
   type ProbeOutcome,
   type TrainerThroughput,
   type TrainingBenchPage,
+  benchLearningRate,
   benchNetworkIds,
   benchNetworks,
   benchmarkTrainingOn,
@@ -35,10 +37,10 @@ import {
   probeBackends,
   trainingBenchGlobal,
   trainingBenchLogPrefix,
-} from '../tf/training-benchmark.ts';
-import { CliError, readArchitectureFile } from './common.ts';
+} from './training-benchmark.ts';
+import { CliError, readArchitectureFile } from '../src/cli/common.ts';
 
-const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 const architectureFile = (network: BenchNetworkId): string => `examples/${network}.json`;
 
 /**
@@ -47,8 +49,8 @@ const architectureFile = (network: BenchNetworkId): string => `examples/${networ
  * (WebGPU on SwiftShader trained 10–25 samples/s in our runs).
  */
 export const trainingBenchOptions: PlainTrainingBenchmarkOptions = {
-  batchSize: 32,
-  learningRate: 1e-3,
+  batchSize: trainingRecipe.batchSize,
+  learningRate: benchLearningRate,
   seed: 1,
   warmUpSamples: 64,
   targetSeconds: 8,
@@ -92,7 +94,7 @@ export async function benchTrainingNode(log: TrainingLog, options = trainingBenc
   for (const network of benchNetworkIds) {
     const architecture = loadBenchNetwork(network);
     const { train } = await loadBuiltinDataset(benchNetworks[network].dataset, nodeReader());
-    probes[network] = await probeBackends(architecture.input, architecture.classes, options.batchSize ?? 32);
+    probes[network] = await probeBackends(architecture.input, architecture.classes, options.batchSize ?? trainingRecipe.batchSize);
     for (const backend of nodeBackends) {
       log(`node ${network} on ${backend}: probing`);
       runs.push({ network, entry: await benchmarkTrainingOn(backend, architecture, train, { ...options, onProgress: (p) => log(`node ${network} on ${backend}: ${describeProgress(p)}`) }) });

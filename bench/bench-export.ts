@@ -5,17 +5,18 @@
  * Node, the backend the page's worker picks on a CPU. Medians of several rounds after one warm-up.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from '../core/architecture.ts';
-import { median } from '../core/median.ts';
-import { findPresetTarget } from '../core/targets.ts';
-import { loadBuiltinDataset } from '../data/builtin.ts';
-import { nodeReader } from '../data/read-node.ts';
-import { zipBundle } from '../deploy/bundle.ts';
-import { exportNetwork } from '../engine/export-trial.ts';
-import { runTrainingTrial } from '../engine/train-trial.ts';
-import { startCliBackend } from './backend-option.ts';
-import { readArchitectureFile } from './common.ts';
-import { ProgressBar } from './progress.ts';
+import type { Architecture } from '../src/core/architecture.ts';
+import { median } from '../src/core/median.ts';
+import { findPresetTarget } from '../src/core/targets.ts';
+import { trainingRecipe } from '../src/core/training-recipe.ts';
+import { loadBuiltinDataset } from '../src/data/builtin.ts';
+import { nodeReader } from '../src/data/read-node.ts';
+import { zipBundle } from '../src/deploy/bundle.ts';
+import { exportNetwork } from '../src/engine/export-trial.ts';
+import { runTrainingTrial } from '../src/engine/train-trial.ts';
+import { startCliBackend } from '../src/cli/backend-option.ts';
+import { readArchitectureFile } from '../src/cli/common.ts';
+import { ProgressBar } from '../src/cli/progress.ts';
 
 const cases = [
   { dataset: 'digits', architecture: 'examples/digits-cnn.json', epochs: 10 },
@@ -32,7 +33,7 @@ export async function benchExport(rounds = 5): Promise<Record<string, unknown>> 
   for (const c of cases) {
     const architecture: Architecture = readArchitectureFile(c.architecture);
     const dataset = await loadBuiltinDataset(c.dataset, nodeReader());
-    const choice = await startCliBackend('wasm', { input: architecture.input, classes: architecture.classes, batchSize: 32 });
+    const choice = await startCliBackend('wasm', { input: architecture.input, classes: architecture.classes, batchSize: trainingRecipe.batchSize });
     const trial = await runTrainingTrial({ id: `bench-export-${c.dataset}`, architecture, dataset, targets: [target], epochs: c.epochs, seed: 1, backend: { name: choice.backend, reason: choice.reason } });
     progress.tick();
     try {

@@ -6,19 +6,19 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { Architecture } from '../core/architecture.ts';
-import { estimate } from '../core/resources.ts';
-import { createRng } from '../core/rng.ts';
-import { sampleArchitecture } from '../core/sampler.ts';
-import { defaultSearchSpace } from '../core/search-space.ts';
-import { findPresetTarget, presetTargets } from '../core/targets.ts';
+import type { Architecture } from '../src/core/architecture.ts';
+import { estimate } from '../src/core/resources.ts';
+import { createRng } from '../src/core/rng.ts';
+import { sampleArchitecture } from '../src/core/sampler.ts';
+import { defaultSearchSpace } from '../src/core/search-space.ts';
+import { findPresetTarget, presetTargets } from '../src/core/targets.ts';
 import { benchExport } from './bench-export.ts';
 import { benchRecipe } from './bench-recipe.ts';
 import { type SearchBenchOptions, benchSearch, defaultSearchBench } from './bench-search.ts';
 import { benchTraining, requireChromium } from './bench-training.ts';
-import { CliError, runCli } from './common.ts';
-import { ProgressBar } from './progress.ts';
-import { median } from '../core/median.ts';
+import { CliError, runCli } from '../src/cli/common.ts';
+import { ProgressBar } from '../src/cli/progress.ts';
+import { median } from '../src/core/median.ts';
 
 const parts = ['estimator', 'sampler', 'training-node', 'training-browser', 'recipe', 'search', 'export'] as const;
 type Part = (typeof parts)[number];

@@ -9,24 +9,25 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import type { Architecture } from '../core/architecture.ts';
-import { createRng } from '../core/rng.ts';
-import { createSearchProblem, createStrategy, defaultPruningSpace } from '../core/search/index.ts';
-import { defaultSearchSpace } from '../core/search-space.ts';
-import { findPresetTarget } from '../core/targets.ts';
-import { loadBuiltinDataset } from '../data/builtin.ts';
-import type { Dataset } from '../data/dataset.ts';
-import { nodeReader } from '../data/read-node.ts';
-import { selectBackend } from '../tf/backend.ts';
-import { type DeviceImageSet, disposeDeviceImageSet, uploadImageSet } from '../tf/device-data.ts';
-import { evaluateOnDevice } from '../tf/evaluate.ts';
-import { createNetwork } from '../tf/network.ts';
-import { train } from '../tf/trainer.ts';
-import { readArchitectureFile } from './common.ts';
-import { ProgressBar } from './progress.ts';
-import { median } from '../core/median.ts';
+import type { Architecture } from '../src/core/architecture.ts';
+import { createRng } from '../src/core/rng.ts';
+import { createSearchProblem, createStrategy, defaultPruningSpace } from '../src/core/search/index.ts';
+import { defaultSearchSpace } from '../src/core/search-space.ts';
+import { findPresetTarget } from '../src/core/targets.ts';
+import { trainingRecipe } from '../src/core/training-recipe.ts';
+import { loadBuiltinDataset } from '../src/data/builtin.ts';
+import type { Dataset } from '../src/data/dataset.ts';
+import { nodeReader } from '../src/data/read-node.ts';
+import { selectBackend } from '../src/tf/backend.ts';
+import { type DeviceImageSet, disposeDeviceImageSet, uploadImageSet } from '../src/tf/device-data.ts';
+import { evaluateOnDevice } from '../src/tf/evaluate.ts';
+import { createNetwork } from '../src/tf/network.ts';
+import { train } from '../src/tf/trainer.ts';
+import { readArchitectureFile } from '../src/cli/common.ts';
+import { ProgressBar } from '../src/cli/progress.ts';
+import { median } from '../src/core/median.ts';
 
-const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
+const projectRoot = fileURLToPath(new URL('../', import.meta.url));
 
 /** One way to train: the knobs the sweep turns. */
 export interface Recipe {
@@ -41,10 +42,17 @@ export interface Recipe {
   readonly maxShift: number;
 }
 
-/** The recipe the search trains with (src/contracts/training-recipe.ts holds the chosen defaults). */
-export const baselineRecipe: Recipe = { learningRate: 1e-2, batchSize: 32, warmupEpochs: 0.5, scaling: 'unit', labelSmoothing: 0, maxShift: 0 };
+/** The recipe the search trains with: the chosen defaults of src/core/training-recipe.ts. */
+export const baselineRecipe: Recipe = {
+  learningRate: trainingRecipe.learningRate,
+  batchSize: trainingRecipe.batchSize,
+  warmupEpochs: trainingRecipe.warmupEpochs,
+  scaling: 'unit',
+  labelSmoothing: 0,
+  maxShift: 0,
+};
 
-/** The recipe before issue 10: Adam at 3e-3, batches of 32, no warm-up. */
+/** The recipe before issue 10, which the sweep compares against: Adam at 3e-3, batches of 32, no warm-up. */
 const previousRecipe: Recipe = { learningRate: 3e-3, batchSize: 32, warmupEpochs: 0, scaling: 'unit', labelSmoothing: 0, maxShift: 0 };
 
 /** The variations of the sweep: the chosen recipe, the previous one, and one knob at a time around the chosen one. */

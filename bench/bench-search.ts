@@ -7,20 +7,20 @@
  * time. Reported as medians and ratios; a benchmark, so nothing passes or fails on the numbers.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Study, StudyConfig, StudyTrial, StrategyName } from '../contracts/study.ts';
-import { studyTrainingDefaults } from '../contracts/study.ts';
-import { observationOf } from '../contracts/study-objectives.ts';
-import { epochsPerTrial } from '../contracts/training-recipe.ts';
-import { defaultPruningSpace } from '../core/search/index.ts';
-import { defaultSearchSpace } from '../core/search-space.ts';
-import { loadBuiltinDataset } from '../data/builtin.ts';
-import type { Dataset } from '../data/dataset.ts';
-import { nodeReader } from '../data/read-node.ts';
-import { MemoryStudyStore } from '../engine/memory-store.ts';
-import { runStudy, studyHypervolume } from '../engine/study-runner.ts';
-import { selectBackend } from '../tf/backend.ts';
-import { ProgressBar } from './progress.ts';
-import { median } from '../core/median.ts';
+import type { Study, StudyConfig, StudyTrial, StrategyName } from '../src/contracts/study.ts';
+import { studyTrainingDefaults } from '../src/contracts/study.ts';
+import { observationOf } from '../src/contracts/study-objectives.ts';
+import { epochsPerTrial } from '../src/core/training-recipe.ts';
+import { defaultPruningSpace } from '../src/core/search/index.ts';
+import { defaultSearchSpace } from '../src/core/search-space.ts';
+import { loadBuiltinDataset } from '../src/data/builtin.ts';
+import type { Dataset } from '../src/data/dataset.ts';
+import { nodeReader } from '../src/data/read-node.ts';
+import { MemoryStudyStore } from '../src/engine/memory-store.ts';
+import { runStudy, studyHypervolume } from '../src/engine/study-runner.ts';
+import { selectBackend } from '../src/tf/backend.ts';
+import { ProgressBar } from '../src/cli/progress.ts';
+import { median } from '../src/core/median.ts';
 
 /** One kind of study the bench runs, over every seed. */
 export interface SearchBenchCase {
