@@ -7,9 +7,9 @@ import type { Architecture } from '../core/architecture.ts';
 import { type PruningMethod, bcKlScale, pruningMethods } from '../core/pruning.ts';
 import { estimate } from '../core/resources.ts';
 import type { Target } from '../core/targets.ts';
+import { fineTuneEpochsFor, trainingRecipe } from '../core/training-recipe.ts';
 import type { Dataset } from '../data/dataset.ts';
 import type { LrSchedule, TrialHyperparameters, TrialRecord } from '../contracts/trial.ts';
-import { trainingRecipe } from '../contracts/training-recipe.ts';
 import type { TrialPhase, TrialProgress } from '../contracts/search-worker.ts';
 import { disposeDeviceImageSet, uploadImageSet } from '../tf/device-data.ts';
 import { evaluate } from '../tf/evaluate.ts';
@@ -89,7 +89,7 @@ function checkConfig(config: TrainTrialConfig): Required<TrialHyperparameters['p
   if (!pruningMethods.includes(method)) throw new TrialConfigError(`unknown pruning method "${method}"; expected ${pruningMethods.join(', ')}`);
   const sparsity = method === 'none' ? 0 : (config.pruning?.sparsity ?? 0.5);
   if (!(sparsity >= 0 && sparsity < 1)) throw new TrialConfigError(`sparsity must be at least 0 and below 1, got ${sparsity}`);
-  const fineTuneEpochs = method === 'none' ? 0 : (config.pruning?.fineTuneEpochs ?? Math.max(1, Math.ceil(config.epochs / 2)));
+  const fineTuneEpochs = method === 'none' ? 0 : (config.pruning?.fineTuneEpochs ?? fineTuneEpochsFor(config.epochs));
   if (!Number.isInteger(fineTuneEpochs) || fineTuneEpochs < 0) throw new TrialConfigError(`fine-tuning epochs must be a whole number, got ${fineTuneEpochs}`);
   return { method, sparsity, fineTuneEpochs };
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Architecture, InputShape, Layer } from '../core/architecture.ts';
+import { trainingRecipe } from '../core/training-recipe.ts';
 import { createNetwork } from './network.ts';
 
 /**
@@ -56,7 +57,8 @@ export async function measureTrainingSpeed(options: SpeedProbeOptions): Promise<
   const budgetMs = options.budgetMs ?? 400;
   const { height, width, channels } = architecture.input;
   const network = createNetwork(architecture, { seed: 'backend probe' });
-  const optimizer = tf.train.adam(1e-3);
+  // The trials' optimiser at the trials' rate; the rate does not change how long a step takes.
+  const optimizer = tf.train.adam(trainingRecipe.learningRate);
   const x = tf.randomUniform([batchSize, height, width, channels], 0, 1, 'float32', 1) as tf.Tensor4D;
   const y = tf.tidy(() => tf.oneHot(tf.randomUniform([batchSize], 0, architecture.classes, 'int32', 2), architecture.classes));
   const variables = network.trainableVariables();

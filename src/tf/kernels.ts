@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Padding } from '../core/architecture.ts';
-import type { WeightedOp } from './network.ts';
+import type { WeightedOp } from './weighted-op.ts';
 
 /**
  * Convolution or matrix product of one weighted op, plus its bias and activation when given. tfjs's

@@ -18,49 +18,8 @@ import { createRng } from '../core/rng.ts';
 import { glorotUniform, heNormal } from './init.ts';
 import { applyKernel } from './kernels.ts';
 import { keptByLogAlpha, initialLogSigma2, sampleReparameterised } from './variational.ts';
-import { type OpWeights, countNonzeroWeights, readWeights, writeWeights } from './weights.ts';
-
-export type WeightedKind = 'conv' | 'depthwise' | 'pointwise' | 'dense';
-
-/** One op with weights. `index` is its place among the weighted ops: masks and weights use it. */
-export interface WeightedOp {
-  readonly index: number;
-  /** The op of `expandOps` it implements (shapes, params, MACs). */
-  readonly op: Op;
-  /** `opName(op)`, e.g. `layers[2] (separableConv) depthwise`. */
-  readonly name: string;
-  readonly kind: WeightedKind;
-  readonly stride: number;
-  readonly padding: Padding;
-  readonly relu: boolean;
-  readonly kernel: tf.Variable;
-  readonly bias: tf.Variable;
-  /** Binary (1 keep, 0 pruned), shaped like the kernel, multiplied into it in every forward pass. */
-  readonly mask: tf.Tensor | null;
-  /** Sparse Variational Dropout's log σ² per weight, or null when it is off. */
-  readonly logSigma2: tf.Variable | null;
-  /** Kernel axis of the output channels: 3 for conv and pointwise, 2 for depthwise, 1 for dense. */
-  readonly channelAxis: number;
-  /**
-   * Whether its output channels can be removed: true for every conv, pointwise and dense op (a
-   * downsampledConv's bottleneck included) but the classifier, whose outputs are the classes. A
-   * depthwise op has no channels of its own: they follow its input.
-   */
-  readonly prunableChannels: boolean;
-  /** Bayesian Compression's gates over the output channels, or null when they are off. */
-  readonly gate: ChannelGate | null;
-}
-
-/**
- * Bayesian Compression's multiplicative gate z_j on each output channel j (Louizos, Ullrich &
- * Welling 2017), with the posterior q(z_j) = N(μ_j, σ²_j); both are [channels] and trained. The gate
- * multiplies the channel's pre-activation, bias included, so a gate of 0 makes the channel output
- * exactly 0 and it can be removed without changing anything.
- */
-export interface ChannelGate {
-  readonly mu: tf.Variable;
-  readonly logSigma2: tf.Variable;
-}
+import type { ChannelGate, WeightedKind, WeightedOp } from './weighted-op.ts';
+import { type OpWeights, countNonzeroWeights, downloadFloat32 } from './weights.ts';
 
 type MutableOp = { -readonly [K in keyof WeightedOp]: WeightedOp[K] };
 
@@ -429,18 +388,58 @@ export class Network {
   }
 
   /**
-   * Plain copies of every op's weights, in op order; they can be transferred between threads. Channel
-   * gates are not among them: they live only between training and the removal of channels.
+   * Plain copies of every op's weights, in op order, in one download; they can be transferred
+   * between threads. Channel gates are not among them: they live only between training and the
+   * removal of channels.
    */
-  getWeights(): Promise<OpWeights[]> {
+  async getWeights(): Promise<OpWeights[]> {
     this.#checkAlive();
-    return readWeights(this.#ops);
+    const ops = this.#ops;
+    const tensors: tf.Tensor[] = [];
+    for (const op of ops) tensors.push(op.kernel, op.bias, ...(op.mask ? [op.mask] : []), ...(op.logSigma2 ? [op.logSigma2] : []));
+    const values = await downloadFloat32(tensors);
+    let next = 0;
+    return ops.map((op) => ({
+      name: op.name,
+      kind: op.kind,
+      kernelShape: op.kernel.shape.slice(),
+      kernel: values[next++]!,
+      bias: values[next++]!,
+      mask: op.mask ? values[next++]! : null,
+      logSigma2: op.logSigma2 ? values[next++]! : null,
+    }));
   }
 
-  /** Writes weights read by getWeights (of this or of an identical architecture). */
+  /**
+   * Writes weights read by getWeights (of this or of an identical architecture). A mask is set or
+   * removed as given; log σ² is written when both sides have it, and switches Sparse Variational
+   * Dropout on when only the weights do. Every shape is checked before anything is written.
+   */
   setWeights(weights: readonly OpWeights[]): void {
     this.#checkAlive();
-    writeWeights(this, weights);
+    const ops = this.#ops;
+    if (weights.length !== ops.length) {
+      throw new Error(`setWeights: the network has ${ops.length} ops with weights, the weights are for ${weights.length}`);
+    }
+    ops.forEach((op, i) => {
+      const w = weights[i]!;
+      const shape = op.kernel.shape;
+      if (w.kernelShape.length !== shape.length || w.kernelShape.some((d, axis) => d !== shape[axis]) || w.kernel.length !== op.kernel.size) {
+        throw new Error(`setWeights: ${op.name} has a kernel of shape [${shape.join(', ')}], the weights have [${w.kernelShape.join(', ')}]`);
+      }
+      if (w.bias.length !== op.bias.size) throw new Error(`setWeights: ${op.name} has ${op.bias.size} biases, the weights have ${w.bias.length}`);
+    });
+    if (weights.some((w) => w.logSigma2 !== null)) this.enableVariationalDropout();
+    ops.forEach((op, i) => {
+      const w = weights[i]!;
+      // Copies: tfjs's CPU backend would otherwise keep the caller's arrays as the variables' storage.
+      tf.tidy(() => {
+        op.kernel.assign(tf.tensor(w.kernel.slice(), op.kernel.shape));
+        op.bias.assign(tf.tensor(w.bias.slice(), op.bias.shape));
+      });
+      this.setMask(i, w.mask);
+      if (w.logSigma2 !== null) this.setLogSigma2(i, w.logSigma2);
+    });
   }
 
   /** Non-zero weights per op of the evaluated kernels (after masks and the log α threshold). */
@@ -449,7 +448,7 @@ export class Network {
     return countNonzeroWeights(this.#ops.map((op) => tf.tidy(() => this.#evalKernel(op).clone())));
   }
 
-  /** Sets log σ² of op `index` (after enableVariationalDropout); used by writeWeights. */
+  /** Sets log σ² of op `index` (after enableVariationalDropout); used by setWeights. */
   setLogSigma2(index: number, values: Float32Array): void {
     const op = this.#op(index);
     if (op.logSigma2 === null) throw new Error(`setLogSigma2: ${op.name} has no log σ²; enable Sparse Variational Dropout first`);

@@ -24,7 +24,8 @@ import { rangeSources, softmaxOutput, tfliteGraph } from '../core/tflite-graph.t
 import { type ImageSet, imageBytes } from '../data/dataset.ts';
 import { type DeviceImageSet, isDeviceImageSet, withDeviceSet } from './device-data.ts';
 import { type Evaluation, evaluateOnDevice } from './evaluate.ts';
-import type { Network, WeightedOp } from './network.ts';
+import type { Network } from './network.ts';
+import type { WeightedOp } from './weighted-op.ts';
 
 export interface ActivationRange {
   readonly min: number;

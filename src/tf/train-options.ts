@@ -3,6 +3,8 @@
  * result of a run, with the checks that turn bad options into messages a user can act on.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { TrainProgress } from '../core/progress.ts';
+import { trainingRecipe } from '../core/training-recipe.ts';
 import type { ImageSet } from '../data/dataset.ts';
 import type { DeviceImageSet } from './device-data.ts';
 import { type LearningRateSchedule, checkSchedule } from './schedule.ts';
@@ -25,20 +27,7 @@ export interface StepContext {
   readonly learningRate: number;
 }
 
-export interface TrainProgress {
-  readonly epoch: number;
-  readonly epochs: number;
-  /** Batches done in this epoch. */
-  readonly batch: number;
-  readonly batches: number;
-  readonly samplesSeen: number;
-  /** Mean cross-entropy since the previous read of the loss (absent before the first read). */
-  readonly loss?: number;
-  /** Accuracy on the validation set after the latest finished epoch. */
-  readonly valAccuracy?: number;
-  /** Seconds left if every planned epoch runs; early stopping can end sooner. */
-  readonly etaSeconds?: number;
-}
+export type { TrainProgress };
 
 export interface EarlyStopping {
   /** Epochs without improvement after which training stops. */
@@ -54,9 +43,9 @@ export interface EarlyStopping {
 
 export interface TrainOptions {
   readonly epochs: number;
-  /** Default 32. */
+  /** Default the recipe's (src/core/training-recipe.ts), 32. */
   readonly batchSize?: number;
-  /** Adam's base learning rate; default 0.001 (Kingma & Ba 2015). */
+  /** Adam's base learning rate; default the recipe's (src/core/training-recipe.ts), 0.01. */
   readonly learningRate?: number;
   /** Default: cosine decay to 0. */
   readonly schedule?: LearningRateSchedule;
@@ -126,7 +115,7 @@ export function checkTrainOptions(options: TrainOptions, trainCount: number): vo
   if (options.earlyStopping && !options.validation) throw new Error('train: early stopping needs a validation set');
   if (options.afterEpoch && !options.validation) throw new Error('train: judging each epoch (afterEpoch) needs a validation set');
   if (options.earlyStopping) positive(options.earlyStopping.patience, 'the early-stopping patience');
-  checkSchedule(options.schedule ?? { kind: 'cosine' }, options.learningRate ?? 1e-3);
+  checkSchedule(options.schedule ?? { kind: 'cosine' }, options.learningRate ?? trainingRecipe.learningRate);
   const smoothing = options.labelSmoothing ?? 0;
   if (!(smoothing >= 0 && smoothing < 1)) throw new Error(`train: label smoothing must be at least 0 and below 1, got ${smoothing}`);
   const shift = options.maxShift ?? 0;

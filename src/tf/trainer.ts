@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createRng } from '../core/rng.ts';
+import { trainingRecipe } from '../core/training-recipe.ts';
 import type { ImageSet } from '../data/dataset.ts';
 import { randomShift } from './augment.ts';
 import { type DeviceImageSet, withDeviceSet } from './device-data.ts';
@@ -113,8 +114,8 @@ function tidyHook(hook: (context: StepContext) => void | Promise<void>, context:
 
 async function runTraining(network: Network, data: DeviceImageSet, validation: DeviceImageSet | null, options: TrainOptions, started: number): Promise<TrainResult> {
   const { epochs, signal, earlyStopping } = options;
-  const batchSize = options.batchSize ?? 32;
-  const baseRate = options.learningRate ?? 1e-3;
+  const batchSize = options.batchSize ?? trainingRecipe.batchSize;
+  const baseRate = options.learningRate ?? trainingRecipe.learningRate;
   const schedule = options.schedule ?? { kind: 'cosine' };
   const lossEvery = options.lossEveryBatches ?? 20;
   const progressInterval = options.progressIntervalMs ?? 250;

@@ -5,7 +5,7 @@
  * network calls it in its forward pass, and pruning code adds the KL term to the loss.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WeightedOp } from './network.ts';
+import type { WeightedOp } from './weighted-op.ts';
 
 /**
  * Weights with log α above 3 (α ≈ 20, i.e. a dropout rate above 95 %) are dropped at evaluation

@@ -167,6 +167,7 @@ describe('train', () => {
     noLeaks(async () => {
       const network = Network.create(shapesCnn, { seed: 2 });
       const judged: number[] = [];
+      const seen: number[] = [];
       const result = await train(network, trainSet, {
         epochs: 5,
         seed: 2,
@@ -174,11 +175,13 @@ describe('train', () => {
         validation,
         afterEpoch: ({ epoch, valAccuracy }) => {
           judged.push(epoch);
-          expect(valAccuracy).toBeGreaterThanOrEqual(0);
+          seen.push(valAccuracy);
           return epoch === 2 ? `epoch ${epoch}: below the median` : undefined;
         },
       });
       expect(judged).toEqual([1, 2]);
+      // The judge sees each epoch's validation accuracy, the one the result records.
+      expect(seen).toEqual(result.valAccuracy);
       expect(result.stopReason).toBe('stopped');
       expect(result.stopMessage).toBe('epoch 2: below the median');
       expect(result.epochsRun).toBe(2);
