@@ -1,13 +1,13 @@
 /** The readable per-layer table that `npm run estimate` prints without --json. */
 import type { Architecture, Shape } from '../core/architecture.ts';
 import { opName } from '../core/ops.ts';
-import { type Accounting, type Estimate, type TargetEstimate, type Verdict, deployGraph, explainVerdict, formatBytes } from '../core/resources.ts';
+import { type Accounting, type Estimate, type TargetEstimate, type Verdict, deployGraph, explainVerdict } from '../core/resources.ts';
+import { formatBytes, formatCount as grouped } from '../core/units.ts';
 import type { Target } from '../core/targets.ts';
 import { runtimeProfiles } from '../core/runtimes.ts';
 import { planArena } from '../core/tflm-arena.ts';
 import { lifetimeText, operatorLabels, planRows, topBufferText } from '../core/tflm-plan-words.ts';
 
-const grouped = (n: number): string => formatBytes(n).slice(0, -2);
 const shapeText = (s: Shape): string => (s.flat ? `${s.channels}` : `${s.height}×${s.width}×${s.channels}`);
 
 /** Right-aligns numeric columns, left-aligns the first two. */

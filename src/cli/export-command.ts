@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { trainingRecipe } from '../core/training-recipe.ts';
 import { resolveTargetSpec } from '../contracts/study-objectives.ts';
 import { parseStudyDocument, StudyDocumentError } from '../contracts/study-document.ts';
 import { maxWeightsFileBytes, parseWeightsFile, WeightsFileError } from '../contracts/weights-file.ts';
@@ -101,7 +102,7 @@ export async function runExport(argv: readonly string[]): Promise<string> {
   tf.enableProdMode();
   const dataset = await loadBuiltinDataset(datasetId, nodeReader());
   const { architecture } = trial;
-  const started = await startCliBackend(backend, { input: architecture.input, classes: architecture.classes, batchSize: 32 });
+  const started = await startCliBackend(backend, { input: architecture.input, classes: architecture.classes, batchSize: trainingRecipe.batchSize });
   const network = Network.create(architecture);
   try {
     try {

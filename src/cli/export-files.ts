@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { formatBytes } from '../core/resources.ts';
+import { formatBytes } from '../core/units.ts';
 import type { ExportResult } from '../deploy/export.ts';
 import { CliError } from './common.ts';
 

@@ -21,7 +21,7 @@ import { presetTargetIds } from '../core/targets.ts';
 import { type Study, type StudyConfig, type StudyTrial, type StrategyName, defaultStudyName, strategyNames, studyTrainingDefaults } from '../contracts/study.ts';
 import { buildStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import { newStudyId } from '../contracts/study-ids.ts';
-import { epochsPerTrial, trainingRecipe } from '../contracts/training-recipe.ts';
+import { epochsPerTrial, trainingRecipe } from '../core/training-recipe.ts';
 import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
 import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';

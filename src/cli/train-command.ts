@@ -11,10 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
-import { formatBytes } from '../core/resources.ts';
+import { formatBytes } from '../core/units.ts';
 import { presetTargetIds } from '../core/targets.ts';
 import type { LrSchedule, TrialRecord } from '../contracts/trial.ts';
-import { epochsPerTrial, trainingRecipe } from '../contracts/training-recipe.ts';
+import { epochsPerTrial, fineTuneEpochsFor, trainingRecipe } from '../core/training-recipe.ts';
 import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
 import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';
@@ -36,7 +36,7 @@ const usage = `Usage: npm run train -- --arch FILE --dataset ID [options]
   --seed S                 seed of the weights, the shuffling and the noise (default 1)
   --prune METHOD           magnitude, channels, svd or bc (Bayesian Compression) (default: no pruning)
   --sparsity X             fraction of weights (magnitude, svd) or channels (channels) to remove, or the
-                           strength of bc (its KL scaled by 10^(1 + 2X)), 0 ≤ X < 1 (default 0.5)
+                           strength of bc (its KL scaled by 10^(0.5 + 1.5X)), 0 ≤ X < 1 (default 0.5)
   --fine-tune-epochs N     epochs of fine-tuning after pruning, or of SVD training (default: half of --epochs)
   --batch-size N           default ${trainingRecipe.batchSize}
   --learning-rate X        Adam's learning rate (default ${trainingRecipe.learningRate}, after ${trainingRecipe.warmupEpochs} epoch of warm-up)
@@ -103,7 +103,7 @@ export async function runTrain(argv: readonly string[], io: TrainIo = {}): Promi
   tf.enableProdMode();
   const dataset = await loadBuiltinDataset(values.dataset, nodeReader());
   const epochs = epochsOption ?? epochsPerTrial(dataset.train.count, batchSize);
-  const fineTuneEpochs = fineTuneOption ?? Math.max(1, Math.ceil(epochs / 2));
+  const fineTuneEpochs = fineTuneOption ?? fineTuneEpochsFor(epochs);
   const choice = await startCliBackend(backend, { input: architecture.input, classes: architecture.classes, batchSize });
   const bar = new TrialBar(io.progress ?? process.stderr);
   let trial;

@@ -3,18 +3,12 @@
  * search worker to import a user's files. The files travel as ArrayBuffers the page transfers, so
  * the decoding (gunzip, unzip, images) happens in the worker, never on the UI thread.
  */
+import type { InputShape } from '../core/architecture.ts';
+import type { DatasetSummary } from '../core/dataset-summary.ts';
 
-/** What a dataset list shows of one dataset, built-in or imported; never its images. */
-export interface DatasetInfo {
-  /** A built-in id (`digits`, `mnist`, `fashion-mnist`) or an imported one (`user-…`, see newDatasetId). */
-  readonly id: string;
-  readonly name: string;
+/** What a dataset list shows of one dataset, built-in or imported (ids: see newDatasetId); never its images. */
+export interface DatasetInfo extends DatasetSummary {
   readonly builtin: boolean;
-  readonly shape: { readonly height: number; readonly width: number; readonly channels: number };
-  readonly classes: number;
-  /** Indexed by label. */
-  readonly classNames: readonly string[];
-  readonly splits: { readonly train: number; readonly validation: number; readonly test: number };
   /** Where the images came from, in words (for an import: the files, what was ignored and how it was split). */
   readonly source: string;
   /** ISO 8601 time of the import; absent for built-in datasets. */
@@ -30,11 +24,7 @@ export interface DatasetUpload {
   readonly bytes: ArrayBuffer;
 }
 
-export interface ImageShape {
-  readonly height: number;
-  readonly width: number;
-  readonly channels: number;
-}
+export type ImageShape = InputShape;
 
 /** For CSV files; see src/data/csv.ts for each field's meaning and default. */
 export interface CsvImportOptions {

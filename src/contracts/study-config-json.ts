@@ -16,16 +16,19 @@ import {
   childPath,
   choiceAt,
   describe,
+  firstRepeat,
   fractionBelowOneAt,
   integerAt,
   isRecord,
   itemPath,
   listAt,
   objectAt,
+  patternAt,
   positiveNumberAt,
+  rangeAt,
   seedAt,
   textAt,
-} from './untrusted-json.ts';
+} from '../core/untrusted.ts';
 
 /** Bounds no real study comes near; they stop absurd files early. */
 export const studyLimits = {
@@ -84,7 +87,7 @@ function searchSpaceAt(value: unknown, path: string): SearchSpace {
   } catch (error) {
     if (!(error instanceof SearchSpaceError)) throw error;
     // parseSearchSpace names fields from "searchSpace"; put them under this path.
-    const field = error.field === 'searchSpace' ? path : `${path}${error.field.slice('searchSpace'.length)}`;
+    const field = error.path === 'searchSpace' ? path : `${path}${error.path.slice('searchSpace'.length)}`;
     throw new FieldError(field, error.reason);
   }
 }
@@ -96,14 +99,11 @@ function pruningAt(value: unknown, path: string): StudyConfig['pruning'] {
     choiceAt<PruningMethod>(item, itemPath(methodsPath, index), pruningMethods),
   );
   if (methods.length === 0) throw new FieldError(methodsPath, 'must list at least one pruning method');
-  const repeated = methods.findIndex((method, index) => methods.indexOf(method) !== index);
+  const repeated = firstRepeat(methods);
   if (repeated >= 0) throw new FieldError(itemPath(methodsPath, repeated), `"${methods[repeated]}" is listed twice`);
   const sparsityPath = childPath(path, 'sparsity');
   const sparsity = objectAt(record.sparsity, sparsityPath, 'a sparsity range', ['min', 'max']);
-  const min = fractionBelowOneAt(sparsity.min, childPath(sparsityPath, 'min'));
-  const max = fractionBelowOneAt(sparsity.max, childPath(sparsityPath, 'max'));
-  if (min > max) throw new FieldError(sparsityPath, `min (${min}) must not be greater than max (${max})`);
-  return { methods, sparsity: { min, max } };
+  return { methods, sparsity: rangeAt(sparsity, sparsityPath, fractionBelowOneAt) };
 }
 
 function budgetAt(value: unknown, path: string): StudyConfig['budget'] {
@@ -121,12 +121,7 @@ const configFields = ['name', 'dataset', 'targets', 'accounting', 'searchSpace',
 export function studyConfigAt(value: unknown, path: string): { config: StudyConfig; targetIds: string[] } {
   const record = objectAt(value, path, 'a study config', configFields, ['earlyStopping']);
   const name = textAt(record.name, childPath(path, 'name'), { maxLength: studyLimits.nameLength });
-  const dataset = record.dataset;
-  if (typeof dataset !== 'string' || !datasetPattern.test(dataset)) {
-    const datasetPath = childPath(path, 'dataset');
-    if (dataset === undefined) throw new FieldError(datasetPath, 'is missing; it must be a dataset id such as "digits"');
-    throw new FieldError(datasetPath, `must be a dataset id such as "digits", got ${describe(dataset)}`);
-  }
+  const dataset = patternAt(record.dataset, childPath(path, 'dataset'), datasetPattern, 'a dataset id such as "digits"');
   const { specs, ids } = targetsAt(record.targets, childPath(path, 'targets'));
   const config: StudyConfig = {
     name,
@@ -157,7 +152,7 @@ export function architectureAt(value: unknown, path: string, space: SearchSpace)
     architecture = parseArchitecture(value);
   } catch (error) {
     if (!(error instanceof ArchitectureError)) throw error;
-    throw new FieldError(error.where === 'architecture' ? path : `${path}.${error.where}`, error.reason);
+    throw new FieldError(error.path === 'architecture' ? path : `${path}.${error.path}`, error.reason);
   }
   const shape = (s: { height: number; width: number; channels: number }) => `${s.height}×${s.width}×${s.channels}`;
   if (shape(architecture.input) !== shape(space.input)) {

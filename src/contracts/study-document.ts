@@ -7,7 +7,8 @@
 import type { Study, StudyDocument, StudyTrial } from './study.ts';
 import { studyConfigAt, studyLimits } from './study-config-json.ts';
 import { type DocumentTrial, documentTrialAt } from './study-trial-json.ts';
-import { FieldError, childPath, describe, idAt, isRecord, isoTimeAt, itemPath, listAt, objectAt, textAt } from './untrusted-json.ts';
+import { FieldError, childPath, describe, firstRepeat, idAt, isRecord, isoTimeAt, itemPath, listAt, objectAt, rethrowFieldErrors, textAt } from '../core/untrusted.ts';
+import { formatCount } from '../core/units.ts';
 
 export const studyDocumentSchemaVersion = 1;
 export const studyDocumentKind = 'sparse-search-study';
@@ -30,15 +31,13 @@ export class StudyDocumentError extends Error {
 
 export type StudyEnvironment = StudyDocument['environment'];
 
-const grouped = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-
 /** Throws unless a file of `bytes` bytes may be a study document; call it on a File's size before reading it. */
 export function checkStudyDocumentSize(bytes: number, fileName: string): void {
   if (bytes > maxStudyDocumentBytes) {
     throw new StudyDocumentError(
       fileName,
       '',
-      `is ${grouped(bytes)} bytes; a study document may be at most 50 MB (${grouped(maxStudyDocumentBytes)} bytes)`,
+      `is ${formatCount(bytes)} bytes; a study document may be at most 50 MB (${formatCount(maxStudyDocumentBytes)} bytes)`,
     );
   }
 }
@@ -104,7 +103,7 @@ function documentAt(value: unknown): StudyDocument {
     }
     return trialId;
   });
-  const repeated = paretoFront.findIndex((trialId, position) => paretoFront.indexOf(trialId) !== position);
+  const repeated = firstRepeat(paretoFront);
   if (repeated >= 0) throw new FieldError(itemPath('paretoFront', repeated), `"${paretoFront[repeated]}" is listed twice`);
 
   const environmentRecord = objectAt(root.environment, 'environment', 'the environment', ['tfjsVersion', 'backend', 'userAgent']);
@@ -128,12 +127,7 @@ function documentAt(value: unknown): StudyDocument {
  * checked fields, in the schema's key order. Throws a StudyDocumentError naming the first problem.
  */
 export function validateStudyDocument(value: unknown, fileName: string): StudyDocument {
-  try {
-    return documentAt(value);
-  } catch (error) {
-    if (error instanceof FieldError) throw new StudyDocumentError(fileName, error.path, error.reason);
-    throw error;
-  }
+  return rethrowFieldErrors(() => documentAt(value), (error) => new StudyDocumentError(fileName, error.path, error.reason));
 }
 
 /**

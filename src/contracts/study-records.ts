@@ -6,27 +6,14 @@
 import type { StudyConfig, StudyTrial } from './study.ts';
 import { studyConfigAt } from './study-config-json.ts';
 import { documentTrialAt } from './study-trial-json.ts';
-import { FieldError, idAt, isRecord } from './untrusted-json.ts';
+import { FieldError, idAt, isRecord, rethrowFieldErrors } from '../core/untrusted.ts';
 
 /** A study config or trial that the study document would refuse; the message names the field. */
-export class StudyRecordError extends Error {
+export class StudyRecordError extends FieldError {
   override readonly name = 'StudyRecordError';
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(`${path}: ${reason}`);
-  }
 }
 
-function checked<T>(read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (error instanceof FieldError) throw new StudyRecordError(error.path, error.reason);
-    throw error;
-  }
-}
+const checked = <T>(read: () => T): T => rethrowFieldErrors(read, (error) => new StudyRecordError(error.path, error.reason));
 
 /** Throws a StudyRecordError unless `id` can be a study's id (and so appear in an export). */
 export function checkStudyId(id: string): void {

@@ -29,7 +29,7 @@ import {
   positiveNumberAt,
   seedAt,
   textAt,
-} from './untrusted-json.ts';
+} from '../core/untrusted.ts';
 
 export type DocumentTrial = Omit<StudyTrial, 'studyId'>;
 

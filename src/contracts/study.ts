@@ -6,11 +6,12 @@ import type { Architecture } from '../core/architecture.ts';
 import type { Accounting } from '../core/resources.ts';
 import type { SearchSpace } from '../core/search-space.ts';
 import type { PruningMethod } from '../core/pruning.ts';
+import type { StrategyName } from '../core/search/strategy.ts';
 import type { TrialHyperparameters, TrialMetrics, TrialResources, TrialStatus, TrialTimings } from './trial.ts';
-import { trainingRecipe } from './training-recipe.ts';
+import type { StoredOpWeights } from './weights.ts';
+import { trainingRecipe } from '../core/training-recipe.ts';
 
-export type StrategyName = 'random' | 'mobo' | 'evolution';
-export const strategyNames: readonly StrategyName[] = ['random', 'mobo', 'evolution'];
+export { type StrategyName, strategyNames } from '../core/search/strategy.ts';
 
 /** A target of a study: a preset id, or a custom target as its JSON (see parseCustomTarget). */
 export type TargetSpec = string | Readonly<Record<string, unknown>>;
@@ -84,6 +85,21 @@ export interface StudyDocument {
   /** Ids of the trials on the Pareto front (error × flash × SRAM, under the study's accounting). */
   readonly paretoFront: readonly string[];
   readonly environment: { readonly tfjsVersion: string; readonly backend: string; readonly userAgent: string };
+}
+
+/**
+ * Where a study's trials are kept while it runs: IndexedDB in the browser (src/db), a JSON file in
+ * Node (src/engine). The study loop only sees this.
+ */
+export interface StudyStore {
+  /** The study's trials so far, in proposal order. */
+  listTrials(studyId: string): Promise<StudyTrial[]>;
+  /** Writes one trial, with the weights of a trial on the Pareto front, in one transaction. */
+  saveTrial(trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void>;
+  /** Drops the weights of trials that left the Pareto front. */
+  deleteWeights(trialIds: readonly string[]): Promise<void>;
+  /** Stores the study's status and config; its id and createdAt are kept and updatedAt is stamped. */
+  updateStudy(study: Study): Promise<Study>;
 }
 
 /** Training settings a new study starts with, from the CLI or the page: the measured recipe (training-recipe.ts). */

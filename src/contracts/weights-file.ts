@@ -4,7 +4,7 @@
  * a microcontroller bundle later. Float arrays travel as base64 of their little-endian float32
  * bytes. Read back as untrusted input: every field is checked, and errors name the file and field.
  */
-import { FieldError, choiceAt, idAt, integerAt, listAt, objectAt, textAt } from './untrusted-json.ts';
+import { FieldError, choiceAt, idAt, integerAt, listAt, objectAt, rethrowFieldErrors, textAt } from '../core/untrusted.ts';
 import { type StoredOpWeights, type TrialWeights, type WeightedOpKind, whyInconsistentWeights } from './weights.ts';
 
 export const weightsFileFormat = 'sparse-search-playground/trial-weights';
@@ -78,7 +78,7 @@ export function parseWeightsFile(text: string, fileName: string): TrialWeights {
   } catch (error) {
     throw new WeightsFileError(fileName, `is not valid JSON (${(error as Error).message})`);
   }
-  try {
+  return rethrowFieldErrors(() => {
     const root = objectAt(value, '', 'a trial weights file', ['format', 'formatVersion', 'trialId', 'studyId', 'ops']);
     if (root.format !== weightsFileFormat) throw new FieldError('format', `must be "${weightsFileFormat}", got ${JSON.stringify(root.format)}`);
     integerAt(root.formatVersion, 'formatVersion', weightsFileVersion, weightsFileVersion);
@@ -100,8 +100,5 @@ export function parseWeightsFile(text: string, fileName: string): TrialWeights {
     const why = whyInconsistentWeights(weights);
     if (why !== undefined) throw new FieldError('ops', why);
     return weights;
-  } catch (error) {
-    if (error instanceof FieldError) throw new WeightsFileError(fileName, error.message);
-    throw error;
-  }
+  }, (error) => new WeightsFileError(fileName, error.message));
 }

@@ -2,7 +2,7 @@
  * The architecture JSON of DESIGN.md §2: types, limits, and a validator for untrusted input whose
  * errors name the layer (index and type) and the reason.
  */
-import { describe, isRecord } from './untrusted.ts';
+import { FieldError, type Wording, describe, isIntegerIn, isRecord, mustBe, recordAt } from './untrusted.ts';
 
 export type Padding = 'same' | 'valid';
 
@@ -116,15 +116,23 @@ export interface Shape {
 
 export const elementsOf = (shape: Shape | InputShape): number => shape.height * shape.width * shape.channels;
 
-/** An invalid architecture: `where` names the field or the layer (index and type), `reason` says why. */
-export class ArchitectureError extends Error {
+/**
+ * An invalid architecture: its `path` names the field or the layer (index and type), `reason` says
+ * why, and `layerIndex` is the layer's index when a layer is at fault.
+ */
+export class ArchitectureError extends FieldError {
   override readonly name = 'ArchitectureError';
   constructor(
-    readonly where: string,
-    readonly reason: string,
+    where: string,
+    reason: string,
     readonly layerIndex?: number,
   ) {
-    super(`${where}: ${reason}`);
+    super(where, reason);
+  }
+
+  /** The path under its older name. */
+  get where(): string {
+    return this.path;
   }
 }
 
@@ -137,23 +145,21 @@ export function outputSide(inSide: number, kernel: number, stride: number, paddi
   return padding === 'same' ? Math.ceil(inSide / stride) : Math.floor((inSide - kernel) / stride) + 1;
 }
 
+/** Values are described briefly, and an absent one "got nothing". */
+const wording: Wording = { describe, namesMissing: false, oneOf: false, error: ArchitectureError };
 
-
-function integerField(record: Record<string, unknown>, field: string, min: number, max: number, where: string, index?: number): number {
-  const value = record[field];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ArchitectureError(where, `"${field}" must be an integer from ${min} to ${max}, got ${describe(value)}`, index);
-  }
+/** A field of the input or of a layer, named in quotes after `where`: `layers[2] (conv): "kernel" must be …`. */
+function field<T>(record: Record<string, unknown>, key: string, accepts: (value: unknown) => value is T, expected: string, where: string, index?: number): T {
+  const value = record[key];
+  if (!accepts(value)) throw new ArchitectureError(where, `"${key}" ${mustBe(expected, value, wording)}`, index);
   return value;
 }
 
-function paddingField(record: Record<string, unknown>, where: string, index: number): Padding {
-  const value = record.padding;
-  if (value !== 'same' && value !== 'valid') {
-    throw new ArchitectureError(where, `"padding" must be "same" or "valid", got ${describe(value)}`, index);
-  }
-  return value;
+function integerField(record: Record<string, unknown>, key: string, min: number, max: number, where: string, index?: number): number {
+  return field(record, key, (value): value is number => isIntegerIn(value, min, max), `an integer from ${min} to ${max}`, where, index);
 }
+
+const isPadding = (value: unknown): value is Padding => value === 'same' || value === 'valid';
 
 /** Label used in every message about a layer: `layers[2] (separableConv)`. */
 export const layerLabel = (index: number, type: string): string => `layers[${index}] (${type})`;
@@ -163,7 +169,7 @@ export const layerLabel = (index: number, type: string): string => `layers[${ind
  * per-layer `keep` mask written by structured pruning) are kept as they are.
  */
 function parseLayer(value: unknown, index: number): Layer {
-  if (!isRecord(value)) throw new ArchitectureError(`layers[${index}]`, `must be an object, got ${describe(value)}`, index);
+  if (!isRecord(value)) throw new ArchitectureError(`layers[${index}]`, mustBe('an object', value, wording), index);
   const type = value.type;
   if (typeof type !== 'string' || !(layerTypes as readonly string[]).includes(type)) {
     throw new ArchitectureError(
@@ -182,7 +188,7 @@ function parseLayer(value: unknown, index: number): Layer {
         filters: integerField(value, 'filters', 1, limits.filters, where, index),
         kernel: integerField(value, 'kernel', 1, limits.kernel, where, index),
         stride: integerField(value, 'stride', 1, limits.stride, where, index),
-        padding: paddingField(value, where, index),
+        padding: field(value, 'padding', isPadding, '"same" or "valid"', where, index),
       };
     case 'downsampledConv':
       return {
@@ -192,7 +198,7 @@ function parseLayer(value: unknown, index: number): Layer {
         bottleneck: integerField(value, 'bottleneck', 1, limits.filters, where, index),
         kernel: integerField(value, 'kernel', 1, limits.kernel, where, index),
         stride: integerField(value, 'stride', 1, limits.stride, where, index),
-        padding: paddingField(value, where, index),
+        padding: field(value, 'padding', isPadding, '"same" or "valid"', where, index),
       };
     case 'maxPool':
     case 'avgPool':
@@ -261,19 +267,18 @@ export function inferShapes(architecture: Architecture): Shape[] {
 }
 
 function parseWithShapes(value: unknown): { architecture: Architecture; shapes: Shape[] } {
-  if (!isRecord(value)) throw new ArchitectureError('architecture', `must be a JSON object, got ${describe(value)}`);
-  const input = value.input;
-  if (!isRecord(input)) throw new ArchitectureError('input', `must be an object with height, width and channels, got ${describe(input)}`);
+  const record = recordAt(value, 'architecture', 'a JSON object', wording);
+  const input = recordAt(record.input, 'input', 'an object with height, width and channels', wording);
   const parsedInput: InputShape = {
     height: integerField(input, 'height', 1, limits.side, 'input'),
     width: integerField(input, 'width', 1, limits.side, 'input'),
     channels: integerField(input, 'channels', 1, limits.channels, 'input'),
   };
-  const classes = integerField(value, 'classes', 2, limits.classes, 'architecture');
-  const layers = value.layers;
-  if (!Array.isArray(layers)) throw new ArchitectureError('layers', `must be a list of layers, got ${describe(layers)}`);
+  const classes = integerField(record, 'classes', 2, limits.classes, 'architecture');
+  const layers = record.layers;
+  if (!Array.isArray(layers)) throw new ArchitectureError('layers', mustBe('a list of layers', layers, wording));
   if (layers.length > limits.layers) throw new ArchitectureError('layers', `has ${layers.length} layers; at most ${limits.layers} are allowed`);
-  const architecture: Architecture = { ...value, input: parsedInput, classes, layers: layers.map(parseLayer) };
+  const architecture: Architecture = { ...record, input: parsedInput, classes, layers: layers.map(parseLayer) };
   return { architecture, shapes: inferShapes(architecture) };
 }
 

@@ -11,10 +11,9 @@ import type { Op } from './ops.ts';
 import { quantPairBytes, storedWeights } from './resources.ts';
 import { type RuntimeProfile, bareC, scratchBytes } from './runtimes.ts';
 import { arenaAlignment, persistentFit } from './tflm-arena.ts';
-import { alignUp } from './units.ts';
-import { activationText, formatCount } from './explain-format.ts';
+import { alignUp, formatBytes as B, formatCount } from './units.ts';
+import { activationText } from './explain-format.ts';
 
-export const B = (n: number): string => `${formatCount(n)} B`;
 export const plural = (n: number, word: string): string => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 /** `1,352 B`, or `1,352 → 1,360 B` when alignment rounds it up. */
 const aligned = (raw: number, to: number): string => (alignUp(raw, to) === raw ? B(raw) : `${formatCount(raw)} → ${B(alignUp(raw, to))}`);

@@ -17,9 +17,9 @@ import type { BuiltinName, TfliteGraph } from './tflite-graph.ts';
 import { tfliteParts } from './tflite-parts.ts';
 import { arenaAlignment, arenaMargin, persistentFit, planArena } from './tflm-arena.ts';
 import { topBufferText } from './tflm-plan-words.ts';
-import { alignUp } from './units.ts';
+import { alignUp, formatBytes as B } from './units.ts';
 import { type Explanation, activationText, formatCount, formatMs, memoryWords, sumText } from './explain-format.ts';
-import { B, bareCOpFormulas, plural, tflmOpFormulas } from './explain-deploy-op.ts';
+import { bareCOpFormulas, plural, tflmOpFormulas } from './explain-deploy-op.ts';
 
 export interface DeployOpExplanation {
   readonly name: string;

@@ -4,6 +4,9 @@
  */
 import type { Shape } from './architecture.ts';
 import type { Accounting } from './resources.ts';
+import { formatBytes, formatCount } from './units.ts';
+
+export { formatCount };
 
 export type ExplainedUnit = 'B' | 'MACs' | 'ms' | 'params';
 
@@ -16,17 +19,6 @@ export interface Explanation {
   readonly formula: string;
 }
 
-/** `19758` → `19,758`; `-4712` → `−4,712`. */
-export function formatCount(n: number): string {
-  const rounded = Math.round(n);
-  const digits = String(Math.abs(rounded));
-  let grouped = '';
-  for (let end = digits.length; end > 0; end -= 3) {
-    const start = Math.max(0, end - 3);
-    grouped = grouped ? `${digits.slice(start, end)},${grouped}` : digits.slice(start, end);
-  }
-  return rounded < 0 ? `−${grouped}` : grouped;
-}
 
 /** Milliseconds to four significant digits (`1.163`, `157`), grouped from 1,000 on. */
 export function formatMs(ms: number): string {
@@ -46,7 +38,7 @@ export function shapeText(shape: Shape): string {
 /** `26×26×8 = 5,408 B`, or `576 B` for a flat shape: an activation of one byte per element. */
 export function activationText(shape: Shape): string {
   const elements = shape.height * shape.width * shape.channels;
-  return shape.flat ? `${formatCount(elements)} B` : `${shapeText(shape)} = ${formatCount(elements)} B`;
+  return shape.flat ? formatBytes(elements) : `${shapeText(shape)} = ${formatBytes(elements)}`;
 }
 
 /** `a + b + c` over the non-zero terms, or `0` when every term is zero. */

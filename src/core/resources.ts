@@ -22,6 +22,7 @@ import {
   type SramBytes,
   alignUp,
   flashBytes,
+  formatBytes,
   macs as toMacs,
   milliseconds,
   sramBytes,
@@ -331,17 +332,6 @@ export function deployGraph(e: Estimate): TfliteGraph {
 /** MACs × cycles per MAC / clock, in milliseconds. A rough estimate: memory stalls are ignored. */
 export function estimateLatency(totalMacs: Macs, target: Target): Milliseconds {
   return milliseconds((totalMacs * coreProfiles[target.core].cyclesPerMac) / (target.clockMhz * 1000));
-}
-
-/** `6760` → `6,760 B`, without Intl: verdicts are made for every screened candidate. */
-export function formatBytes(n: number): string {
-  const digits = String(Math.round(n));
-  let grouped = '';
-  for (let end = digits.length; end > 0; end -= 3) {
-    const start = Math.max(0, end - 3);
-    grouped = grouped ? `${digits.slice(start, end)},${grouped}` : digits.slice(start, end);
-  }
-  return `${grouped} B`;
 }
 
 const afterReserve = (bytes: number): string => (bytes > 0 ? ` after the ${formatBytes(bytes)} reserve` : '');

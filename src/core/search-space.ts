@@ -17,7 +17,19 @@ import {
   limits,
   validateArchitecture,
 } from './architecture.ts';
-import { describeJson as describe, isRecord } from './untrusted.ts';
+import {
+  FieldError,
+  type Wording,
+  describeJson as describe,
+  firstRepeat,
+  integerAt,
+  isIntegerIn,
+  knownFieldsAt,
+  numberAt,
+  rangeAt,
+  recordAt,
+  refuse,
+} from './untrusted.ts';
 
 export type ConvType = ConvLikeLayer['type'];
 export type PoolType = 'maxPool' | 'avgPool';
@@ -29,7 +41,10 @@ export interface Range {
   readonly max: number;
 }
 
-/** The choices an architecture is drawn from; every list is a set of allowed values. */
+/** A set of allowed values: each is listed once (parseSearchSpace refuses repeats). */
+export type Choices<T> = readonly T[];
+
+/** The choices an architecture is drawn from. */
 export interface SearchSpace {
   readonly input: InputShape;
   readonly classes: number;
@@ -37,27 +52,26 @@ export interface SearchSpace {
   readonly convLayers: Range;
   /** How many hidden dense layers come after the head, before the implied classifier. */
   readonly denseLayers: Range;
-  readonly convTypes: readonly ConvType[];
-  readonly filters: readonly number[];
-  readonly kernels: readonly number[];
-  readonly strides: readonly number[];
-  readonly paddings: readonly Padding[];
+  readonly convTypes: Choices<ConvType>;
+  readonly filters: Choices<number>;
+  readonly kernels: Choices<number>;
+  readonly strides: Choices<number>;
+  readonly paddings: Choices<Padding>;
   /** Channels of a downsampledConv's 1×1 bottleneck. */
-  readonly bottlenecks: readonly number[];
-  readonly denseUnits: readonly number[];
+  readonly bottlenecks: Choices<number>;
+  readonly denseUnits: Choices<number>;
   /** Each conv-like layer is followed by one pool with `probability`; 0 leaves pools out of the space. */
-  readonly pooling: { readonly types: readonly PoolType[]; readonly sizes: readonly number[]; readonly probability: number };
-  readonly heads: readonly HeadType[];
+  readonly pooling: { readonly types: Choices<PoolType>; readonly sizes: Choices<number>; readonly probability: number };
+  readonly heads: Choices<HeadType>;
 }
 
-/** An unusable search space: `field` is the JSON path (`searchSpace.kernels`), `reason` says why. */
-export class SearchSpaceError extends Error {
+/** An unusable search space: its `path` is the JSON path (`searchSpace.kernels`), `reason` says why. */
+export class SearchSpaceError extends FieldError {
   override readonly name = 'SearchSpaceError';
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
+
+  /** The path under its older name. */
+  get field(): string {
+    return this.path;
   }
 }
 
@@ -90,30 +104,13 @@ export function defaultSearchSpace(input: InputShape, classes: number): SearchSp
 // Validation of untrusted JSON
 // ---------------------------------------------------------------------------------------------
 
-
-
-const isIntegerIn = (value: unknown, min: number, max: number): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
-
-function integerField(record: Record<string, unknown>, key: string, field: string, min: number, max: number): number {
-  const value = record[key];
-  if (!isIntegerIn(value, min, max)) throw new SearchSpaceError(field, `must be an integer from ${min} to ${max}, got ${describe(value)}`);
-  return value;
-}
-
-function recordField(record: Record<string, unknown>, key: string, field: string, shape: string): Record<string, unknown> {
-  const value = record[key];
-  if (!isRecord(value)) throw new SearchSpaceError(field, `must be an object ${shape}, got ${describe(value)}`);
-  return value;
-}
+/** Values are shown as JSON (the user must see the list), an absent one "got nothing". */
+const wording: Wording = { describe, namesMissing: false, oneOf: true, error: SearchSpaceError };
 
 function rangeField(record: Record<string, unknown>, key: string, max: number): Range {
   const field = `searchSpace.${key}`;
-  const range = recordField(record, key, field, '{ "min": …, "max": … }');
-  const min = integerField(range, 'min', `${field}.min`, 0, max);
-  const upper = integerField(range, 'max', `${field}.max`, 0, max);
-  if (min > upper) throw new SearchSpaceError(field, `min (${min}) must not be greater than max (${upper})`);
-  return { min, max: upper };
+  const range = recordAt(record[key], field, 'an object { "min": …, "max": … }', wording);
+  return rangeAt(range, field, (value, path) => integerAt(value, path, 0, max, wording), wording);
 }
 
 /**
@@ -129,11 +126,10 @@ function choiceList<T>(
   why = '',
 ): T[] {
   if (!Array.isArray(value) || !value.every(isChoice) || (required && value.length === 0)) {
-    const expected = required ? `a non-empty list of ${what}${why === '' ? '' : ` ${why}`}` : `a list of ${what}`;
-    throw new SearchSpaceError(field, `must be ${expected}, got ${describe(value)}`);
+    refuse(value, field, required ? `a non-empty list of ${what}${why === '' ? '' : ` ${why}`}` : `a list of ${what}`, wording);
   }
-  const repeated = value.find((item, index) => value.indexOf(item) !== index);
-  if (repeated !== undefined) throw new SearchSpaceError(field, `lists ${describe(repeated)} more than once; each choice must appear once`);
+  const repeated = firstRepeat(value);
+  if (repeated >= 0) throw new SearchSpaceError(field, `lists ${describe(value[repeated])} more than once; each choice must appear once`);
   return value.slice();
 }
 
@@ -167,14 +163,6 @@ const spaceFields = [
   'heads',
 ] as const;
 
-/** A misspelt field would otherwise be ignored silently, and its default used instead. */
-function rejectUnknownFields(record: Record<string, unknown>, field: string, known: readonly string[]): void {
-  const unknown = Object.keys(record).find((key) => !known.includes(key));
-  if (unknown !== undefined) {
-    throw new SearchSpaceError(`${field}.${unknown}`, `is not a field of the search space; expected one of ${known.join(', ')}`);
-  }
-}
-
 /** Checked spaces, so that sampling a space many times validates it once. */
 const checkedSpaces = new WeakSet<SearchSpace>();
 
@@ -191,18 +179,18 @@ export function assertSearchSpace(space: SearchSpace): void {
  * downsampledConv, pooling lists with probability 0, dense units with denseLayers.max 0).
  */
 export function parseSearchSpace(value: unknown): SearchSpace {
-  if (!isRecord(value)) throw new SearchSpaceError('searchSpace', `must be a JSON object, got ${describe(value)}`);
-  rejectUnknownFields(value, 'searchSpace', spaceFields);
-  const inputRecord = recordField(value, 'input', 'searchSpace.input', 'with height, width and channels');
-  rejectUnknownFields(inputRecord, 'searchSpace.input', ['height', 'width', 'channels']);
+  const record = recordAt(value, 'searchSpace', 'a JSON object', wording);
+  knownFieldsAt(record, 'searchSpace', spaceFields, 'the search space', wording);
+  const inputRecord = recordAt(record.input, 'searchSpace.input', 'an object with height, width and channels', wording);
+  knownFieldsAt(inputRecord, 'searchSpace.input', ['height', 'width', 'channels'], 'the search space', wording);
   const input: InputShape = {
-    height: integerField(inputRecord, 'height', 'searchSpace.input.height', 1, limits.side),
-    width: integerField(inputRecord, 'width', 'searchSpace.input.width', 1, limits.side),
-    channels: integerField(inputRecord, 'channels', 'searchSpace.input.channels', 1, limits.channels),
+    height: integerAt(inputRecord.height, 'searchSpace.input.height', 1, limits.side, wording),
+    width: integerAt(inputRecord.width, 'searchSpace.input.width', 1, limits.side, wording),
+    channels: integerAt(inputRecord.channels, 'searchSpace.input.channels', 1, limits.channels, wording),
   };
-  const classes = integerField(value, 'classes', 'searchSpace.classes', 2, limits.classes);
-  const convLayers = rangeField(value, 'convLayers', limits.layers);
-  const denseLayers = rangeField(value, 'denseLayers', limits.layers);
+  const classes = integerAt(record.classes, 'searchSpace.classes', 2, limits.classes, wording);
+  const convLayers = rangeField(record, 'convLayers', limits.layers);
+  const denseLayers = rangeField(record, 'denseLayers', limits.layers);
   // Longest architecture: every conv-like layer with its pool, the head, then the dense layers.
   const longest = 2 * convLayers.max + 1 + denseLayers.max;
   if (longest > limits.layers) {
@@ -212,13 +200,10 @@ export function parseSearchSpace(value: unknown): SearchSpace {
     );
   }
   const hasConv = convLayers.max > 0;
-  const convTypes = nameList(value.convTypes, 'searchSpace.convTypes', 'conv type', convLikeTypes, hasConv);
-  const pooling = recordField(value, 'pooling', 'searchSpace.pooling', 'with types, sizes and probability');
-  rejectUnknownFields(pooling, 'searchSpace.pooling', ['types', 'sizes', 'probability']);
-  const probability = pooling.probability;
-  if (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)) {
-    throw new SearchSpaceError('searchSpace.pooling.probability', `must be a number from 0 to 1, got ${describe(probability)}`);
-  }
+  const convTypes = nameList(record.convTypes, 'searchSpace.convTypes', 'conv type', convLikeTypes, hasConv);
+  const pooling = recordAt(record.pooling, 'searchSpace.pooling', 'an object with types, sizes and probability', wording);
+  knownFieldsAt(pooling, 'searchSpace.pooling', ['types', 'sizes', 'probability'], 'the search space', wording);
+  const probability = numberAt(pooling.probability, 'searchSpace.pooling.probability', 0, 1, wording);
   const hasPools = hasConv && probability > 0;
   const poolsWhy = 'when pooling.probability is above 0';
   const space: SearchSpace = {
@@ -227,18 +212,18 @@ export function parseSearchSpace(value: unknown): SearchSpace {
     convLayers,
     denseLayers,
     convTypes,
-    filters: integerList(value, 'filters', limits.filters, hasConv),
-    kernels: integerList(value, 'kernels', limits.kernel, hasConv),
-    strides: integerList(value, 'strides', limits.stride, hasConv),
-    paddings: nameList(value.paddings, 'searchSpace.paddings', 'padding', ['same', 'valid'] as const, hasConv),
+    filters: integerList(record, 'filters', limits.filters, hasConv),
+    kernels: integerList(record, 'kernels', limits.kernel, hasConv),
+    strides: integerList(record, 'strides', limits.stride, hasConv),
+    paddings: nameList(record.paddings, 'searchSpace.paddings', 'padding', ['same', 'valid'] as const, hasConv),
     bottlenecks: integerList(
-      value,
+      record,
       'bottlenecks',
       limits.filters,
       hasConv && convTypes.includes('downsampledConv'),
       'when convTypes includes "downsampledConv"',
     ),
-    denseUnits: integerList(value, 'denseUnits', limits.units, denseLayers.max > 0, 'when denseLayers.max is above 0'),
+    denseUnits: integerList(record, 'denseUnits', limits.units, denseLayers.max > 0, 'when denseLayers.max is above 0'),
     pooling: {
       types: nameList(pooling.types, 'searchSpace.pooling.types', 'pool type', ['maxPool', 'avgPool'] as const, hasPools, poolsWhy),
       sizes: choiceList(
@@ -251,7 +236,7 @@ export function parseSearchSpace(value: unknown): SearchSpace {
       ),
       probability,
     },
-    heads: nameList(value.heads, 'searchSpace.heads', 'head', ['flatten', 'globalAvgPool'] as const, true),
+    heads: nameList(record.heads, 'searchSpace.heads', 'head', ['flatten', 'globalAvgPool'] as const, true),
   };
   checkedSpaces.add(space);
   return space;

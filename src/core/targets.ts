@@ -5,6 +5,7 @@
  */
 import { type FlashBytes, type SramBytes, KiB, flashBytes, sramBytes } from './units.ts';
 import { type RuntimeId, runtimeProfiles } from './runtimes.ts';
+import { FieldError, type Wording, describeJson, expectAt, isIntegerIn, isNumberIn, isRecord, patternAt, unknownField } from './untrusted.ts';
 
 export type CoreId = 'avr8' | 'cortex-m0' | 'cortex-m0plus' | 'cortex-m4f' | 'cortex-m7' | 'xtensa-lx6';
 
@@ -109,34 +110,32 @@ export function availableMemory(target: Target): { flash: FlashBytes; sram: Sram
   };
 }
 
-/** A custom target that cannot be used; the message names the field. */
-export class TargetError extends Error {
+/**
+ * A custom target that cannot be used. Its message starts with the field in quotes
+ * (`"sramBytes" must be …`), which the setup form reads to name the field by its label.
+ */
+export class TargetError extends FieldError {
   override readonly name = 'TargetError';
+  constructor(path: string, reason: string) {
+    super(path, reason);
+    this.message = path === '' ? reason : `"${path}" ${reason}`;
+  }
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Values are shown as JSON, an absent one "got nothing". */
+const wording: Wording = { describe: describeJson, namesMissing: false, oneOf: false, error: TargetError };
 
 /** Largest memory we accept in a custom target: 1 GiB, far beyond any microcontroller. */
 const maxMemoryBytes = 1024 * 1024 * KiB;
 
-function bytesField(record: Record<string, unknown>, field: string, where: string, min: number): number {
-  const value = record[field];
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > maxMemoryBytes) {
-    throw new TargetError(`"${where}${field}" must be a whole number of bytes from ${min} to ${maxMemoryBytes}, got ${JSON.stringify(value) ?? 'nothing'}`);
-  }
-  return value;
-}
+const bytesAt = (value: unknown, path: string, min: number): number =>
+  expectAt(value, path, (v): v is number => isIntegerIn(v, min, maxMemoryBytes), `a whole number of bytes from ${min} to ${maxMemoryBytes}`, wording);
 
-function textField(record: Record<string, unknown>, field: string, pattern: RegExp, hint: string): string {
-  const value = record[field];
-  if (typeof value !== 'string' || !pattern.test(value)) {
-    throw new TargetError(`"${field}" must be ${hint}, got ${JSON.stringify(value) ?? 'nothing'}`);
-  }
-  return value;
-}
+/** One of the keys of `table` (own keys only: "toString" is not a core). */
+const keyAt = <K extends string>(value: unknown, path: string, table: Readonly<Record<K, unknown>>): K =>
+  expectAt(value, path, (v): v is K => typeof v === 'string' && Object.hasOwn(table, v), `one of ${Object.keys(table).join(', ')}`, wording);
 
-const knownFields = new Set(['id', 'name', 'chip', 'core', 'clockMhz', 'sramBytes', 'flashBytes', 'runtime', 'reserve', 'notes']);
+const knownFields = ['id', 'name', 'chip', 'core', 'clockMhz', 'sramBytes', 'flashBytes', 'runtime', 'reserve', 'notes'];
 
 /**
  * Reads a custom target from untrusted JSON:
@@ -144,47 +143,34 @@ const knownFields = new Set(['id', 'name', 'chip', 'core', 'clockMhz', 'sramByte
  *    "chip"?, "runtime"?, "notes"? }`. `runtime` defaults to the core's usual runtime.
  */
 export function parseCustomTarget(value: unknown): Target {
-  if (!isRecord(value)) throw new TargetError('a target must be a JSON object');
-  const unknown = Object.keys(value).find((key) => !knownFields.has(key));
-  if (unknown !== undefined) {
-    throw new TargetError(`unknown field ${JSON.stringify(unknown)}; expected ${[...knownFields].join(', ')}`);
-  }
-  const id = textField(value, 'id', /^[a-z0-9][a-z0-9._-]{0,63}$/, 'a short id of lowercase letters, digits, ".", "_" or "-"');
-  if (presetsById.has(id)) throw new TargetError(`"id" ${JSON.stringify(id)} is a preset's id; choose another`);
-  const name = textField(value, 'name', /^[^\u0000-\u001f]{1,80}$/, 'a name of 1 to 80 characters');
-  const core = value.core;
-  if (typeof core !== 'string' || !(core in coreProfiles)) {
-    throw new TargetError(`"core" must be one of ${Object.keys(coreProfiles).join(', ')}, got ${JSON.stringify(core) ?? 'nothing'}`);
-  }
-  const clockMhz = value.clockMhz;
-  if (typeof clockMhz !== 'number' || !Number.isFinite(clockMhz) || clockMhz <= 0 || clockMhz > 10_000) {
-    throw new TargetError(`"clockMhz" must be a clock in MHz above 0 and at most 10000, got ${JSON.stringify(clockMhz) ?? 'nothing'}`);
-  }
-  const sram = bytesField(value, 'sramBytes', '', 1);
-  const flash = bytesField(value, 'flashBytes', '', 1);
+  if (!isRecord(value)) throw new TargetError('', 'a target must be a JSON object');
+  const unknown = unknownField(value, knownFields);
+  if (unknown !== undefined) throw new TargetError('', `unknown field ${JSON.stringify(unknown)}; expected ${knownFields.join(', ')}`);
+  const id = patternAt(value.id, 'id', /^[a-z0-9][a-z0-9._-]{0,63}$/, 'a short id of lowercase letters, digits, ".", "_" or "-"', wording);
+  if (presetsById.has(id)) throw new TargetError('id', `${JSON.stringify(id)} is a preset's id; choose another`);
+  const name = patternAt(value.name, 'name', /^[^\u0000-\u001f]{1,80}$/, 'a name of 1 to 80 characters', wording);
+  const core = keyAt(value.core, 'core', coreProfiles);
+  const isClock = (v: unknown): v is number => isNumberIn(v, 0, 10_000) && v > 0;
+  const clockMhz = expectAt(value.clockMhz, 'clockMhz', isClock, 'a clock in MHz above 0 and at most 10000', wording);
+  const sram = bytesAt(value.sramBytes, 'sramBytes', 1);
+  const flash = bytesAt(value.flashBytes, 'flashBytes', 1);
   let reserve = noReserve;
   if (value.reserve !== undefined) {
     const r = value.reserve;
-    if (!isRecord(r)) throw new TargetError('"reserve" must be an object with sramBytes and flashBytes');
-    const extra = Object.keys(r).find((key) => key !== 'sramBytes' && key !== 'flashBytes');
-    if (extra !== undefined) throw new TargetError(`unknown field "reserve.${extra}"; expected sramBytes and flashBytes`);
-    const reserveSram = r.sramBytes === undefined ? 0 : bytesField(r, 'sramBytes', 'reserve.', 0);
-    const reserveFlash = r.flashBytes === undefined ? 0 : bytesField(r, 'flashBytes', 'reserve.', 0);
-    if (reserveSram >= sram) throw new TargetError(`"reserve.sramBytes" (${reserveSram}) leaves no SRAM of the ${sram} bytes for the model`);
-    if (reserveFlash >= flash) throw new TargetError(`"reserve.flashBytes" (${reserveFlash}) leaves no flash of the ${flash} bytes for the model`);
+    if (!isRecord(r)) throw new TargetError('reserve', 'must be an object with sramBytes and flashBytes');
+    const extra = unknownField(r, ['sramBytes', 'flashBytes']);
+    if (extra !== undefined) throw new TargetError('', `unknown field "reserve.${extra}"; expected sramBytes and flashBytes`);
+    const reserveSram = r.sramBytes === undefined ? 0 : bytesAt(r.sramBytes, 'reserve.sramBytes', 0);
+    const reserveFlash = r.flashBytes === undefined ? 0 : bytesAt(r.flashBytes, 'reserve.flashBytes', 0);
+    if (reserveSram >= sram) throw new TargetError('reserve.sramBytes', `(${reserveSram}) leaves no SRAM of the ${sram} bytes for the model`);
+    if (reserveFlash >= flash) throw new TargetError('reserve.flashBytes', `(${reserveFlash}) leaves no flash of the ${flash} bytes for the model`);
     reserve = { sramBytes: sramBytes(reserveSram), flashBytes: flashBytes(reserveFlash) };
   }
-  let runtime = coreProfiles[core as CoreId].defaultRuntime;
-  if (value.runtime !== undefined) {
-    if (typeof value.runtime !== 'string' || !(value.runtime in runtimeProfiles)) {
-      throw new TargetError(`"runtime" must be one of ${Object.keys(runtimeProfiles).join(', ')}, got ${JSON.stringify(value.runtime)}`);
-    }
-    runtime = value.runtime as RuntimeId;
-  }
+  const runtime = value.runtime === undefined ? coreProfiles[core].defaultRuntime : keyAt(value.runtime, 'runtime', runtimeProfiles);
   const optionalText = (field: 'chip' | 'notes', maxLength: number): string | undefined => {
     const text = value[field];
     if (text === undefined) return undefined;
-    if (typeof text !== 'string' || text.length > maxLength) throw new TargetError(`"${field}" must be text of at most ${maxLength} characters`);
+    if (typeof text !== 'string' || text.length > maxLength) throw new TargetError(field, `must be text of at most ${maxLength} characters`);
     return text;
   };
   const notes = optionalText('notes', 500);
@@ -192,7 +178,7 @@ export function parseCustomTarget(value: unknown): Target {
     id,
     name,
     chip: optionalText('chip', 80) ?? 'custom',
-    core: core as CoreId,
+    core,
     clockMhz,
     sramBytes: sramBytes(sram),
     flashBytes: flashBytes(flash),
@@ -207,7 +193,7 @@ export function parseCustomTarget(value: unknown): Target {
 export function withReserve(target: Target, reserve: { flashBytes: number; sramBytes: number }): Target {
   const { flashBytes: flash, sramBytes: sram } = reserve;
   const bad = (value: number, total: number): boolean => !Number.isInteger(value) || value < 0 || value >= total;
-  if (bad(flash, target.flashBytes)) throw new TargetError(`reserve.flashBytes must be a whole number of bytes below ${target.flashBytes}, got ${flash}`);
-  if (bad(sram, target.sramBytes)) throw new TargetError(`reserve.sramBytes must be a whole number of bytes below ${target.sramBytes}, got ${sram}`);
+  if (bad(flash, target.flashBytes)) throw new TargetError('', `reserve.flashBytes must be a whole number of bytes below ${target.flashBytes}, got ${flash}`);
+  if (bad(sram, target.sramBytes)) throw new TargetError('', `reserve.sramBytes must be a whole number of bytes below ${target.sramBytes}, got ${sram}`);
   return { ...target, reserve: { flashBytes: flashBytes(flash), sramBytes: sramBytes(sram) } };
 }

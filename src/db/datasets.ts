@@ -5,6 +5,7 @@
  * save leaves neither. src/db may not import src/data, so the caller encodes and decodes the bytes.
  */
 import { type DatasetInfo, isImportedDatasetId } from '../contracts/datasets.ts';
+import { formatMiB } from '../core/units.ts';
 import { StorageError, inTransaction, reading, writeAll } from './errors.ts';
 import type { StudyDatabase } from './schema.ts';
 
@@ -16,8 +17,6 @@ export interface StoredDataset {
   /** The dataset encoded by src/data/binary-format.ts encodeDataset. */
   readonly spds: Uint8Array;
 }
-
-const megabytes = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
 /**
  * Stores an imported dataset; never overwrites one (an id already stored is a conflict). A full
@@ -36,7 +35,7 @@ export async function saveDataset(db: StudyDatabase, spds: Uint8Array, info: Dat
     if (error instanceof StorageError && error.problem === 'quota') {
       throw new StorageError(
         'quota',
-        `the browser's storage for this site is full: could not ${action} (${megabytes(spds.length)}); delete imported datasets or studies you no longer need, or import fewer or smaller images`,
+        `the browser's storage for this site is full: could not ${action} (${formatMiB(spds.length)}); delete imported datasets or studies you no longer need, or import fewer or smaller images`,
         { cause: error },
       );
     }

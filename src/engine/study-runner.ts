@@ -7,10 +7,10 @@
 import { explainVerdict } from '../core/resources.ts';
 import { createRng } from '../core/rng.ts';
 import { type Candidate, type EpochCurve, createStrategy, judgeEpoch, strategyOptionsFor } from '../core/search/index.ts';
-import type { Study, StudyConfig, StudyTrial } from '../contracts/study.ts';
+import type { Study, StudyConfig, StudyStore, StudyTrial } from '../contracts/study.ts';
 import { candidateOf, observationOf, paretoFrontIds, problemOf, trialObjectives } from '../contracts/study-objectives.ts';
 import type { TrialHyperparameters } from '../contracts/trial.ts';
-import { trainingRecipe } from '../contracts/training-recipe.ts';
+import { fineTuneEpochsFor, trainingRecipe } from '../core/training-recipe.ts';
 import type { StoredOpWeights } from '../contracts/weights.ts';
 import { trialIdFor } from '../contracts/study-ids.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -20,20 +20,9 @@ import { validateArchitecture } from '../core/architecture.ts';
 import { pruningMethods } from '../core/pruning.ts';
 import { TrialAbortedError, runTrainingTrial } from './train-trial.ts';
 
-export type { StudyProgress };
+export type { StudyProgress, StudyStore };
 // The measures of a study live in contracts, where the page can use them without the engine.
 export { paretoFrontIds, problemOf, resolveTargetSpec, studyHypervolume, trialObjectives } from '../contracts/study-objectives.ts';
-
-/** Where a study's trials are kept: IndexedDB in the browser, a JSON file in Node. */
-export interface StudyStore {
-  /** The study's trials so far, in proposal order. */
-  listTrials(studyId: string): Promise<StudyTrial[]>;
-  /** Writes one trial, with the weights of a trial on the Pareto front, in one transaction. */
-  saveTrial(trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void>;
-  /** Drops the weights of trials that left the Pareto front. */
-  deleteWeights(trialIds: readonly string[]): Promise<void>;
-  updateStudy(study: Study): Promise<Study>;
-}
 
 export interface RunStudyOptions {
   readonly store: StudyStore;
@@ -62,7 +51,7 @@ function hyperparameters(config: StudyConfig, candidate: Candidate, index: numbe
     schedule: 'cosine',
     warmupEpochs: trainingRecipe.warmupEpochs,
     seed: config.seed + index,
-    pruning: { method, sparsity: method === 'none' ? 0 : sparsity, fineTuneEpochs: method === 'none' ? 0 : Math.max(1, Math.ceil(config.epochs / 2)) },
+    pruning: { method, sparsity: method === 'none' ? 0 : sparsity, fineTuneEpochs: method === 'none' ? 0 : fineTuneEpochsFor(config.epochs) },
   };
 }
 

@@ -68,10 +68,8 @@ export function customTargetSpec(entry: CustomTargetEntry, existing: readonly Cu
     parseCustomTarget(spec);
   } catch (error) {
     if (!(error instanceof TargetError)) throw error;
-    // parseCustomTarget's messages start with the quoted field: `"sramBytes" must be …`.
-    const match = /^"([\w.]+)"\s*(.*)$/s.exec(error.message);
-    const field = match ? customTargetLabels[match[1]!] : undefined;
-    return { problems: [field !== undefined ? { field, message: match![2]! } : { field: 'Custom target', message: error.message }] };
+    const field = customTargetLabels[error.path];
+    return { problems: [field !== undefined ? { field, message: error.reason } : { field: 'Custom target', message: error.message }] };
   }
   return { spec };
 }

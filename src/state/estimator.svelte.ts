@@ -8,6 +8,7 @@ import { type Architecture, type ArchitectureResult, type LayerType, validateArc
 import type { PruningMethod } from '../core/pruning.ts';
 import { type Accounting, type Estimate, estimate } from '../core/resources.ts';
 import { type Target, presetTargets } from '../core/targets.ts';
+import { isRecord } from '../core/untrusted.ts';
 
 export type EstimatorView =
   | { readonly ok: true; readonly estimate: Estimate; readonly targets: readonly Target[]; /** Time the estimate took. */ readonly ms: number }
@@ -45,8 +46,6 @@ interface EditableArchitecture {
   classes: unknown;
   layers: EditableLayer[];
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export class EstimatorState {
   #text = $state('');

@@ -11,7 +11,7 @@ import { PruningSpaceError, parsePruningSpace } from '../core/search/pruning-spa
 import { SearchSpaceError, parseSearchSpace } from '../core/search-space.ts';
 import { studyConfigAt, studyLimits } from '../contracts/study-config-json.ts';
 import { type StudyConfig, defaultStudyName } from '../contracts/study.ts';
-import { FieldError } from '../contracts/untrusted-json.ts';
+import { FieldError } from '../core/untrusted.ts';
 
 /** Paths of whole ranges, which the table splits into min and max. */
 const rangeLabels: Readonly<Record<string, string>> = {

@@ -80,18 +80,8 @@ export function bytesScale(values: readonly number[], range: readonly [number, n
   return linearScale([0, max * 1.1], range);
 }
 
-/** `512 B`, `32 KB`, `1.5 MB` (1 KB = 1,024 B, as the datasheets count). */
-export function shortBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const digits = unit === 0 || Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2;
-  return `${Number(value.toFixed(digits))} ${units[unit]}`;
-}
+/** Axis labels: `512 B`, `32 KB`, `1.5 MB` (1 KB = 1,024 B, as the datasheets count). */
+export { shortBytes } from '../core/units.ts';
 
 /** `0.9125` → `91.3 %` */
 export const percent = (fraction: number): string => `${(fraction * 100).toFixed(1)} %`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type FlashBytes, type SramBytes, alignUp, flashBytes, max, sramBytes, sum } from '../../src/core/units.ts';
+import { type FlashBytes, type SramBytes, alignUp, flashBytes, formatBytes, formatCount, formatKiB, formatMiB, max, shortBytes, sramBytes, sum } from '../../src/core/units.ts';
 
 describe('branded units', () => {
   it('add and compare within one unit', () => {
@@ -21,5 +21,18 @@ describe('branded units', () => {
     // @ts-expect-error sum() keeps one unit
     sum(flash, sram);
     expect([wrong, alsoWrong, plain]).toEqual([10, 10, 10]);
+  });
+});
+
+describe('sizes in words', () => {
+  it('groups digits by thousands, with a true minus sign', () => {
+    expect([formatCount(0), formatCount(999), formatCount(19_758), formatCount(1_234_567.4), formatCount(-4712), formatCount(-123)]).toEqual(['0', '999', '19,758', '1,234,567', '−4,712', '−123']);
+  });
+
+  it('writes a size four ways, each for its place', () => {
+    expect([formatBytes(6760), formatBytes(12_384), formatBytes(0)]).toEqual(['6,760 B', '12,384 B', '0 B']);
+    expect([formatKiB(2048), formatKiB(2048 * 1024), formatKiB(512)]).toEqual(['2 KB', '2048 KB', '0.5 KB']);
+    expect([shortBytes(512), shortBytes(12_384), shortBytes(1536), shortBytes(4 * 1024 * 1024)]).toEqual(['512 B', '12.1 KB', '1.5 KB', '4 MB']);
+    expect([formatMiB(3 * 1024 * 1024), formatMiB(0), formatMiB(200_000)]).toEqual(['3.0 MB', '0.0 MB', '0.2 MB']);
   });
 });

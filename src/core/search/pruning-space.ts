@@ -3,7 +3,7 @@
  * their strength. SpArSe searches the pruning like any other hyperparameter (DESIGN.md §5).
  */
 import { type PruningMethod, pruningMethods } from '../pruning.ts';
-import { describeJson as describe, isRecord } from '../untrusted.ts';
+import { FieldError, type Wording, describeJson as describe, expectAt, firstRepeat, isNumberIn, knownFieldsAt, rangeAt, recordAt, refuse } from '../untrusted.ts';
 
 export interface PruningSpace {
   /** Methods a candidate may use; `none` leaves the network dense. */
@@ -21,52 +21,36 @@ export interface PruningSpace {
  */
 export const defaultPruningSpace: PruningSpace = { methods: pruningMethods, sparsity: { min: 0.3, max: 0.9 } };
 
-/** An unusable pruning space: `field` is the JSON path (`pruning.sparsity.max`), `reason` says why. */
-export class PruningSpaceError extends Error {
+/** An unusable pruning space: its `path` is the JSON path (`pruning.sparsity.max`), `reason` says why. */
+export class PruningSpaceError extends FieldError {
   override readonly name = 'PruningSpaceError';
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
+
+  /** The path under its older name. */
+  get field(): string {
+    return this.path;
   }
 }
 
+/** Values are shown as JSON, an absent one "got nothing". */
+const wording: Wording = { describe, namesMissing: false, oneOf: true, error: PruningSpaceError };
 
-
-function rejectUnknownFields(record: Record<string, unknown>, field: string, known: readonly string[]): void {
-  const unknown = Object.keys(record).find((key) => !known.includes(key));
-  if (unknown !== undefined) throw new PruningSpaceError(`${field}.${unknown}`, `is not a field of the pruning space; expected one of ${known.join(', ')}`);
-}
-
-function sparsityField(record: Record<string, unknown>, key: 'min' | 'max'): number {
-  const value = record[key];
-  if (typeof value !== 'number' || !(value >= 0 && value < 1)) {
-    throw new PruningSpaceError(`pruning.sparsity.${key}`, `must be a number from 0 up to (not including) 1, got ${describe(value)}`);
-  }
-  return value;
-}
+const sparsityAt = (value: unknown, path: string): number =>
+  expectAt(value, path, (v): v is number => isNumberIn(v, 0, 1) && v < 1, 'a number from 0 up to (not including) 1', wording);
 
 /** Validates untrusted input (parsed JSON) as a pruning space; throws a PruningSpaceError naming the field. */
 export function parsePruningSpace(value: unknown): PruningSpace {
-  if (!isRecord(value)) throw new PruningSpaceError('pruning', `must be a JSON object with methods and sparsity, got ${describe(value)}`);
-  rejectUnknownFields(value, 'pruning', ['methods', 'sparsity']);
-  const methods = value.methods;
+  const record = recordAt(value, 'pruning', 'a JSON object with methods and sparsity', wording);
+  knownFieldsAt(record, 'pruning', ['methods', 'sparsity'], 'the pruning space', wording);
+  const methods = record.methods;
   const expected = pruningMethods.map((m) => `"${m}"`).join(', ');
-  if (!Array.isArray(methods) || methods.length === 0) {
-    throw new PruningSpaceError('pruning.methods', `must be a non-empty list of ${expected}, got ${describe(methods)}`);
-  }
+  if (!Array.isArray(methods) || methods.length === 0) refuse(methods, 'pruning.methods', `a non-empty list of ${expected}`, wording);
   const unknown = methods.find((m) => typeof m !== 'string' || !(pruningMethods as readonly string[]).includes(m));
   if (unknown !== undefined) throw new PruningSpaceError('pruning.methods', `unknown pruning method ${describe(unknown)}; expected one of ${expected}`);
-  const repeated = methods.find((m, i) => methods.indexOf(m) !== i);
-  if (repeated !== undefined) throw new PruningSpaceError('pruning.methods', `lists ${describe(repeated)} more than once; each method must appear once`);
-  const sparsity = value.sparsity;
-  if (!isRecord(sparsity)) throw new PruningSpaceError('pruning.sparsity', `must be an object { "min": …, "max": … }, got ${describe(sparsity)}`);
-  rejectUnknownFields(sparsity, 'pruning.sparsity', ['min', 'max']);
-  const min = sparsityField(sparsity, 'min');
-  const max = sparsityField(sparsity, 'max');
-  if (min > max) throw new PruningSpaceError('pruning.sparsity', `min (${min}) must not be greater than max (${max})`);
-  return { methods: methods.slice() as PruningMethod[], sparsity: { min, max } };
+  const repeated = firstRepeat(methods);
+  if (repeated >= 0) throw new PruningSpaceError('pruning.methods', `lists ${describe(methods[repeated])} more than once; each method must appear once`);
+  const sparsity = recordAt(record.sparsity, 'pruning.sparsity', 'an object { "min": …, "max": … }', wording);
+  knownFieldsAt(sparsity, 'pruning.sparsity', ['min', 'max'], 'the pruning space', wording);
+  return { methods: methods.slice() as PruningMethod[], sparsity: rangeAt(sparsity, 'pruning.sparsity', sparsityAt, wording) };
 }
 
 /**

@@ -4,7 +4,7 @@
  * that rejects candidates breaking a target's limits before any training, and the interface itself.
  */
 import type { Accounting } from '../resources.ts';
-import { formatBytes } from '../resources.ts';
+import { formatBytes } from '../units.ts';
 import type { Rng } from '../rng.ts';
 import { type SearchSpace, assertSearchSpace } from '../search-space.ts';
 import type { Target } from '../targets.ts';
