@@ -7,6 +7,7 @@ import type { Study, StudyConfig, StudyTrial } from './study.ts';
 import type { TrialWeights } from './weights.ts';
 import type { Architecture } from '../core/architecture.ts';
 import type { BackendChoice, BackendName, BackendPreference } from '../core/backends.ts';
+import type { TrainProgress } from '../core/progress.ts';
 import type { PruningMethod } from '../core/pruning.ts';
 
 export type { BackendName, BackendPreference };
@@ -25,16 +26,8 @@ export interface BackendRequest {
 export type TrialPhase = 'training' | 'pruning' | 'fine-tuning' | 'evaluating';
 
 /** Where the running trial stands. */
-export interface TrialProgress {
+export interface TrialProgress extends TrainProgress {
   readonly phase: TrialPhase;
-  readonly epoch: number;
-  readonly epochs: number;
-  readonly batch: number;
-  readonly batches: number;
-  readonly samplesSeen: number;
-  readonly loss?: number;
-  readonly valAccuracy?: number;
-  readonly etaSeconds?: number;
 }
 
 export interface StudyProgress {

@@ -179,6 +179,17 @@ function table(o: number, shape: number): number {
   return end + layout[3 * shape + 1]!;
 }
 
+/**
+ * One quantised tensor, as writeModel writes it: its shape vector (`shapeBytes` with the length),
+ * `q` scales, `q` int64 zero points (8-aligned), the quantisation table and the tensor table.
+ */
+function quantisedTensor(o: number, shapeBytes: number, q: number): number {
+  o = ((o + 3) & ~3) + shapeBytes;
+  o = ((o + 3) & ~3) + 4 * q + 4;
+  o = ((o + 7) & ~7) + 8 * q + 4;
+  return table(table(o, QUANTIZATION), TENSOR);
+}
+
 /** Operators pushed so far, and a bit per kind used. */
 let n = 0;
 let used = 0;
@@ -283,35 +294,20 @@ export function tfliteCost(architecture: Architecture, ops: readonly Op[], scrat
       o = table(o, BUFFER);
     }
   }
-  // Tensors: shape vector; scales; zero points (8-aligned); quantisation table; tensor table.
-  o = ((o + 3) & ~3) + 20;
-  o = ((o + 3) & ~3) + 8;
-  o = ((o + 7) & ~7) + 12;
-  o = table(o, QUANTIZATION);
-  o = table(o, TENSOR);
+  // Tensors: the input (rank 4, one scale), then per op its weights and bias (one scale a channel,
+  // or one for FULLY_CONNECTED), MEAN's axes, and its output.
+  o = quantisedTensor(o, 20, 1);
   for (let i = 0; i < opCount; i++) {
     const kind = kinds[i]!;
     if (kind === CONV || kind === DEPTHWISE || kind === FULLY_CONNECTED) {
       const q = kind === FULLY_CONNECTED ? 1 : channels[i]!;
-      o = ((o + 3) & ~3) + (kind === FULLY_CONNECTED ? 12 : 20);
-      o = ((o + 3) & ~3) + 4 * q + 4;
-      o = ((o + 7) & ~7) + 8 * q + 4;
-      o = table(o, QUANTIZATION);
-      o = table(o, TENSOR);
-      o = ((o + 3) & ~3) + 8;
-      o = ((o + 3) & ~3) + 4 * q + 4;
-      o = ((o + 7) & ~7) + 8 * q + 4;
-      o = table(o, QUANTIZATION);
-      o = table(o, TENSOR);
+      o = quantisedTensor(o, kind === FULLY_CONNECTED ? 12 : 20, q);
+      o = quantisedTensor(o, 8, q);
     } else if (kind === MEAN) {
       o = ((o + 3) & ~3) + 8;
       o = table(o, TENSOR_NO_QUANTIZATION);
     }
-    o = ((o + 3) & ~3) + 4 * outputRank[i]! + 4;
-    o = ((o + 3) & ~3) + 8;
-    o = ((o + 7) & ~7) + 12;
-    o = table(o, QUANTIZATION);
-    o = table(o, TENSOR);
+    o = quantisedTensor(o, 4 * outputRank[i]! + 4, 1);
   }
   // Operators: inputs, outputs, options, operator.
   for (let i = 0; i < opCount; i++) {

@@ -84,49 +84,36 @@ const activationValue = (relu: boolean): number => (relu ? 1 : 0);
 /** The schema version of the Model table (schema.fbs: "Version 3"). */
 export const schemaVersion = 3;
 
+type Fields = readonly (readonly [id: number, value: number])[];
+
+/** An options table of scalars: its int32 fields, then its int8 fields, in the order the file has them. */
+function scalarTable(w: FlatWriter, slots: number, name: TableShape, int32s: Fields, int8s: Fields): number {
+  w.startTable(slots, name);
+  for (const [id, value] of int32s) w.addInt32(id, value);
+  for (const [id, value] of int8s) w.addInt8(id, value);
+  return w.endTable();
+}
+
 function writeOptions(w: FlatWriter, options: GraphOptions): number {
   switch (options.type) {
     case 'conv': {
       // Conv2DOptions: padding 0, stride_w 1, stride_h 2, fused_activation_function 3, dilation_w_factor 4, dilation_h_factor 5.
-      w.startTable(6, 'convOptions');
-      w.addInt32(1, options.stride);
-      w.addInt32(2, options.stride);
-      w.addInt32(4, 1);
-      w.addInt32(5, 1);
-      w.addInt8(0, paddingValue(options.padding));
-      w.addInt8(3, activationValue(options.relu));
-      return w.endTable();
+      const { stride } = options;
+      return scalarTable(w, 6, 'convOptions', [[1, stride], [2, stride], [4, 1], [5, 1]], [[0, paddingValue(options.padding)], [3, activationValue(options.relu)]]);
     }
     case 'depthwise': {
       // DepthwiseConv2DOptions: padding 0, stride_w 1, stride_h 2, depth_multiplier 3, fused_activation_function 4, dilation_w 5, dilation_h 6.
-      w.startTable(7, 'depthwiseOptions');
-      w.addInt32(1, options.stride);
-      w.addInt32(2, options.stride);
-      w.addInt32(3, 1);
-      w.addInt32(5, 1);
-      w.addInt32(6, 1);
-      w.addInt8(0, paddingValue(options.padding));
-      w.addInt8(4, activationValue(options.relu));
-      return w.endTable();
+      const { stride } = options;
+      return scalarTable(w, 7, 'depthwiseOptions', [[1, stride], [2, stride], [3, 1], [5, 1], [6, 1]], [[0, paddingValue(options.padding)], [4, activationValue(options.relu)]]);
     }
     case 'pool': {
       // Pool2DOptions: padding 0, stride_w 1, stride_h 2, filter_width 3, filter_height 4, fused_activation_function 5.
-      w.startTable(6, 'poolOptions');
-      w.addInt32(1, options.size);
-      w.addInt32(2, options.size);
-      w.addInt32(3, options.size);
-      w.addInt32(4, options.size);
-      w.addInt8(0, paddingValue('valid'));
-      w.addInt8(5, 0);
-      return w.endTable();
+      const { size } = options;
+      return scalarTable(w, 6, 'poolOptions', [[1, size], [2, size], [3, size], [4, size]], [[0, paddingValue('valid')], [5, 0]]);
     }
     case 'fullyConnected': {
       // FullyConnectedOptions: fused_activation_function 0, weights_format 1, keep_num_dims 2.
-      w.startTable(3, 'fullyConnectedOptions');
-      w.addInt8(0, activationValue(options.relu));
-      w.addInt8(1, 0);
-      w.addInt8(2, 0);
-      return w.endTable();
+      return scalarTable(w, 3, 'fullyConnectedOptions', [], [[0, activationValue(options.relu)], [1, 0], [2, 0]]);
     }
     case 'reshape': {
       // ReshapeOptions: new_shape 0.
@@ -137,9 +124,7 @@ function writeOptions(w: FlatWriter, options: GraphOptions): number {
     }
     case 'mean': {
       // ReducerOptions: keep_dims 0.
-      w.startTable(1, 'reducerOptions');
-      w.addInt8(0, 0);
-      return w.endTable();
+      return scalarTable(w, 1, 'reducerOptions', [], [[0, 0]]);
     }
     case 'softmax': {
       // SoftmaxOptions: beta 0.
