@@ -1,55 +1,86 @@
 /**
- * The kinds of setting the settings table is made of (numbers, lists, anything with a text form):
- * each reads its share-link text by hand, checks its value on its own, and writes it back so that
- * reading what was written gives the same value.
+ * The kinds of setting a settings table is made of (numbers, switches, choices, lists, anything
+ * with a text form): each reads its share-link text by hand, checks its value on its own, and
+ * writes it back so that reading what was written gives the same value. Generic in the settings
+ * record `S` and the context `C` the checks see; setup-settings.ts binds them to the setup's.
  */
-import { limits } from '../core/architecture.ts';
-import type { Settings, SettingsContext, SpaceKnobs } from './setup-settings.ts';
 
 export type Decoded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 export const ok = <T>(value: T): Decoded<T> => ({ ok: true, value });
 export const fail = (message: string): Decoded<never> => ({ ok: false, message });
 
-/** One setting: its key in the share link, its label in the form, its JSON path in StudyConfig. */
-export interface Setting {
-  readonly key: string;
+/** Where a setting lives in the settings record: read it, and a copy with it replaced. */
+export interface Lens<S, T> {
+  get(settings: S): T;
+  set(settings: S, value: T): S;
+}
+
+/** A top-level field of `S` as a lens. */
+export const fieldLens = <S, F extends keyof S>(field: F): Lens<S, S[F]> => ({
+  get: (settings) => settings[field],
+  set: (settings, value) => ({ ...settings, [field]: value }),
+});
+
+/** What a form field shows for a number setting: the input's bounds and step. */
+export interface NumberInput {
+  readonly min?: number;
+  readonly max?: number;
+  readonly step: number | 'any';
+}
+
+/**
+ * One setting: its key in the share link, its label in the form, its JSON path in StudyConfig, and
+ * how its value of type `T` is read, written, checked and entered.
+ */
+export interface Setting<S, C, K extends string = string, T = unknown> extends Lens<S, T> {
+  readonly key: K;
   readonly label: string;
   readonly path: string;
   /** Longest share-link value read for it. */
   readonly maxLength: number;
-  encode(settings: Settings): string;
+  /** For a number field: its bounds and step. */
+  readonly input?: NumberInput;
+  /** For a list: every item it may hold, in the order a checkbox list keeps them. */
+  readonly items?: readonly (T extends readonly (infer I)[] ? I : never)[];
+  /** The user's choice: `set`, plus what follows from it (e.g. a dataset's epochs per trial). */
+  choose(settings: S, value: T, context: C): S;
+  format(value: T): string;
+  parse(text: string): Decoded<T>;
+  check(value: T, settings: S, context: C): string | undefined;
+  encode(settings: S): string;
   /** `settings` with `text` applied, or why `text` cannot be used. */
-  decode(text: string, settings: Settings, context: SettingsContext): Decoded<Settings>;
+  decode(text: string, settings: S, context: C): Decoded<S>;
   /** Why the current value cannot be used on its own, or undefined. */
-  problem(settings: Settings, context: SettingsContext): string | undefined;
+  problem(settings: S, context: C): string | undefined;
 }
 
-export interface SettingSpec<T> {
-  readonly key: string;
+export interface SettingSpec<S, C, K extends string, T> extends Lens<S, T> {
+  readonly key: K;
   readonly label: string;
   readonly path: string;
   readonly maxLength?: number;
-  get(settings: Settings): T;
-  set(settings: Settings, value: T): Settings;
+  readonly input?: NumberInput;
+  readonly items?: readonly (T extends readonly (infer I)[] ? I : never)[];
+  choose?(settings: S, value: T, context: C): S;
   format(value: T): string;
   parse(text: string): Decoded<T>;
-  check(value: T, settings: Settings, context: SettingsContext): string | undefined;
+  check(value: T, settings: S, context: C): string | undefined;
 }
 
-export function setting<T>(spec: SettingSpec<T>): Setting {
+export function setting<S, C, const K extends string, T>(spec: SettingSpec<S, C, K, T>): Setting<S, C, K, T> {
+  const { get, set, parse, check } = spec;
   return {
-    key: spec.key,
-    label: spec.label,
-    path: spec.path,
+    ...spec,
     maxLength: spec.maxLength ?? 200,
-    encode: (settings) => spec.format(spec.get(settings)),
+    choose: spec.choose ?? ((settings, value) => set(settings, value)),
+    encode: (settings) => spec.format(get(settings)),
     decode(text, settings, context) {
-      const parsed = spec.parse(text);
+      const parsed = parse(text);
       if (!parsed.ok) return parsed;
-      const problem = spec.check(parsed.value, settings, context);
-      return problem === undefined ? ok(spec.set(settings, parsed.value)) : fail(problem);
+      const problem = check(parsed.value, settings, context);
+      return problem === undefined ? ok(set(settings, parsed.value)) : fail(problem);
     },
-    problem: (settings, context) => spec.check(spec.get(settings), settings, context),
+    problem: (settings, context) => check(get(settings), settings, context),
   };
 }
 
@@ -82,15 +113,66 @@ export const splitList = (text: string): string[] => text.split(',').map((item) 
 
 export const repeatedItem = <T>(list: readonly T[]): T | undefined => list.find((item, index) => list.indexOf(item) !== index);
 
-export function listSetting<T extends string | number>(
-  spec: Omit<SettingSpec<readonly T[]>, 'format' | 'parse' | 'check'> & {
+type Bound<S, C, K extends string, T> = Omit<SettingSpec<S, C, K, T>, 'format' | 'parse' | 'check' | 'get' | 'set'> & { readonly at: Lens<S, T> };
+
+/** A number; `input` is what its form field allows. */
+export function numberSetting<S, C, const K extends string>(spec: Bound<S, C, K, number> & { check: Check<number> }): Setting<S, C, K, number> {
+  return setting<S, C, K, number>({ ...spec, ...spec.at, format: formatNumber, parse: parseNumber, check: spec.check });
+}
+
+/** An optional number: empty text means none. */
+export function optionalNumberSetting<S, C, const K extends string>(
+  spec: Bound<S, C, K, number | undefined> & { check: Check<number> },
+): Setting<S, C, K, number | undefined> {
+  return setting<S, C, K, number | undefined>({
+    ...spec,
+    ...spec.at,
+    format: (value) => (value === undefined ? '' : formatNumber(value)),
+    parse: (text) => (text.trim() === '' ? ok(undefined) : parseNumber(text)),
+    check: (value) => (value === undefined ? undefined : spec.check(value)),
+  });
+}
+
+/** On or off: `on` / `off` in the share link. */
+export function switchSetting<S, C, const K extends string>(spec: Bound<S, C, K, boolean>): Setting<S, C, K, boolean> {
+  return setting<S, C, K, boolean>({
+    maxLength: 3,
+    ...spec,
+    ...spec.at,
+    format: (value) => (value ? 'on' : 'off'),
+    parse: (text) => (text === 'on' ? ok(true) : text === 'off' ? ok(false) : fail(`must be "on" or "off", got ${quote(text)}`)),
+    check: () => undefined,
+  });
+}
+
+/** One of a few names. */
+export function choiceSetting<S, C, const K extends string, T extends string>(
+  spec: Bound<S, C, K, T> & { readonly choices: readonly T[] },
+): Setting<S, C, K, T> & { readonly choices: readonly T[] } {
+  const expected = spec.choices.map((c) => `"${c}"`).join(', ');
+  const isChoice = (value: string): value is T => (spec.choices as readonly string[]).includes(value);
+  const row = setting<S, C, K, T>({
+    ...spec,
+    ...spec.at,
+    format: (value) => value,
+    // Checked by `check`, which names the choices; parse keeps the text as it came.
+    parse: (text) => ok(text as T),
+    check: (value) => (isChoice(value) ? undefined : `must be one of ${expected}, got ${quote(value)}`),
+  });
+  return { ...row, choices: spec.choices };
+}
+
+/** A list of names or numbers, written "a,b,c"; each item once. */
+export function listSetting<S, C, const K extends string, T extends string | number>(
+  spec: Bound<S, C, K, readonly T[]> & {
     parseItem(item: string): T | undefined;
     what: string;
-    checkList?(list: readonly T[], settings: Settings): string | undefined;
+    checkList?(list: readonly T[], settings: S): string | undefined;
   },
-): Setting {
-  return setting<readonly T[]>({
+): Setting<S, C, K, readonly T[]> {
+  return setting<S, C, K, readonly T[]>({
     ...spec,
+    ...spec.at,
     format: (list) => list.join(','),
     parse(text) {
       const items = splitList(text);
@@ -115,114 +197,9 @@ export function wholeItem(max: number) {
   return (item: string): number | undefined => (/^\d{1,6}$/.test(item) && Number(item) >= 1 && Number(item) <= max ? Number(item) : undefined);
 }
 
-// Kinds bound to fields of Settings.
-
-type Key<T> = { [K in keyof Settings]: Settings[K] extends T ? K : never }[keyof Settings];
-
-export function numberSetting(key: string, label: string, path: string, field: Key<number>, check: Check<number>): Setting {
-  return setting<number>({
-    key,
-    label,
-    path,
-    get: (s) => s[field] as number,
-    set: (s, value) => ({ ...s, [field]: value }),
-    format: formatNumber,
-    parse: parseNumber,
-    check,
-  });
-}
-
-/** On or off: `on` / `off` in the share link. */
-export function switchSetting(key: string, label: string, path: string, field: Key<boolean>): Setting {
-  return setting<boolean>({
-    key,
-    label,
-    path,
-    maxLength: 3,
-    get: (s) => s[field] as boolean,
-    set: (s, value) => ({ ...s, [field]: value }),
-    format: (value) => (value ? 'on' : 'off'),
-    parse: (text) => (text === 'on' ? ok(true) : text === 'off' ? ok(false) : fail(`must be "on" or "off", got ${quote(text)}`)),
-    check: () => undefined,
-  });
-}
-
-/** An optional number: empty text means none. */
-export function optionalNumberSetting(key: string, label: string, path: string, field: 'trials' | 'minutes', check: Check<number>): Setting {
-  return setting<number | undefined>({
-    key,
-    label,
-    path,
-    get: (s) => s[field],
-    set: (s, value) => ({ ...s, [field]: value }),
-    format: (value) => (value === undefined ? '' : formatNumber(value)),
-    parse: (text) => (text.trim() === '' ? ok(undefined) : parseNumber(text)),
-    check: (value) => (value === undefined ? undefined : check(value)),
-  });
-}
-
-export function choiceSetting<T extends string>(key: string, label: string, path: string, field: 'accounting' | 'strategy' | 'backend', choices: readonly T[]): Setting {
-  const expected = choices.map((c) => `"${c}"`).join(', ');
-  return setting<string>({
-    key,
-    label,
-    path,
-    get: (s) => s[field],
-    set: (s, value) => ({ ...s, [field]: value }),
-    format: (value) => value,
-    parse: ok,
-    check: (value) => ((choices as readonly string[]).includes(value) ? undefined : `must be one of ${expected}, got ${quote(value)}`),
-  });
-}
-
-type ListKnob = { [K in keyof SpaceKnobs]: SpaceKnobs[K] extends readonly (string | number)[] ? K : never }[keyof SpaceKnobs];
-
-export function knobList<T extends string | number>(key: string, label: string, knob: ListKnob, parseItem: (item: string) => T | undefined, what: string): Setting {
-  return listSetting<T>({
-    key,
-    label,
-    path: `searchSpace.${knob}`,
-    get: (s) => s.space[knob] as unknown as readonly T[],
-    set: (s, value) => ({ ...s, space: { ...s.space, [knob]: value } }),
-    parseItem,
-    what,
-  });
-}
-
-export function knobRange(key: string, label: string, knob: 'convLayers' | 'denseLayers', end: 'min' | 'max'): Setting {
-  return setting<number>({
-    key,
-    label,
-    path: `searchSpace.${knob}.${end}`,
-    get: (s) => s.space[knob][end],
-    set: (s, value) => ({ ...s, space: { ...s.space, [knob]: { ...s.space[knob], [end]: value } } }),
-    format: formatNumber,
-    parse: parseNumber,
-    check: wholeFrom(0, limits.layers),
-  });
-}
-
-export function poolingList<T extends string | number>(key: string, label: string, field: 'types' | 'sizes', parseItem: (item: string) => T | undefined, what: string): Setting {
-  return listSetting<T>({
-    key,
-    label,
-    path: `searchSpace.pooling.${field}`,
-    get: (s) => s.space.pooling[field] as unknown as readonly T[],
-    set: (s, value) => ({ ...s, space: { ...s.space, pooling: { ...s.space.pooling, [field]: value } } }),
-    parseItem,
-    what,
-  });
-}
-
-export function sparsitySetting(key: string, label: string, end: 'min' | 'max'): Setting {
-  return setting<number>({
-    key,
-    label,
-    path: `pruning.sparsity.${end}`,
-    get: (s) => s.pruning.sparsity[end],
-    set: (s, value) => ({ ...s, pruning: { ...s.pruning, sparsity: { ...s.pruning.sparsity, [end]: value } } }),
-    format: formatNumber,
-    parse: parseNumber,
-    check: numberCheck((v) => v >= 0 && v < 1, 'a fraction from 0 up to (not including) 1'),
-  });
+/** `list` with `item` in or out; in the order of `all` when given, else a new item goes last. */
+export function toggled<T>(list: readonly T[], item: T, on: boolean, all?: readonly T[]): T[] {
+  const others = list.filter((x) => x !== item);
+  if (!on) return others;
+  return all === undefined ? [...others, item] : all.filter((x) => others.includes(x) || x === item);
 }

@@ -5,14 +5,14 @@
  * entry is checked on its own, and a bad entry is reported and skipped while the good ones apply.
  */
 import { quote } from './setting-kinds.ts';
-import { type Problem, type Settings, type SettingsContext, settingsTable } from './setup-settings.ts';
+import { type Problem, type SettingRow, type Settings, type SettingsContext, settingsTable } from './setup-settings.ts';
 
 /** Far above a full link with 16 custom targets (about 5,000 characters). */
 export const maxHashLength = 16_000;
 const maxEntries = 2 * settingsTable.length;
 const linkField = 'Share link';
 
-const settingsByKey = new Map(settingsTable.map((s) => [s.key, s]));
+const settingsByKey = new Map<string, SettingRow>(settingsTable.map((s) => [s.key, s]));
 
 /** Commas stay readable; everything else that is not URL-safe is percent-encoded. */
 const encodeValue = (value: string): string => encodeURIComponent(value).replace(/%2C/g, ',');

@@ -9,37 +9,33 @@ import { type BackendPreference, backendNames } from '../core/backends.ts';
 import { type PruningMethod, pruningMethods } from '../core/pruning.ts';
 import { type Accounting, accountingModes } from '../core/resources.ts';
 import { defaultPruningSpace } from '../core/search/pruning-space.ts';
-import { type ConvType, type HeadType, type PoolType, type SearchSpace, defaultSearchSpace } from '../core/search-space.ts';
+import { type HeadType, type PoolType, type SearchSpace, defaultSearchSpace } from '../core/search-space.ts';
 import { findPresetTarget, parseCustomTarget } from '../core/targets.ts';
+import { isRecord } from '../core/untrusted.ts';
 import { studyLimits } from '../contracts/study-config-json.ts';
 import { type StrategyName, type StudyConfig, strategyNames, studyTrainingDefaults } from '../contracts/study.ts';
-import { epochsPerTrial } from '../contracts/training-recipe.ts';
+import { epochsPerTrial } from '../core/training-recipe.ts';
 import { type DatasetChoice, builtinDatasetChoices } from './dataset-choices.ts';
 import {
+  type Lens,
   type Setting,
   choiceSetting,
   fail,
-  formatNumber,
-  knobList,
-  knobRange,
+  fieldLens,
   listSetting,
   namesOf,
   numberCheck,
   numberSetting,
   ok,
   optionalNumberSetting,
-  parseNumber,
-  poolingList,
   quote,
   repeatedItem,
   setting,
-  sparsitySetting,
   switchSetting,
   wholeFrom,
   wholeItem,
 } from './setting-kinds.ts';
 
-export type { Setting } from './setting-kinds.ts';
 
 /** The search space without its input and classes, which follow the chosen dataset. */
 export type SpaceKnobs = Omit<SearchSpace, 'input' | 'classes'>;
@@ -129,33 +125,70 @@ function customTargetsProblem(specs: readonly CustomTargetSpec[]): string | unde
   return repeated === undefined ? undefined : `the id ${quote(repeated)} is used by two custom targets`;
 }
 
-const isSpec = (value: unknown): value is CustomTargetSpec => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// Where each setting lives in Settings.
+const field = <F extends keyof Settings>(name: F): Lens<Settings, Settings[F]> => fieldLens<Settings, F>(name);
+const knob = <F extends keyof SpaceKnobs>(name: F): Lens<Settings, SpaceKnobs[F]> => ({
+  get: (s) => s.space[name],
+  set: (s, value) => ({ ...s, space: { ...s.space, [name]: value } }),
+});
+const layers = (name: 'convLayers' | 'denseLayers', end: 'min' | 'max'): Lens<Settings, number> => ({
+  get: (s) => s.space[name][end],
+  set: (s, value) => ({ ...s, space: { ...s.space, [name]: { ...s.space[name], [end]: value } } }),
+});
+const pooling = <F extends keyof SpaceKnobs['pooling']>(name: F): Lens<Settings, SpaceKnobs['pooling'][F]> => ({
+  get: (s) => s.space.pooling[name],
+  set: (s, value) => ({ ...s, space: { ...s.space, pooling: { ...s.space.pooling, [name]: value } } }),
+});
+const sparsity = (end: 'min' | 'max'): Lens<Settings, number> => ({
+  get: (s) => s.pruning.sparsity[end],
+  set: (s, value) => ({ ...s, pruning: { ...s.pruning, sparsity: { ...s.pruning.sparsity, [end]: value } } }),
+});
+const pruningMethodsLens: Lens<Settings, readonly PruningMethod[]> = {
+  get: (s) => s.pruning.methods,
+  set: (s, methods) => ({ ...s, pruning: { ...s.pruning, methods } }),
+};
+
+const layerCount = wholeFrom(0, limits.layers);
+const sparsityCheck = numberCheck((v) => v >= 0 && v < 1, 'a fraction from 0 up to (not including) 1');
+const wholeNumbers = (max: number) => ({ parseItem: wholeItem(max), what: `the whole numbers from 1 to ${max}` });
+const wholeInput = (min: number) => ({ min, step: 1 });
+const anyAbove0 = { min: 0, step: 'any' } as const;
+const above0UpTo = (max: number) => numberCheck((v) => v > 0 && v <= max, `a number above 0 and at most ${max}`);
+const headTypes: readonly HeadType[] = ['flatten', 'globalAvgPool'];
+const poolTypes: readonly PoolType[] = ['maxPool', 'avgPool'];
+const paddings: readonly Padding[] = ['same', 'valid'];
 
 /**
  * The settings table, in the order a share link is applied: custom targets before the selection
- * that may name them. Every setting is here exactly once.
+ * that may name them. Every setting is here exactly once; SetupState reads and updates them by key.
  */
-export const settingsTable: readonly Setting[] = [
-  setting<string | undefined>({
+export const settingsTable = [
+  setting<Settings, SettingsContext, 'name', string | undefined>({
     key: 'name',
-    label: 'Name',
+    label: 'Study name',
     path: 'name',
-    get: (s) => s.name,
-    set: (s, name) => ({ ...s, name }),
+    ...field('name'),
     format: (name) => name ?? '',
     parse: (text) => ok(text === '' ? undefined : text),
+    // An empty name is the automatic one.
+    choose: (s, name) => ({ ...s, name: name === '' ? undefined : name }),
     check: (name) =>
       name === undefined ? undefined
       : name.length > studyLimits.nameLength ? `is ${name.length} characters long; at most ${studyLimits.nameLength} are allowed`
       : controlCharacter.test(name) ? 'must be plain text on one line'
       : undefined,
   }),
-  setting<string>({
+  setting<Settings, SettingsContext, 'dataset', string>({
     key: 'dataset',
     label: 'Dataset',
     path: 'dataset',
-    get: (s) => s.dataset,
-    set: (s, dataset) => ({ ...s, dataset }),
+    ...field('dataset'),
+    // Choosing a dataset also sets the epochs per trial the recipe gives it (about 500 steps: 15 on digits, 2 on MNIST).
+    choose(s, dataset, { datasets }) {
+      const choice = datasets.find((d) => d.id === dataset);
+      return { ...s, dataset, epochs: choice ? epochsPerTrial(choice.trainCount, s.batchSize) : s.epochs };
+    },
     format: (id) => id,
     parse: ok,
     check: (id, _s, { datasets }) =>
@@ -163,7 +196,7 @@ export const settingsTable: readonly Setting[] = [
       : datasets.some((d) => d.id === id) ? undefined
       : `${quote(id)} is not available here; choose one of ${datasets.map((d) => d.id).join(', ')}`,
   }),
-  setting<readonly CustomTargetSpec[]>({
+  setting<Settings, SettingsContext, 'custom', readonly CustomTargetSpec[]>({
     key: 'custom',
     label: 'Custom targets',
     path: 'customTargets',
@@ -184,81 +217,84 @@ export const settingsTable: readonly Setting[] = [
       } catch {
         return fail('is not valid JSON');
       }
-      if (!Array.isArray(value) || !value.every(isSpec)) return fail('must be a JSON list of custom target objects');
+      if (!Array.isArray(value) || !value.every(isRecord)) return fail('must be a JSON list of custom target objects');
       return ok(value);
     },
     check: customTargetsProblem,
   }),
-  listSetting<string>({
+  listSetting({
     key: 'targets',
     label: 'Target',
     path: 'targets',
-    get: (s) => s.targets,
-    set: (s, targets) => ({ ...s, targets }),
+    at: field('targets'),
     parseItem: (id) => (idPattern.test(id) ? id : undefined),
     what: 'the target ids',
-    checkList(ids, s) {
+    checkList(ids, s: Settings) {
       if (ids.length === 0) return 'choose at least one target';
       if (ids.length > studyLimits.targets) return `has ${ids.length} targets; at most ${studyLimits.targets} are allowed`;
       const unknown = ids.find((id) => findPresetTarget(id) === undefined && !s.customTargets.some((t) => customTargetId(t) === id));
       return unknown === undefined ? undefined : `unknown target ${quote(unknown)}; expected a preset id or the id of a custom target`;
     },
   }),
-  choiceSetting('accounting', 'Accounting', 'accounting', 'accounting', accountingModes),
-  choiceSetting('strategy', 'Strategy', 'strategy', 'strategy', strategyNames),
-  choiceSetting('backend', 'Training backend', 'backend', 'backend', ['auto', ...backendNames]),
-  optionalNumberSetting('trials', 'Trials', 'budget.trials', 'trials', wholeFrom(1, studyLimits.trials)),
-  optionalNumberSetting(
-    'minutes',
-    'Search for (minutes)',
-    'budget.minutes',
-    'minutes',
-    numberCheck((v) => v > 0 && v <= studyLimits.minutes, `a number above 0 and at most ${studyLimits.minutes}`),
-  ),
-  numberSetting('epochs', 'Epochs', 'epochs', 'epochs', wholeFrom(1, studyLimits.epochs)),
-  switchSetting('stop', 'Stop hopeless trials early', 'earlyStopping', 'earlyStopping'),
-  numberSetting('seed', 'Seed', 'seed', 'seed', wholeFrom(0, Number.MAX_SAFE_INTEGER)),
-  numberSetting('batch', 'Batch size', 'batchSize', 'batchSize', wholeFrom(1, studyLimits.batchSize)),
-  numberSetting(
-    'lr',
-    'Learning rate',
-    'learningRate',
-    'learningRate',
-    numberCheck((v) => v > 0 && v <= studyLimits.learningRate, `a number above 0 and at most ${studyLimits.learningRate}`),
-  ),
-  listSetting<PruningMethod>({
-    key: 'pruning',
-    label: 'Pruning methods',
-    path: 'pruning.methods',
-    get: (s) => s.pruning.methods,
-    set: (s, methods) => ({ ...s, pruning: { ...s.pruning, methods } }),
-    parseItem: namesOf(pruningMethods),
-    what: pruningMethods.join(', '),
-  }),
-  sparsitySetting('spmin', 'Sparsity (min)', 'min'),
-  sparsitySetting('spmax', 'Sparsity (max)', 'max'),
-  knobRange('convmin', 'Conv layers (min)', 'convLayers', 'min'),
-  knobRange('convmax', 'Conv layers (max)', 'convLayers', 'max'),
-  knobRange('densemin', 'Dense layers (min)', 'denseLayers', 'min'),
-  knobRange('densemax', 'Dense layers (max)', 'denseLayers', 'max'),
-  knobList<ConvType>('convtypes', 'Conv types', 'convTypes', namesOf(convLikeTypes), convLikeTypes.join(', ')),
-  knobList<number>('filters', 'Filters', 'filters', wholeItem(limits.filters), `the whole numbers from 1 to ${limits.filters}`),
-  knobList<number>('kernels', 'Kernel sizes', 'kernels', wholeItem(limits.kernel), `the whole numbers from 1 to ${limits.kernel}`),
-  knobList<number>('strides', 'Strides', 'strides', wholeItem(limits.stride), `the whole numbers from 1 to ${limits.stride}`),
-  knobList<Padding>('paddings', 'Paddings', 'paddings', namesOf<Padding>(['same', 'valid']), 'same, valid'),
-  knobList<number>('bottlenecks', 'Bottlenecks', 'bottlenecks', wholeItem(limits.filters), `the whole numbers from 1 to ${limits.filters}`),
-  knobList<number>('units', 'Dense units', 'denseUnits', wholeItem(limits.units), `the whole numbers from 1 to ${limits.units}`),
-  poolingList<PoolType>('pools', 'Pool types', 'types', namesOf<PoolType>(['maxPool', 'avgPool']), 'maxPool, avgPool'),
-  poolingList<number>('poolsizes', 'Pool sizes', 'sizes', wholeItem(limits.poolSize), `the whole numbers from 1 to ${limits.poolSize}`),
-  setting<number>({
+  choiceSetting({ key: 'accounting', label: 'Accounting', path: 'accounting', at: field('accounting'), choices: accountingModes }),
+  choiceSetting({ key: 'strategy', label: 'Strategy', path: 'strategy', at: field('strategy'), choices: strategyNames }),
+  choiceSetting({ key: 'backend', label: 'Training backend', path: 'backend', at: field('backend'), choices: ['auto', ...backendNames] as const }),
+  optionalNumberSetting({ key: 'trials', label: 'Trials', path: 'budget.trials', at: field('trials'), input: wholeInput(1), check: wholeFrom(1, studyLimits.trials) }),
+  optionalNumberSetting({ key: 'minutes', label: 'Search for (minutes)', path: 'budget.minutes', at: field('minutes'), input: anyAbove0, check: above0UpTo(studyLimits.minutes) }),
+  numberSetting({ key: 'epochs', label: 'Epochs', path: 'epochs', at: field('epochs'), input: wholeInput(1), check: wholeFrom(1, studyLimits.epochs) }),
+  switchSetting({ key: 'stop', label: 'Stop hopeless trials early', path: 'earlyStopping', at: field('earlyStopping') }),
+  numberSetting({ key: 'seed', label: 'Seed', path: 'seed', at: field('seed'), input: wholeInput(0), check: wholeFrom(0, Number.MAX_SAFE_INTEGER) }),
+  numberSetting({ key: 'batch', label: 'Batch size', path: 'batchSize', at: field('batchSize'), input: wholeInput(1), check: wholeFrom(1, studyLimits.batchSize) }),
+  numberSetting({ key: 'lr', label: 'Learning rate', path: 'learningRate', at: field('learningRate'), input: anyAbove0, check: above0UpTo(studyLimits.learningRate) }),
+  listSetting({ key: 'pruning', label: 'Pruning methods', path: 'pruning.methods', at: pruningMethodsLens, items: pruningMethods, parseItem: namesOf(pruningMethods), what: pruningMethods.join(', ') }),
+  numberSetting({ key: 'spmin', label: 'Sparsity (min)', path: 'pruning.sparsity.min', at: sparsity('min'), input: { min: 0, max: 0.99, step: 0.05 }, check: sparsityCheck }),
+  numberSetting({ key: 'spmax', label: 'Sparsity (max)', path: 'pruning.sparsity.max', at: sparsity('max'), input: { min: 0, max: 0.99, step: 0.05 }, check: sparsityCheck }),
+  numberSetting({ key: 'convmin', label: 'Conv layers (min)', path: 'searchSpace.convLayers.min', at: layers('convLayers', 'min'), input: wholeInput(0), check: layerCount }),
+  numberSetting({ key: 'convmax', label: 'Conv layers (max)', path: 'searchSpace.convLayers.max', at: layers('convLayers', 'max'), input: wholeInput(0), check: layerCount }),
+  numberSetting({ key: 'densemin', label: 'Dense layers (min)', path: 'searchSpace.denseLayers.min', at: layers('denseLayers', 'min'), input: wholeInput(0), check: layerCount }),
+  numberSetting({ key: 'densemax', label: 'Dense layers (max)', path: 'searchSpace.denseLayers.max', at: layers('denseLayers', 'max'), input: wholeInput(0), check: layerCount }),
+  listSetting({ key: 'convtypes', label: 'Conv types', path: 'searchSpace.convTypes', at: knob('convTypes'), items: convLikeTypes, parseItem: namesOf(convLikeTypes), what: convLikeTypes.join(', ') }),
+  listSetting({ key: 'filters', label: 'Filters', path: 'searchSpace.filters', at: knob('filters'), ...wholeNumbers(limits.filters) }),
+  listSetting({ key: 'kernels', label: 'Kernel sizes', path: 'searchSpace.kernels', at: knob('kernels'), ...wholeNumbers(limits.kernel) }),
+  listSetting({ key: 'strides', label: 'Strides', path: 'searchSpace.strides', at: knob('strides'), ...wholeNumbers(limits.stride) }),
+  listSetting({ key: 'paddings', label: 'Paddings', path: 'searchSpace.paddings', at: knob('paddings'), items: paddings, parseItem: namesOf(paddings), what: paddings.join(', ') }),
+  listSetting({ key: 'bottlenecks', label: 'Bottlenecks', path: 'searchSpace.bottlenecks', at: knob('bottlenecks'), ...wholeNumbers(limits.filters) }),
+  listSetting({ key: 'units', label: 'Dense units', path: 'searchSpace.denseUnits', at: knob('denseUnits'), ...wholeNumbers(limits.units) }),
+  listSetting({ key: 'pools', label: 'Pool types', path: 'searchSpace.pooling.types', at: pooling('types'), items: poolTypes, parseItem: namesOf(poolTypes), what: poolTypes.join(', ') }),
+  listSetting({ key: 'poolsizes', label: 'Pool sizes', path: 'searchSpace.pooling.sizes', at: pooling('sizes'), ...wholeNumbers(limits.poolSize) }),
+  numberSetting({
     key: 'poolp',
     label: 'Pooling probability',
     path: 'searchSpace.pooling.probability',
-    get: (s) => s.space.pooling.probability,
-    set: (s, probability) => ({ ...s, space: { ...s.space, pooling: { ...s.space.pooling, probability } } }),
-    format: formatNumber,
-    parse: parseNumber,
+    at: pooling('probability'),
+    input: { min: 0, max: 1, step: 0.05 },
     check: numberCheck((v) => v >= 0 && v <= 1, 'a probability from 0 to 1'),
   }),
-  knobList<HeadType>('heads', 'Heads', 'heads', namesOf<HeadType>(['flatten', 'globalAvgPool']), 'flatten, globalAvgPool'),
-];
+  listSetting({ key: 'heads', label: 'Heads', path: 'searchSpace.heads', at: knob('heads'), items: headTypes, parseItem: namesOf(headTypes), what: headTypes.join(', ') }),
+] as const;
+
+/** One row of the table, and what its key says of its value. */
+export type SettingRow = (typeof settingsTable)[number];
+export type SettingKey = SettingRow['key'];
+export type SettingValue<K extends SettingKey> = Extract<SettingRow, { readonly key: K }> extends Lens<Settings, infer T> ? T : never;
+/** Keys of the settings that are numbers (a number field; an optional one may be left empty). */
+export type NumberSettingKey = { [K in SettingKey]: SettingValue<K> extends number | undefined ? K : never }[SettingKey];
+/** Keys of the settings that are one of a few names (a select). */
+export type ChoiceSettingKey = { [K in SettingKey]: Extract<SettingRow, { readonly key: K }> extends { readonly choices: readonly unknown[] } ? K : never }[SettingKey];
+/** Keys of the settings that are lists (checkboxes or comma-separated text). */
+export type ListSettingKey = { [K in SettingKey]: SettingValue<K> extends readonly unknown[] ? K : never }[SettingKey];
+
+/** What a list setting holds one of. */
+export type SettingItem<K extends ListSettingKey> = SettingValue<K> extends readonly (infer I)[] ? I : never;
+
+const rowsByKey: ReadonlyMap<string, Setting<Settings, SettingsContext>> = new Map(settingsTable.map((row) => [row.key, row as Setting<Settings, SettingsContext>]));
+
+/** The names a choice setting may take, in the table's order. */
+export function choicesOf<K extends ChoiceSettingKey>(key: K): readonly (SettingValue<K> & string)[] {
+  return (rowsByKey.get(key) as unknown as { readonly choices: readonly (SettingValue<K> & string)[] }).choices;
+}
+
+/** The table's row for `key`. */
+export function settingRow<K extends SettingKey>(key: K): Setting<Settings, SettingsContext, K, SettingValue<K>> {
+  return rowsByKey.get(key) as unknown as Setting<Settings, SettingsContext, K, SettingValue<K>>;
+}

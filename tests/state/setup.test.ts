@@ -36,29 +36,32 @@ const boardSpec = { id: 'my-board', name: 'My board', core: 'cortex-m4f', clockM
 /** A setup where nearly every setting differs from the defaults. */
 function customised(): SetupState {
   const setup = new SetupState();
-  setup.chooseDataset('fashion-mnist');
+  setup.update('dataset', 'fashion-mnist');
   expect(setup.addCustomTarget(board)).toEqual([]);
-  setup.toggleTarget('stm32f446re', true);
-  setup.toggleTarget('arduino-uno', false);
-  setup.chooseAccounting('deploy');
-  setup.chooseStrategy('evolution');
-  setup.setTrials(undefined);
-  setup.setMinutes(7.5);
-  setup.setEpochs(4);
-  setup.setSeed(987_654_321);
-  setup.setBatchSize(64);
-  setup.setLearningRate(1e-4);
-  setup.togglePruningMethod('svd', false);
-  setup.setSparsity({ min: 0.25, max: 0.95 });
-  setup.setConvLayers({ min: 2, max: 3 });
-  setup.setDenseLayers({ min: 1, max: 1 });
-  setup.toggleConvType('downsampledConv', false);
-  setup.toggleHead('globalAvgPool', false);
-  setup.enterChoices('filters', '6, 12, 24');
-  setup.enterChoices('kernels', '3');
-  setup.enterChoices('denseUnits', '10, 20');
-  setup.setPoolingProbability(0.125);
-  setup.rename('Fashion on <b>two</b> boards');
+  setup.toggle('targets', 'stm32f446re', true);
+  setup.toggle('targets', 'arduino-uno', false);
+  setup.update('accounting', 'deploy');
+  setup.update('strategy', 'evolution');
+  setup.update('trials', undefined);
+  setup.update('minutes', 7.5);
+  setup.update('epochs', 4);
+  setup.update('seed', 987_654_321);
+  setup.update('batch', 64);
+  setup.update('lr', 1e-4);
+  setup.toggle('pruning', 'svd', false);
+  setup.update('spmin', 0.25);
+  setup.update('spmax', 0.95);
+  setup.update('convmin', 2);
+  setup.update('convmax', 3);
+  setup.update('densemin', 1);
+  setup.update('densemax', 1);
+  setup.toggle('convtypes', 'downsampledConv', false);
+  setup.toggle('heads', 'globalAvgPool', false);
+  setup.enterText('filters', '6, 12, 24');
+  setup.enterText('kernels', '3');
+  setup.enterText('units', '10, 20');
+  setup.update('poolp', 0.125);
+  setup.update('name', 'Fashion on <b>two</b> boards');
   expect(setup.errors).toEqual([]);
   return setup;
 }
@@ -81,48 +84,48 @@ describe('SetupState defaults', () => {
 
   it('follows the chosen dataset with the search space input and classes, imported datasets included', () => {
     const setup = new SetupState();
-    setup.chooseDataset('digits');
+    setup.update('dataset', 'digits');
     expect(setup.config?.searchSpace.input).toEqual({ height: 8, width: 8, channels: 1 });
     expect(setup.config?.name).toBe('mobo search on digits for arduino-uno');
     setup.replaceDatasets([...builtinDatasetChoices, { id: 'my-photos', name: 'My photos', input: { height: 16, width: 16, channels: 3 }, classes: 4, trainCount: 320 }]);
-    setup.chooseDataset('my-photos');
+    setup.update('dataset', 'my-photos');
     expect(setup.config?.searchSpace).toEqual(defaultSearchSpace({ height: 16, width: 16, channels: 3 }, 4));
   });
 
   it('gives each dataset about 500 training steps per trial: epochs follow the chosen dataset', () => {
     const setup = new SetupState();
     // 7,000 MNIST images in batches of 32: 219 steps an epoch, so 2 epochs.
-    expect(setup.epochs).toBe(2);
-    setup.chooseDataset('digits');
+    expect(setup.settings.epochs).toBe(2);
+    setup.update('dataset', 'digits');
     // 1,077 images: 34 steps an epoch, so 15 epochs.
-    expect(setup.epochs).toBe(15);
+    expect(setup.settings.epochs).toBe(15);
     setup.replaceDatasets([...builtinDatasetChoices, { id: 'my-photos', name: 'My photos', input: { height: 16, width: 16, channels: 3 }, classes: 4, trainCount: 320 }]);
-    setup.chooseDataset('my-photos');
+    setup.update('dataset', 'my-photos');
     // 10 steps an epoch: 50 epochs would do, but a trial has at most 30.
-    expect(setup.epochs).toBe(30);
-    setup.chooseDataset('fashion-mnist');
-    expect(setup.epochs).toBe(2);
+    expect(setup.settings.epochs).toBe(30);
+    setup.update('dataset', 'fashion-mnist');
+    expect(setup.settings.epochs).toBe(2);
   });
 });
 
 describe('SetupState validation', () => {
   it('needs a budget of minutes and/or trials', () => {
     const setup = new SetupState();
-    setup.setMinutes(undefined);
+    setup.update('minutes', undefined);
     expect(setup.errors).toEqual([{ field: 'Search for (minutes)', message: 'set how many minutes to search, a number of trials (under Advanced), or both' }]);
     expect(setup.config).toBeUndefined();
-    setup.setMinutes(5);
+    setup.update('minutes', 5);
     expect(setup.config?.budget).toEqual({ minutes: 5 });
-    setup.setTrials(3);
+    setup.update('trials', 3);
     expect(setup.config?.budget).toEqual({ trials: 3, minutes: 5 });
   });
 
   it('names the field of each bad number', () => {
     const setup = new SetupState();
-    setup.setEpochs(Number.NaN);
-    setup.setSeed(-1);
-    setup.setLearningRate(0);
-    setup.setMinutes(0);
+    setup.update('epochs', Number.NaN);
+    setup.update('seed', -1);
+    setup.update('lr', 0);
+    setup.update('minutes', 0);
     expect(setup.errors).toEqual([
       { field: 'Search for (minutes)', message: 'must be a number above 0 and at most 10080, got 0' },
       { field: 'Epochs', message: 'is empty or not a number; it must be a whole number from 1 to 10000' },
@@ -134,45 +137,48 @@ describe('SetupState validation', () => {
 
   it('checks targets, dataset and pruning', () => {
     const setup = new SetupState();
-    setup.toggleTarget('arduino-uno', false);
-    setup.chooseDataset('cifar-100');
-    for (const method of ['none', 'magnitude', 'channels', 'svd', 'bc'] as const) setup.togglePruningMethod(method, false);
+    setup.toggle('targets', 'arduino-uno', false);
+    setup.update('dataset', 'cifar-100');
+    for (const method of ['none', 'magnitude', 'channels', 'svd', 'bc'] as const) setup.toggle('pruning', method, false);
     expect(setup.errors).toEqual([
       { field: 'Dataset', message: '"cifar-100" is not available here; choose one of digits, mnist, fashion-mnist' },
       { field: 'Target', message: 'choose at least one target' },
     ]);
-    setup.chooseDataset('mnist');
-    setup.toggleTarget('esp32', true);
+    setup.update('dataset', 'mnist');
+    setup.toggle('targets', 'esp32', true);
     expect(setup.errors).toEqual([{ field: 'Pruning methods', message: 'must be a non-empty list of "none", "magnitude", "channels", "svd", "bc", got []' }]);
-    setup.togglePruningMethod('magnitude', true);
-    setup.setSparsity({ min: 0.8, max: 0.5 });
+    setup.toggle('pruning', 'magnitude', true);
+    setup.update('spmin', 0.8);
+    setup.update('spmax', 0.5);
     expect(setup.errors).toEqual([{ field: 'Sparsity', message: 'min (0.8) must not be greater than max (0.5)' }]);
   });
 
   it('validates the search space with parseSearchSpace, named by the form label', () => {
     const setup = new SetupState();
-    setup.setConvLayers({ min: 3, max: 2 });
+    setup.update('convmin', 3);
+    setup.update('convmax', 2);
     expect(setup.errors).toEqual([{ field: 'Conv layers', message: 'min (3) must not be greater than max (2)' }]);
-    setup.setConvLayers({ min: 1, max: 2 });
-    setup.enterChoices('kernels', ' ');
+    setup.update('convmin', 1);
+    setup.update('convmax', 2);
+    setup.enterText('kernels', ' ');
     expect(setup.errors).toEqual([{ field: 'Kernel sizes', message: 'must be a non-empty list of integers from 1 to 31, got []' }]);
-    setup.enterChoices('kernels', '3, 5');
-    setup.toggleHead('flatten', false);
-    setup.toggleHead('globalAvgPool', false);
+    setup.enterText('kernels', '3, 5');
+    setup.toggle('heads', 'flatten', false);
+    setup.toggle('heads', 'globalAvgPool', false);
     expect(setup.errors).toEqual([{ field: 'Heads', message: 'must be a non-empty list of "flatten", "globalAvgPool", got []' }]);
   });
 
   it('keeps the text of a list as typed, and the last good list while the text is bad', () => {
     const setup = new SetupState();
-    setup.enterChoices('filters', '4, x');
-    expect(setup.choicesText('filters')).toBe('4, x');
+    setup.enterText('filters', '4, x');
+    expect(setup.text('filters')).toBe('4, x');
     expect(setup.errors).toEqual([{ field: 'Filters', message: '"x" is not one of the whole numbers from 1 to 4096' }]);
-    expect(setup.space.filters).toEqual([4, 8, 16, 32, 64]);
-    setup.enterChoices('filters', '4, 8,');
-    expect(setup.choicesText('filters')).toBe('4, 8,');
+    expect(setup.settings.space.filters).toEqual([4, 8, 16, 32, 64]);
+    setup.enterText('filters', '4, 8,');
+    expect(setup.text('filters')).toBe('4, 8,');
     expect(setup.errors).toEqual([]);
     expect(setup.config?.searchSpace.filters).toEqual([4, 8]);
-    setup.enterChoices('strides', '1, 1');
+    setup.enterText('strides', '1, 1');
     expect(setup.errors).toEqual([{ field: 'Strides', message: 'lists 1 more than once; each choice must appear once' }]);
   });
 });
@@ -181,14 +187,14 @@ describe('SetupState custom targets', () => {
   it('adds, selects and removes a custom target, which travels in the config as its JSON', () => {
     const setup = new SetupState();
     expect(setup.addCustomTarget(board)).toEqual([]);
-    expect(setup.targetIds).toEqual(['arduino-uno', 'my-board']);
+    expect(setup.settings.targets).toEqual(['arduino-uno', 'my-board']);
     expect(setup.customTargets.map((t) => [t.id, t.name, t.sramBytes, t.reserve.sramBytes, t.runtime])).toEqual([['my-board', 'My board', 4096, 512, 'tflm-cmsis-nn']]);
     expect(setup.config?.targets).toEqual(['arduino-uno', boardSpec]);
     expect(setup.config?.name).toBe('mobo search on mnist for arduino-uno, my-board');
     expect(setup.addCustomTarget({ ...board, core: 'cortex-m0', clockMhz: 48 })).toEqual([]);
-    expect(setup.targetIds).toEqual(['arduino-uno', 'my-board', 'my-board-2']);
+    expect(setup.settings.targets).toEqual(['arduino-uno', 'my-board', 'my-board-2']);
     setup.removeCustomTarget('my-board');
-    expect(setup.targetIds).toEqual(['arduino-uno', 'my-board-2']);
+    expect(setup.settings.targets).toEqual(['arduino-uno', 'my-board-2']);
     expect(setup.customTargets.map((t) => [t.id, t.core, t.clockMhz])).toEqual([['my-board-2', 'cortex-m0', 48]]);
   });
 
@@ -265,7 +271,7 @@ describe('SetupState share link', () => {
       { field: 'Target', message: `unknown target "my-board"; expected a preset id or the id of a custom target; the share link's value was ignored` },
     ]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect(setup.name).toBe('<img src=x>');
+    expect(setup.settings.name).toBe('<img src=x>');
     expect(setup.applyHash('custom=%5B%7B%22id%22%3A')).toEqual([{ field: 'Custom targets', message: `is not valid JSON; the share link's value was ignored` }]);
     expect(setup.applyHash('custom=%7B%7D')).toEqual([
       { field: 'Custom targets', message: `must be a JSON list of custom target objects; the share link's value was ignored` },
@@ -278,13 +284,13 @@ describe('SetupState share link', () => {
       { field: 'Share link', message: 'is 100009 characters long; at most 16000 are read, so it was ignored' },
     ]);
     // Nothing was applied: the default (no trial count) stays.
-    expect(setup.trials).toBeUndefined();
+    expect(setup.settings.trials).toBeUndefined();
     expect(setup.applyHash(`filters=${'1,'.repeat(400)}`)).toEqual([
       { field: 'Filters', message: "the share link's value is 800 characters long; it was ignored" },
     ]);
     const many = setup.applyHash(`${'trials=3&'.repeat(70)}`);
     expect(many[0]).toEqual({ field: 'Share link', message: 'has 70 entries; only the first 64 were read' });
-    expect(setup.trials).toBe(3);
+    expect(setup.settings.trials).toBe(3);
     expect(setup.applyHash('custom=' + encodeURIComponent(JSON.stringify(Array.from({ length: 17 }, (_, i) => ({ ...boardSpec, id: `b${i}` })))))).toEqual([
       { field: 'Custom targets', message: "has 17 custom targets; at most 16 are allowed; the share link's value was ignored" },
     ]);
@@ -292,9 +298,9 @@ describe('SetupState share link', () => {
 
   it('replaces a half-typed list when a link sets it', () => {
     const setup = new SetupState();
-    setup.enterChoices('filters', '4, x');
+    setup.enterText('filters', '4, x');
     expect(setup.applyHash('filters=8,16')).toEqual([]);
-    expect(setup.choicesText('filters')).toBe('8, 16');
+    expect(setup.text('filters')).toBe('8, 16');
     expect(setup.errors).toEqual([]);
   });
 });
@@ -303,10 +309,10 @@ describe('SetupState fromConfig ("run again")', () => {
   it('loads a stored config back exactly', () => {
     const config = customised().config!;
     const again = new SetupState();
-    again.enterChoices('filters', 'oops');
+    again.enterText('filters', 'oops');
     expect(again.fromConfig(config)).toEqual([]);
     expect(again.config).toEqual(config);
-    expect(again.name).toBe('Fashion on <b>two</b> boards');
+    expect(again.settings.name).toBe('Fashion on <b>two</b> boards');
     expect(again.toHash()).toBe(customised().toHash());
   });
 
@@ -315,8 +321,8 @@ describe('SetupState fromConfig ("run again")', () => {
     expect(again.fromConfig({ ...defaultConfig, dataset: 'digits', name: 'mobo search on digits for arduino-uno' })).toEqual([
       { field: 'Dataset', message: "the study's input 28×28×1 with 10 classes differs from Digits 8×8's 8×8×1 with 10; the dataset's is used" },
     ]);
-    expect(again.name).toBeUndefined();
-    again.chooseStrategy('random');
+    expect(again.settings.name).toBeUndefined();
+    again.update('strategy', 'random');
     expect(again.config?.name).toBe('random search on digits for arduino-uno');
     expect(again.config?.searchSpace.input).toEqual({ height: 8, width: 8, channels: 1 });
   });

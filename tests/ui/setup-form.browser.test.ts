@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { page, userEvent } from 'vitest/browser';
 import type { StudyConfig } from '../../src/contracts/study.ts';
 import { SetupState } from '../../src/state/setup.svelte.ts';
+import { settingsTable } from '../../src/state/setup-settings.ts';
 import SetupForm from '../../src/ui/SetupForm.svelte';
 
 let form: ReturnType<typeof mount> | undefined;
@@ -31,6 +32,26 @@ const hashOf = (link: string): string => link.slice(link.indexOf('#') + 1);
 const openAdvanced = () => page.getByText('Advanced: trials, epochs and training').click();
 
 describe('the setup form', () => {
+  it('has a field for every setting of the settings table, named by the label its problems use', async () => {
+    show();
+    await openAdvanced();
+    await page.getByText('Search space', { exact: true }).click();
+    const missing: string[] = [];
+    for (const row of settingsTable) {
+      if (row.key === 'custom') continue; // entered through "Add custom target", listed as targets
+      const value: unknown = row.get(new SetupState().settings);
+      const role =
+        'input' in row ? 'spinbutton'
+        : 'choices' in row || row.key === 'dataset' ? 'combobox'
+        : typeof value === 'boolean' ? 'checkbox'
+        : Array.isArray(value) && ('items' in row || row.key === 'targets') ? 'group'
+        : 'textbox';
+      const field = page.getByRole(role, { name: row.label, exact: true });
+      if (field.elements().length !== 1) missing.push(`${row.key} (${role} "${row.label}")`);
+    }
+    expect(missing).toEqual([]);
+  });
+
   it('shows the defaults: two minutes of SpArSe on MNIST for the Arduino Uno, hopeless trials stopped early', async () => {
     show();
     await expect.element(page.getByRole('combobox', { name: 'Dataset', exact: true })).toHaveValue('mnist');
@@ -102,7 +123,7 @@ describe('the setup form', () => {
     expect(setup.config?.targets).toEqual(['arduino-uno', expect.objectContaining({ id: 'tiny-img-src-x-onerror-alert-1', reserve: { sramBytes: 1024, flashBytes: 0 } })]);
     await page.getByRole('button', { name: 'Remove Tiny <img src=x onerror=alert(1)>' }).click();
     await expect.element(added).not.toBeInTheDocument();
-    expect(setup.targetIds).toEqual(['arduino-uno']);
+    expect(setup.settings.targets).toEqual(['arduino-uno']);
   });
 
   it('lists the problems by field and disables Start search until they are fixed', async () => {
@@ -136,13 +157,13 @@ describe('the setup form', () => {
     await rate.clear();
     await userEvent.type(rate, '0.0005');
     await expect.element(rate).toHaveValue(0.0005);
-    expect(setup.learningRate).toBe(0.0005);
+    expect(setup.settings.learningRate).toBe(0.0005);
     await page.getByText('Search space').click();
     const units = page.getByRole('textbox', { name: 'Dense units', exact: true });
     await units.clear();
     await userEvent.type(units, '8, 24,');
     await expect.element(units).toHaveValue('8, 24,');
-    expect(setup.space.denseUnits).toEqual([8, 24]);
+    expect(setup.settings.space.denseUnits).toEqual([8, 24]);
   });
 
   it('disables Start search while a search runs', async () => {
@@ -161,14 +182,14 @@ describe('the setup form', () => {
     await expect.element(page.getByText('Mutates the best recent networks')).toBeVisible();
     await page.getByRole('combobox', { name: 'Training backend', exact: true }).selectOptions('WebAssembly (WASM)');
     await expect.element(page.getByText(/^Backend: The CPU through WebAssembly with SIMD/)).toBeVisible();
-    expect(setup.backend).toBe('wasm');
+    expect(setup.settings.backend).toBe('wasm');
     const link = shareLink();
     await expect.element(link).toHaveValue(expect.stringMatching(/^http:\/\/[^#]+#name=&dataset=mnist&.*strategy=evolution&backend=wasm&trials=30&minutes=15&epochs=2&stop=off&/) as unknown as string);
     const value = (link.element() as HTMLInputElement).value;
     const copy = new SetupState();
     expect(copy.applyHash(hashOf(value))).toEqual([]);
     expect(copy.config).toEqual(setup.config);
-    expect(copy.backend).toBe('wasm');
+    expect(copy.settings.backend).toBe('wasm');
     await page.getByRole('button', { name: 'Copy share link' }).click();
     // Headless Chromium may refuse the clipboard; either way the user is told what happened.
     await expect.element(page.getByText(/Copied to the clipboard\.|select the share link below and copy it/)).toBeVisible();
