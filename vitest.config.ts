@@ -88,6 +88,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['tests/**/*.browser.test.ts'],
+          // Components get the theme the app gives them.
+          setupFiles: ['tests/ui/theme-setup.ts'],
           browser: {
             enabled: true,
             headless: true,
