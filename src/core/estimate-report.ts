@@ -6,7 +6,7 @@ import { type Accounting, type Estimate, type Verdict, deployGraph, explainVerdi
 import { runtimeProfiles } from './runtimes.ts';
 import type { Target } from './targets.ts';
 import type { Shape } from './architecture.ts';
-import { opName } from './ops.ts';
+import { type Op, opName } from './ops.ts';
 import type { TfliteGraph } from './tflite-graph.ts';
 import { planArena } from './tflm-arena.ts';
 import { operatorLabels, planRows, topBufferText } from './tflm-plan-words.ts';
@@ -20,7 +20,10 @@ export interface VerdictReport {
   readonly reasons: readonly string[];
 }
 
-export interface OpReport {
+/** An op's counts, as ops.ts gives them. */
+type OpCounts = Pick<Op, 'weights' | 'nonzeroWeights' | 'biases' | 'macs' | 'inputElements' | 'outputElements'>;
+
+export interface OpReport extends OpCounts {
   readonly name: string;
   readonly layerIndex: number;
   readonly layerType: string;
@@ -29,12 +32,6 @@ export interface OpReport {
   readonly inputShape: readonly [number, number, number];
   readonly outputShape: readonly [number, number, number];
   readonly params: number;
-  readonly weights: number;
-  readonly nonzeroWeights: number;
-  readonly biases: number;
-  readonly macs: number;
-  readonly inputElements: number;
-  readonly outputElements: number;
   readonly paper: { readonly modelSizeBytes: number; readonly workingMemoryBytes: number };
   /**
    * Deploy costs on the first target's runtime. TFLM: the op's constants in model.tflite (its share

@@ -86,10 +86,14 @@ export const schemaVersion = 3;
 
 type Fields = readonly (readonly [id: number, value: number])[];
 
-/** An options table of scalars: its int32 fields, then its int8 fields, in the order the file has them. */
-function scalarTable(w: FlatWriter, slots: number, name: TableShape, int32s: Fields, int8s: Fields): number {
+/**
+ * A table of `slots` fields: its int32 fields, then its offsets, then its int8 fields, in the order
+ * the file has them (the Builder places each field as it is added).
+ */
+function scalarTable(w: FlatWriter, slots: number, name: TableShape, int32s: Fields, int8s: Fields, offsets: Fields = []): number {
   w.startTable(slots, name);
   for (const [id, value] of int32s) w.addInt32(id, value);
+  for (const [id, offset] of offsets) w.addOffset(id, offset);
   for (const [id, value] of int8s) w.addInt8(id, value);
   return w.endTable();
 }
@@ -196,31 +200,15 @@ export function writeModel(w: FlatWriter, graph: TfliteGraph): void {
   const outputs = w.int32Vector([graph.output]);
   const operatorVector = w.offsetVector(operators);
   // SubGraph: tensors 0, inputs 1, outputs 2, operators 3.
-  w.startTable(4, 'subGraph');
-  w.addOffset(0, tensorVector);
-  w.addOffset(1, inputs);
-  w.addOffset(2, outputs);
-  w.addOffset(3, operatorVector);
-  const subGraph = w.endTable();
+  const subGraph = scalarTable(w, 4, 'subGraph', [], [], [[0, tensorVector], [1, inputs], [2, outputs], [3, operatorVector]]);
 
-  const codes = graph.opcodes.map((name) => {
-    // OperatorCode: deprecated_builtin_code 0 (byte), custom_code 1, version 2, builtin_code 3.
-    w.startTable(4, 'operatorCode');
-    w.addInt32(2, builtinVersions[name]);
-    w.addInt32(3, builtinCodes[name]);
-    w.addInt8(0, builtinCodes[name]);
-    return w.endTable();
-  });
+  // OperatorCode: deprecated_builtin_code 0 (byte), custom_code 1, version 2, builtin_code 3.
+  const codes = graph.opcodes.map((name) => scalarTable(w, 4, 'operatorCode', [[2, builtinVersions[name]], [3, builtinCodes[name]]], [[0, builtinCodes[name]]]));
   const codeVector = w.offsetVector(codes);
   const subGraphs = w.offsetVector([subGraph]);
   const bufferVector = w.offsetVector(buffers);
   // Model: version 0, operator_codes 1, subgraphs 2, description 3, buffers 4.
-  w.startTable(5, 'model');
-  w.addInt32(0, schemaVersion);
-  w.addOffset(1, codeVector);
-  w.addOffset(2, subGraphs);
-  w.addOffset(4, bufferVector);
-  w.finish(w.endTable());
+  w.finish(scalarTable(w, 5, 'model', [[0, schemaVersion]], [], [[1, codeVector], [2, subGraphs], [4, bufferVector]]));
 }
 
 /**
