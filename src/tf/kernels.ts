@@ -65,26 +65,23 @@ const cropTo = (t: tf.Tensor4D, kernel: number): tf.Tensor4D =>
 type CustomGradient = (...args: (tf.Tensor | tf.GradSaveFunc)[]) => { value: tf.Tensor4D; gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => tf.Tensor[] };
 
 /**
- * conv2d whose filter gradient is itself a convolution: dW[i, j, c, f] = Σ x[b, y·s + i, x·s + j, c] ·
- * dy[b, y, x, f] is x (batch and channels swapped) correlated with dy dilated by the stride, the
- * standard way TensorFlow derives it, and tfjs-cpu's Conv2D kernel is fast where its
- * Conv2DBackpropFilter is not.
+ * `value(x, filter)` with our own gradient: `gradients(dy, x, filter)` gives [dx, dFilter]. The input
+ * and the filter are saved for the backward pass, as tfjs's own kernels do.
  */
-export function conv2dForTraining(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
+function withGradient(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  value: (input: tf.Tensor4D, kernel: tf.Tensor4D) => tf.Tensor4D,
+  gradients: (dy: tf.Tensor4D, input: tf.Tensor4D, kernel: tf.Tensor4D) => [tf.Tensor4D, tf.Tensor],
+): tf.Tensor4D {
   const forward: CustomGradient = (...args) => {
     const [input, kernel, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
     save([input, kernel]);
     return {
-      value: tf.conv2d(input, kernel, stride, padding),
+      value: value(input, kernel),
       gradFunc: (dy, saved) => {
         const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dy4 = dy;
-        const k = fs.shape[0];
-        const padded = padLikeConv(xs, k, stride, padding, dy4.shape[1], dy4.shape[2]);
-        // [C, Hp, Wp, B] correlated with [Ho, Wo, B, F] → [C, k', k', F] → [k, k, C, F].
-        const correlation = tf.conv2d(padded.transpose([3, 1, 2, 0]) as tf.Tensor4D, dy4.transpose([1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid', 'NHWC', stride);
-        const dFilter = cropTo(correlation, k).transpose([1, 2, 0, 3]);
-        return [tf.conv2dTranspose(dy4, fs, xs.shape, stride, padding), dFilter];
+        return gradients(dy, xs, fs);
       },
     };
   };
@@ -92,34 +89,51 @@ export function conv2dForTraining(x: tf.Tensor4D, filter: tf.Tensor4D, stride: n
 }
 
 /**
+ * conv2d whose filter gradient is itself a convolution: dW[i, j, c, f] = Σ x[b, y·s + i, x·s + j, c] ·
+ * dy[b, y, x, f] is x (batch and channels swapped) correlated with dy dilated by the stride, the
+ * standard way TensorFlow derives it, and tfjs-cpu's Conv2D kernel is fast where its
+ * Conv2DBackpropFilter is not.
+ */
+export function conv2dForTraining(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
+  return withGradient(
+    x,
+    filter,
+    (input, kernel) => tf.conv2d(input, kernel, stride, padding),
+    (dy, xs, fs) => {
+      const k = fs.shape[0];
+      const padded = padLikeConv(xs, k, stride, padding, dy.shape[1], dy.shape[2]);
+      // [C, Hp, Wp, B] correlated with [Ho, Wo, B, F] → [C, k', k', F] → [k, k, C, F].
+      const correlation = tf.conv2d(padded.transpose([3, 1, 2, 0]) as tf.Tensor4D, dy.transpose([1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid', 'NHWC', stride);
+      const dFilter = cropTo(correlation, k).transpose([1, 2, 0, 3]);
+      return [tf.conv2dTranspose(dy, fs, xs.shape, stride, padding), dFilter];
+    },
+  );
+}
+
+/**
  * depthwiseConv2d with the same trick per channel: batch and channels fold into one axis of a
  * depthwise correlation with dy, and the batch is summed out afterwards.
  */
 export function depthwiseConv2dForTraining(x: tf.Tensor4D, filter: tf.Tensor4D, stride: number, padding: Padding): tf.Tensor4D {
-  const forward: CustomGradient = (...args) => {
-    const [input, kernel, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([input, kernel]);
-    return {
-      value: tf.depthwiseConv2d(input, kernel, stride, padding),
-      gradFunc: (dy, saved) => {
-        const [xs, fs] = saved as [tf.Tensor4D, tf.Tensor4D];
-        const dy4 = dy;
-        const [batch, outHeight, outWidth, channels] = dy4.shape;
-        const k = fs.shape[0];
-        const padded = padLikeConv(xs, k, stride, padding, outHeight, outWidth);
-        const folded = padded.transpose([1, 2, 0, 3]).reshape([1, padded.shape[1], padded.shape[2], batch * channels]) as tf.Tensor4D;
-        const dyFolded = dy4.transpose([1, 2, 0, 3]).reshape([outHeight, outWidth, batch * channels, 1]) as tf.Tensor4D;
-        const correlation = cropTo(tf.depthwiseConv2d(folded, dyFolded, 1, 'valid', 'NHWC', stride), k);
-        const dFilter = correlation.reshape([k, k, batch, channels]).sum(2).reshape(fs.shape);
-        const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy: dy4, filter: fs }, {
-          strides: [stride, stride],
-          pad: padding,
-          dilations: [1, 1],
-          inputShape: xs.shape,
-        }) as tf.Tensor4D;
-        return [dx, dFilter];
-      },
-    };
-  };
-  return tf.customGrad(forward)(x, filter);
+  return withGradient(
+    x,
+    filter,
+    (input, kernel) => tf.depthwiseConv2d(input, kernel, stride, padding),
+    (dy, xs, fs) => {
+      const [batch, outHeight, outWidth, channels] = dy.shape;
+      const k = fs.shape[0];
+      const padded = padLikeConv(xs, k, stride, padding, outHeight, outWidth);
+      const folded = padded.transpose([1, 2, 0, 3]).reshape([1, padded.shape[1], padded.shape[2], batch * channels]) as tf.Tensor4D;
+      const dyFolded = dy.transpose([1, 2, 0, 3]).reshape([outHeight, outWidth, batch * channels, 1]) as tf.Tensor4D;
+      const correlation = cropTo(tf.depthwiseConv2d(folded, dyFolded, 1, 'valid', 'NHWC', stride), k);
+      const dFilter = correlation.reshape([k, k, batch, channels]).sum(2).reshape(fs.shape);
+      const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: fs }, {
+        strides: [stride, stride],
+        pad: padding,
+        dilations: [1, 1],
+        inputShape: xs.shape,
+      }) as tf.Tensor4D;
+      return [dx, dFilter];
+    },
+  );
 }
