@@ -182,7 +182,7 @@ export function int8SoftmaxLogits(logits: tf.Tensor): tf.Tensor {
 }
 
 /** The tap of the int8 simulation: fake quantisation at every point, and the int8 softmax after the last. */
-function int8Tap(ranges: readonly ActivationRange[]): (point: number, activation: tf.Tensor) => tf.Tensor {
+export function int8Tap(ranges: readonly ActivationRange[]): (point: number, activation: tf.Tensor) => tf.Tensor {
   const last = ranges.length - 1;
   return (point, activation) => {
     const quantized = fakeQuantizeActivation(activation, ranges[point]!);
