@@ -7,11 +7,13 @@
 import type { Study, StudyDocument, StudyTrial } from './study.ts';
 import { studyConfigAt, studyLimits } from './study-config-json.ts';
 import { type DocumentTrial, documentTrialAt } from './study-trial-json.ts';
-import { FieldError, childPath, describe, firstRepeat, idAt, isRecord, isoTimeAt, itemPath, listAt, objectAt, rethrowFieldErrors, textAt } from '../core/untrusted.ts';
+import { FieldError, childPath, choiceAt, describe, firstRepeat, idAt, isRecord, isoTimeAt, itemPath, listAt, objectAt, rethrowFieldErrors, textAt } from '../core/untrusted.ts';
 import { formatCount } from '../core/units.ts';
 
 export const studyDocumentSchemaVersion = 1;
 export const studyDocumentKind = 'sparse-search-study';
+/** What `study.status` may say (optional, added within schema version 1). */
+const documentStatuses = ['completed', 'stopped'] as const;
 
 /** 50 MB (1 MB = 1,048,576 bytes): far above any real study, low enough to parse in a tab. */
 export const maxStudyDocumentBytes = 50 * 1024 * 1024;
@@ -73,10 +75,11 @@ function documentAt(value: unknown): StudyDocument {
   }
   const root = objectAt(value, '', 'a study document', ['schemaVersion', 'kind', 'study', 'trials', 'paretoFront', 'environment']);
 
-  const studyRecord = objectAt(root.study, 'study', 'the study', ['id', 'createdAt', 'config']);
+  const studyRecord = objectAt(root.study, 'study', 'the study', ['id', 'createdAt', 'config'], ['status']);
   const id = idAt(studyRecord.id, 'study.id');
   const createdAt = isoTimeAt(studyRecord.createdAt, 'study.createdAt');
   const { config, targetIds } = studyConfigAt(studyRecord.config, 'study.config');
+  const status = studyRecord.status === undefined ? undefined : choiceAt(studyRecord.status, 'study.status', documentStatuses);
 
   const trials: DocumentTrial[] = [];
   const byId = new Map<string, number>();
@@ -115,7 +118,7 @@ function documentAt(value: unknown): StudyDocument {
   return {
     schemaVersion: studyDocumentSchemaVersion,
     kind: studyDocumentKind,
-    study: { id, createdAt, config },
+    study: { id, createdAt, config, ...(status !== undefined ? { status } : {}) },
     trials,
     paretoFront,
     environment,
@@ -165,7 +168,8 @@ export function buildStudyDocument(study: Study, trials: readonly StudyTrial[], 
     {
       schemaVersion: studyDocumentSchemaVersion,
       kind: studyDocumentKind,
-      study: { id: study.id, createdAt: study.createdAt, config: study.config },
+      // Only a finished study says so: an import of one stopped or still running is 'stopped' anyway.
+      study: { id: study.id, createdAt: study.createdAt, config: study.config, ...(study.status === 'completed' ? { status: 'completed' } : {}) },
       trials: ordered,
       paretoFront,
       environment,

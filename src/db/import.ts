@@ -26,8 +26,22 @@ export interface ImportOptions {
 }
 
 /**
- * Stores `doc` as a new study with status `stopped` (it is not running here; resuming it goes on
- * from its trials). If its id, or any of its trial ids, is already stored, the imported study gets
+ * How an imported study stands: 'completed' when the document says it finished, or (for a file
+ * without `study.status`) when its trial budget is spent and no trial waits; otherwise 'stopped' (it
+ * is not running here; resuming it goes on from its trials). A time budget cannot be judged from
+ * the trials, so such an older file is 'stopped'.
+ */
+export function importedStatus(doc: StudyDocument): 'completed' | 'stopped' {
+  if (doc.study.status !== undefined) return doc.study.status;
+  const budget = doc.study.config.budget.trials;
+  if (budget === undefined || doc.trials.some((t) => t.status === 'queued' || t.status === 'running')) return 'stopped';
+  // Counted as the study loop counts its budget: a trial stopped early spent part of it too.
+  const trained = doc.trials.filter((t) => t.status === 'completed' || t.status === 'stopped' || t.status === 'failed').length;
+  return trained >= budget ? 'completed' : 'stopped';
+}
+
+/**
+ * Stores `doc` as a new study, finished or stopped (importedStatus). If its id, or any of its trial ids, is already stored, the imported study gets
  * a fresh id and its trials ids of the form `<study id>.<index>`, instead of overwriting anything.
  */
 export async function importStudyDocument(db: StudyDatabase, doc: StudyDocument, options: ImportOptions = {}): Promise<ImportedStudy> {
@@ -44,7 +58,7 @@ export async function importStudyDocument(db: StudyDatabase, doc: StudyDocument,
     const renamed = taken.some((key) => key !== undefined);
     const studyId = renamed ? newStudyId() : checked.study.id;
     const trialIds = new Map(checked.trials.map((trial) => [trial.id, renamed ? trialIdFor(studyId, trial.index) : trial.id]));
-    const study: Study = { id: studyId, config: checked.study.config, status: 'stopped', createdAt: checked.study.createdAt, updatedAt: now };
+    const study: Study = { id: studyId, config: checked.study.config, status: importedStatus(checked), createdAt: checked.study.createdAt, updatedAt: now };
     const trials = checked.trials.map((trial): StudyTrial => ({ ...trial, id: trialIds.get(trial.id)!, studyId }));
     await writeAll([() => studies.add(study), ...trials.map((trial) => () => trialStore.add(trial))]);
     return { study, trialIds, paretoFront: checked.paretoFront.map((id) => trialIds.get(id)!), renamed };

@@ -2,11 +2,12 @@
  * Studies in the database: create, list, read, update, delete with everything of it, and resume
  * after a reload.
  */
-import type { Study, StudyConfig, StudyStatus, StudyTrial } from '../contracts/study.ts';
+import type { DeletedStudy, Study, StudyConfig, StudyStatus, StudyTrial } from '../contracts/study.ts';
 import { newStudyId } from '../contracts/study-ids.ts';
-import { checkStudyConfig, checkStudyId } from '../contracts/study-records.ts';
+import { checkStudyConfig, checkStudyId, checkStudyTrial } from '../contracts/study-records.ts';
 import { StorageError, inTransaction, reading, storageErrorFrom, writeAll } from './errors.ts';
 import type { StudyDatabase } from './schema.ts';
+import { checkWeights } from './weights.ts';
 
 const byIndex = (a: StudyTrial, b: StudyTrial): number => a.index - b.index;
 
@@ -94,6 +95,67 @@ export async function deleteStudy(db: StudyDatabase, studyId: string): Promise<b
     ]);
     return existed;
   });
+}
+
+/**
+ * Deletes a study like deleteStudy, and hands back everything it stored (the study, its trials, the
+ * weights kept for its Pareto front), read in the same transaction, so that restoreStudy can put it
+ * back exactly ("Undo"). Undefined when there was no such study.
+ */
+export async function takeStudy(db: StudyDatabase, studyId: string): Promise<DeletedStudy | undefined> {
+  const tx = db.transaction(['studies', 'trials', 'weights'], 'readwrite');
+  return inTransaction(tx, `delete the study "${studyId}"`, async () => {
+    const study = await tx.objectStore('studies').get(studyId);
+    if (study === undefined) return undefined;
+    const trials = (await tx.objectStore('trials').index('byStudy').getAll(studyId)).sort(byIndex);
+    const weights = await tx.objectStore('weights').index('byStudy').getAll(studyId);
+    await writeAll([
+      () => tx.objectStore('studies').delete(studyId),
+      ...trials.map((trial) => () => tx.objectStore('trials').delete(trial.id)),
+      ...weights.map((w) => () => tx.objectStore('weights').delete(w.trialId)),
+    ]);
+    return { study, trials, weights };
+  });
+}
+
+/**
+ * Puts a study that takeStudy deleted back, with the same ids, status and times, in one
+ * transaction; records are checked as saveTrial checks them, and only added, so a study or trial id
+ * taken since (an import of the same file) is refused in words and nothing is written.
+ */
+export async function restoreStudy(db: StudyDatabase, deleted: DeletedStudy): Promise<Study> {
+  const { study } = deleted;
+  const action = `restore the study "${study.config.name}"`;
+  let trials: StudyTrial[];
+  try {
+    checkStudyId(study.id);
+    const config = checkStudyConfig(study.config);
+    trials = deleted.trials.map((trial) => {
+      if (trial.studyId !== study.id) throw new StorageError('invalid', `could not ${action}: trial "${trial.id}" belongs to the study "${trial.studyId}"`);
+      return checkStudyTrial(trial, config);
+    });
+    for (const weights of deleted.weights) {
+      if (weights.studyId !== study.id || !trials.some((t) => t.id === weights.trialId)) {
+        throw new StorageError('invalid', `could not ${action}: the weights of "${weights.trialId}" belong to none of its trials`);
+      }
+      checkWeights(weights);
+    }
+  } catch (error) {
+    throw storageErrorFrom(error, action);
+  }
+  const tx = db.transaction(['studies', 'trials', 'weights'], 'readwrite');
+  await inTransaction(tx, action, async () => {
+    const taken = await Promise.all([tx.objectStore('studies').getKey(study.id), ...trials.map((t) => tx.objectStore('trials').getKey(t.id))]);
+    if (taken.some((key) => key !== undefined)) {
+      throw new StorageError('conflict', `could not ${action}: a study with its id was stored again since it was deleted (an import of the same file?)`);
+    }
+    await writeAll([
+      () => tx.objectStore('studies').add(study),
+      ...trials.map((trial) => () => tx.objectStore('trials').add(trial)),
+      ...deleted.weights.map((w) => () => tx.objectStore('weights').add(w)),
+    ]);
+  });
+  return study;
 }
 
 export interface ResumedStudy {

@@ -80,6 +80,13 @@ describe('the study document', () => {
     );
   });
 
+  it('says whether the study finished (issue 13): only a completed one writes its status, and a status is checked', () => {
+    expect(buildStudyDocument({ ...study, status: 'completed' }, trials, paretoFront, environment).study.status).toBe('completed');
+    expect(buildStudyDocument({ ...study, status: 'stopped' }, trials, paretoFront, environment).study).not.toHaveProperty('status');
+    expect(parseStudyDocument(changed('study.status', 'stopped'), file).study.status).toBe('stopped');
+    expect(() => parseStudyDocument(changed('study.status', 'running'), file)).toThrow(`${file}: study.status: must be one of "completed", "stopped", got "running"`);
+  });
+
   it('keeps markup in names verbatim, as plain text', () => {
     const name = '<img src=x onerror="alert(1)">&amp; <b>bold</b>';
     const doc = parseStudyDocument(changed('study.config.name', name), file);

@@ -1,12 +1,12 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { StudyDocument } from '../../src/contracts/study.ts';
-import { StudyDocumentError, parseStudyDocument, serializeStudyDocument } from '../../src/contracts/study-document.ts';
-import { importStudyDocument } from '../../src/db/import.ts';
+import { StudyDocumentError, buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../../src/contracts/study-document.ts';
+import { importStudyDocument, importedStatus } from '../../src/db/import.ts';
 import { StorageError } from '../../src/db/errors.ts';
 import { createStudy, getStudy } from '../../src/db/studies.ts';
 import { listTrials, saveTrial } from '../../src/db/trials.ts';
-import { config, documentOf, studyId, trials } from '../contracts/study-fixture.ts';
+import { config, documentOf, environment, study, studyId, trials } from '../contracts/study-fixture.ts';
 import { freshDatabase, quotaAtOnce, replaceWrite, snapshot } from './helpers.ts';
 
 const now = new Date('2026-11-06T08:00:00.000Z');
@@ -21,6 +21,25 @@ describe('importing a study document', () => {
     expect(await getStudy(db, studyId)).toEqual(imported.study);
     expect(await listTrials(db, studyId)).toEqual(trials);
     expect(imported.paretoFront).toEqual(doc.paretoFront);
+    db.close();
+  });
+
+  it('keeps a finished study finished: from the document\'s status, or a spent trial budget in an older file (issue 13)', async () => {
+    const db = await freshDatabase();
+    const done = buildStudyDocument({ ...study, id: 'study-done', status: 'completed' }, trials.map((t) => ({ ...t, studyId: 'study-done', id: `study-done.${t.index}` })), [], environment);
+    expect(done.study.status).toBe('completed');
+    expect((await importStudyDocument(db, parseStudyDocument(serializeStudyDocument(done), 'done.json'), { now })).study.status).toBe('completed');
+    // Without a status: 'stopped' while a trial waits or the budget is not spent, 'completed' when it is.
+    const finishedTrials = trials.filter((t) => t.status !== 'queued' && t.status !== 'running');
+    const older = (budget: { trials?: number; minutes?: number }, list = finishedTrials) => ({
+      ...documentOf(),
+      study: { id: 'study-old', createdAt: study.createdAt, config: { ...config, budget } },
+      trials: list.map(({ studyId: _s, ...t }) => t),
+    });
+    expect(importedStatus(older({ trials: 4 }))).toBe('completed');
+    expect(importedStatus(older({ trials: 5 }))).toBe('stopped');
+    expect(importedStatus(older({ minutes: 2 }))).toBe('stopped');
+    expect(importedStatus(older({ trials: 4 }, trials))).toBe('stopped');
     db.close();
   });
 
