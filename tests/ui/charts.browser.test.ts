@@ -63,7 +63,9 @@ describe('ParetoPlot', () => {
     expect(root.querySelectorAll('[data-id="t2"] circle.feasible')).toHaveLength(2);
     expect(root.querySelectorAll('[data-id="t3"] path.infeasible')).toHaveLength(2);
     expect(root.querySelectorAll('path.step')).toHaveLength(2);
-    await expect.element(page.getByRole('list', { name: 'Legend' })).toHaveTextContent('Pareto front (diamond, joined by a step line)');
+    const legend = page.getByRole('list', { name: 'Legend' });
+    await expect.element(legend).toHaveTextContent('Pareto front of accuracy, model size and working memory together (diamond)');
+    await expect.element(legend).toHaveTextContent("each panel's own front, accuracy against that memory alone (step line)");
     await expect.element(page.getByRole('group', { name: 'Accuracy against model size (log scale)' })).toBeVisible();
     await expect.element(page.getByRole('group', { name: 'Accuracy against working memory (log scale)' })).toBeVisible();
   });
@@ -128,6 +130,45 @@ describe('ParetoPlot', () => {
     });
   });
 
+  // Issue 13: ticks in round KB, both accuracy axes from 0, each panel's own front as a staircase and
+  // limit labels that do not overlap.
+  const close: PlotPoint[] = [
+    { id: 'a', label: 'Trial 1', accuracy: 0.9, flashBytes: 700, sramBytes: 300, feasible: true, onFront: true },
+    { id: 'b', label: 'Trial 2', accuracy: 0.95, flashBytes: 1_900, sramBytes: 600, feasible: true, onFront: true },
+    { id: 'c', label: 'Trial 3', accuracy: 0.93, flashBytes: 1_200, sramBytes: 900, feasible: true, onFront: true },
+  ];
+  const twoLimits: PlotLimit[] = [
+    { name: 'Board A', flashBytes: 1_800, sramBytes: 1_000 },
+    { name: 'Board B', flashBytes: 1_700, sramBytes: 1_024 },
+  ];
+  const panel = (root: HTMLElement, i: number): SVGSVGElement => root.querySelectorAll<SVGSVGElement>('.panel svg')[i]!;
+  const tickTexts = (svg: SVGSVGElement): string[] => [...svg.querySelectorAll('.axis text')].map((t) => t.textContent!.trim());
+
+  it('reads both byte axes in round steps and both accuracy axes from 0 to 100 %', async () => {
+    const root = show(ParetoPlot, { points: close, accounting: 'paper', limits: twoLimits });
+    // Model size 0 to 2,090 B; working memory 0 to 1,126 B.
+    expect(tickTexts(panel(root, 0))).toEqual(['0%', '20%', '40%', '60%', '80%', '100%', '0', '0.5 KB', '1 KB', '1.5 KB', '2 KB', 'model size', 'validation accuracy']);
+    expect(tickTexts(panel(root, 1))).toEqual(['0%', '20%', '40%', '60%', '80%', '100%', '0', '0.25 KB', '0.5 KB', '0.75 KB', '1 KB', 'working memory', 'validation accuracy']);
+  });
+
+  it("draws each panel's own front as a staircase: on working memory, Trial 3 is beaten by Trial 2", async () => {
+    const root = show(ParetoPlot, { points: close, accounting: 'paper', limits: twoLimits });
+    const corners = (i: number): number => panel(root, i).querySelector('path.step')!.getAttribute('d')!.split(/[HV]/).length - 1;
+    // Model size: 3 points, across and up twice, then on to the edge; working memory: 2 points.
+    expect([corners(0), corners(1)]).toEqual([5, 3]);
+    // The 3-D front's points are still diamonds in both panels.
+    expect(root.querySelectorAll('[data-id="c"] path.front')).toHaveLength(2);
+  });
+
+  it('stacks the labels of two close limits so that they do not overlap', async () => {
+    const root = show(ParetoPlot, { points: close, accounting: 'paper', limits: twoLimits });
+    for (const i of [0, 1]) {
+      const [a, b] = [...panel(root, i).querySelectorAll('.limit text')].map((t) => t.getBoundingClientRect());
+      const apart = a!.bottom <= b!.top || b!.bottom <= a!.top || a!.right <= b!.left || b!.right <= a!.left;
+      expect(apart).toBe(true);
+    }
+  });
+
   it('says so when there are no points yet', async () => {
     show(ParetoPlot, { points: [], accounting: 'paper' });
     await expect.element(page.getByRole('figure', { name: 'Pareto front' })).toHaveTextContent('No trained trials yet');
@@ -138,10 +179,10 @@ describe('HypervolumeChart', () => {
   it('is named "Hypervolume over time" and gives the latest value and a table', async () => {
     const root = show(HypervolumeChart, { series: [{ trial: 1, hypervolume: 0.1 }, { trial: 3, hypervolume: 0.42 }, { trial: 2, hypervolume: 0.25 }] });
     const figure = page.getByRole('figure', { name: 'Hypervolume over time', exact: true });
-    await expect.element(figure).toHaveTextContent('Latest hypervolume: 0.4200 after trial 3.');
+    await expect.element(figure).toHaveTextContent('Latest hypervolume: 0.4200 after trial 4.');
     expect(root.querySelectorAll('circle.dot')).toHaveLength(3);
     await page.getByText('Hypervolume as a table').click();
-    await expect.element(page.getByRole('row', { name: /^2/ })).toHaveTextContent('20.2500');
+    await expect.element(page.getByRole('row', { name: /^3/ })).toHaveTextContent('30.2500');
   });
 
   it('says so before any trial is feasible', async () => {
@@ -177,11 +218,11 @@ describe('MemoryChart', () => {
     const root = show(MemoryChart, { estimate: example, accounting: 'paper' });
     const figure = page.getByRole('figure', { name: 'Memory per op (paper accounting)' });
     await expect.element(figure).toHaveTextContent(
-      'SRAM peak set by layers[1] (maxPool): working memory 6,760 B (input + output activations, 1 byte each), of 2,048 B available on Arduino Uno.',
+      'SRAM peak set by layers[1] (maxPool): working memory 6,760 B (input + output activations, 1 byte each), of 1,792 B available on Arduino Uno.',
     );
     expect(root.querySelectorAll('.bars li')).toHaveLength(9);
     expect(root.querySelector('.bars li.peak')!.textContent).toMatch(/^\s*layers\[1\] \(maxPool\)\s*6,760 B — peak\s*$/);
-    await expect.element(figure).toHaveTextContent('Model size: 19,758 B of 32,768 B available on Arduino Uno, made of:');
+    await expect.element(figure).toHaveTextContent('Model size: 19,758 B of 30,720 B available on Arduino Uno, made of:');
     await expect.element(figure).toHaveTextContent('layers[6] (dense): 18,464 B (93.5 %)');
   });
 
@@ -190,9 +231,9 @@ describe('MemoryChart', () => {
     const figure = page.getByRole('figure', { name: 'Memory per op (deploy accounting on STM32 Nucleo-F446RE)' });
     await expect.element(figure).toHaveTextContent(
       "SRAM peak set by layers[1] (maxPool): TFLM's greedy planner lays the arena out in 6,768 B; with 2,204 B persistent, arena_used_bytes() is 8,972 B; " +
-        'with a 576 B margin and 1,024 B for the runtime, SRAM is 10,572 B, of 131,072 B available on STM32 Nucleo-F446RE.',
+        'with a 576 B margin and 1,024 B for the runtime, SRAM is 10,572 B, of 126,976 B available on STM32 Nucleo-F446RE.',
     );
-    await expect.element(figure).toHaveTextContent('Flash: 61,860 B (model.tflite 24,656 B + runtime code 37,204 B) of 524,288 B available on STM32 Nucleo-F446RE, made of:');
+    await expect.element(figure).toHaveTextContent('Flash: 61,860 B (model.tflite 24,656 B + runtime code 37,204 B) of 491,520 B available on STM32 Nucleo-F446RE, made of:');
     await expect.element(figure).toHaveTextContent('runtime code: 37,204 B (60.1 %)');
     await expect.element(figure).toHaveTextContent('graph (tables, shapes, padding): 3,176 B');
     await page.getByText('Memory as a table').click();
@@ -204,7 +245,7 @@ describe('MemoryChart', () => {
     show(MemoryChart, { estimate: example, accounting: 'deploy', targetIndex: 0 });
     const figure = page.getByRole('figure', { name: 'Memory per op (deploy accounting on Arduino Uno)' });
     await expect.element(figure).toHaveTextContent(
-      'SRAM peak set by layers[1] (maxPool): activations 6,760 B; with 64 B for the runtime, SRAM is 6,824 B, of 2,048 B available on Arduino Uno.',
+      'SRAM peak set by layers[1] (maxPool): activations 6,760 B; with 64 B for the runtime, SRAM is 6,824 B, of 1,792 B available on Arduino Uno.',
     );
     await expect.element(figure).toHaveTextContent('An estimate only: the playground has no export for 8-bit AVR yet.');
     await expect.element(figure).toHaveTextContent('op structs: 144 B');
