@@ -7,7 +7,7 @@ import { ArchitectureError, parseArchitecture, limits as architectureLimits, typ
 import { accountingModes } from '../core/resources.ts';
 import { pruningMethods, type PruningMethod } from '../core/pruning.ts';
 import { SearchSpaceError, parseSearchSpace, type SearchSpace } from '../core/search-space.ts';
-import { TargetError, findPresetTarget, parseCustomTarget, presetTargetIds } from '../core/targets.ts';
+import { TargetError, findPresetTarget, parseTargetSpec, presetTargetIds } from '../core/targets.ts';
 import { strategyNames, type StudyConfig, type TargetSpec } from './study.ts';
 import {
   FieldError,
@@ -57,7 +57,8 @@ function targetAt(value: unknown, path: string): { spec: TargetSpec; id: string 
   }
   if (!isRecord(value)) throw new FieldError(path, `must be a preset id or a custom target object, got ${describe(value)}`);
   try {
-    const target = parseCustomTarget(value);
+    // A custom target, or a preset with a reserve of the user's own.
+    const target = parseTargetSpec(value);
     const spec = { ...value, ...(isRecord(value.reserve) ? { reserve: { ...value.reserve } } : {}) };
     return { spec, id: target.id };
   } catch (error) {

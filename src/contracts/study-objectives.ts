@@ -5,17 +5,28 @@
  * the user changes its targets, without any training.
  */
 import { type Candidate, type Observation, type Objectives, type SearchProblem, createSearchProblem, observedFront, observedHypervolume } from '../core/search/index.ts';
-import { type Target, findPresetTarget, parseCustomTarget } from '../core/targets.ts';
+import { type Target, parseTargetSpec } from '../core/targets.ts';
 import type { StudyConfig, StudyTrial, TargetSpec } from './study.ts';
 
-/** A target of a config, as a Target: a preset id or a custom target's JSON. */
+/** A target of a config, as a Target: a preset id, a preset with its own reserve, or a custom target's JSON. */
 export function resolveTargetSpec(spec: TargetSpec): Target {
-  if (typeof spec === 'string') {
-    const preset = findPresetTarget(spec);
-    if (!preset) throw new Error(`unknown target "${spec}"`);
-    return preset;
-  }
-  return parseCustomTarget(spec);
+  return parseTargetSpec(spec);
+}
+
+/**
+ * The rule for a network that is not learning: its test accuracy is below 1.5 times chance (1 in
+ * `classes`), e.g. under 15 % on 10 classes. Such a trial may be tiny, and so look like a good
+ * trade-off, but it is no classifier: it is never on the Pareto front, never counts towards the
+ * hypervolume and is never recommended (issue 13).
+ */
+export const notLearningFactor = 1.5;
+
+/** The test accuracy below which a trial on `classes` classes is not learning. */
+export const learningThreshold = (classes: number): number => notLearningFactor / classes;
+
+/** True when the measured trial's test accuracy is below the threshold; false when it has none. */
+export function isNotLearning(trial: StudyTrial, config: StudyConfig): boolean {
+  return trial.metrics !== undefined && trial.metrics.testAccuracy < learningThreshold(config.searchSpace.classes);
 }
 
 /** The search problem of a study config. */
@@ -38,14 +49,23 @@ export const candidateOf = (trial: StudyTrial): Candidate => ({
   pruning: { method: trial.hyperparameters.pruning.method, sparsity: trial.hyperparameters.pruning.sparsity },
 });
 
-/** A trial as the strategies see it; one stopped early is a partial observation, never on the front. */
+/**
+ * A trial as the strategies see it; one stopped early is a partial observation and one that is not
+ * learning is marked so: neither is ever on the front.
+ */
 export function observationOf(trial: StudyTrial, config: StudyConfig): Observation {
   const objectives = trialObjectives(trial, config);
   const feasible = objectives !== null && (trial.resources?.targets.every((t) => t.feasible[config.accounting]) ?? false);
-  return { candidate: candidateOf(trial), objectives, feasible, ...(trial.status === 'stopped' ? { partial: true } : {}) };
+  return {
+    candidate: candidateOf(trial),
+    objectives,
+    feasible,
+    ...(trial.status === 'stopped' ? { partial: true } : {}),
+    ...(isNotLearning(trial, config) ? { notLearning: true } : {}),
+  };
 }
 
-/** Hypervolume of a study's feasible completed trials, normalised by its targets' memory (reference (1, 1, 1)). */
+/** Hypervolume of a study's feasible, learning, completed trials, normalised by its targets' memory (reference (1, 1, 1)). */
 export function studyHypervolume(trials: readonly StudyTrial[], config: StudyConfig): number {
   return observedHypervolume(
     trials.map((t) => observationOf(t, config)),
@@ -53,7 +73,7 @@ export function studyHypervolume(trials: readonly StudyTrial[], config: StudyCon
   );
 }
 
-/** Ids of the Pareto-front trials (feasible, measured, non-dominated) under the study's accounting. */
+/** Ids of the Pareto-front trials (feasible, measured, learning, non-dominated) under the study's accounting. */
 export function paretoFrontIds(trials: readonly StudyTrial[], config: StudyConfig): string[] {
   return observedFront(trials.map((t) => observationOf(t, config))).map((i) => trials[i]!.id);
 }

@@ -31,6 +31,15 @@ import {
 export type Accounting = 'paper' | 'deploy';
 export const accountingModes: readonly Accounting[] = ['paper', 'deploy'];
 
+/**
+ * The accountings' names as the page and the CLI show them (issue 13): the deploy accounting is what
+ * the chip needs and judges by default; the paper's stays for comparison with SpArSe's numbers.
+ */
+export const accountingNames: Readonly<Record<Accounting, string>> = {
+  paper: "SpArSe's metrics (paper)",
+  deploy: 'On the chip (int8 deploy)',
+};
+
 export interface PaperOpCost {
   /** (non-zero weights + biases) × 1 byte. */
   readonly modelSize: FlashBytes;

@@ -50,7 +50,8 @@ interface EditableArchitecture {
 export class EstimatorState {
   #text = $state('');
   #targetIds = $state.raw<readonly string[]>([]);
-  #accounting = $state<Accounting>('paper');
+  // What the chip needs, as the setup (issue 13); SpArSe's metrics are one click away.
+  #accounting = $state<Accounting>('deploy');
   #pruning = $state.raw<{ method: PruningMethod; sparsity: number }>({ method: 'none', sparsity: 0 });
 
   readonly #json = $derived.by((): { ok: true; value: unknown } | { ok: false; message: string } => {

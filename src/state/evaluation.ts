@@ -45,7 +45,17 @@ function resourcesOn(trial: StudyTrial, targets: readonly Target[]): TrialResour
   const stored = trial.resources;
   if (!stored) return undefined;
   const same = stored.targets.length === targets.length && stored.targets.every((t, i) => t.id === targets[i]!.id);
-  if (same) return stored;
+  if (same) {
+    // The numbers stand; the verdicts are taken again, since a target's reserve may differ from the
+    // one the trial was judged with (a preset's own reserve, or one the user changed).
+    const judged = stored.targets.map((t, i): TargetResources => {
+      const target = targets[i]!;
+      const paper = verdictFor(target, 'paper', flashBytes(stored.modelSizeBytes), sramBytes(stored.workingMemoryBytes)).fits;
+      const deploy = verdictFor(target, 'deploy', flashBytes(t.flashBytes), sramBytes(t.sramBytes)).fits;
+      return paper === t.feasible.paper && deploy === t.feasible.deploy ? t : { ...t, feasible: { paper, deploy } };
+    });
+    return judged.every((t, i) => t === stored.targets[i]) ? stored : { ...stored, targets: judged };
+  }
   const e = trialEstimate(trial, targets);
   const perTarget = e.targets.map(
     (t): TargetResources => ({

@@ -28,7 +28,7 @@ function failure(argv: string[]): CliError {
 
 describe('npm run estimate', () => {
   it('prints one JSON object with the paper and deploy totals, the ops and a verdict per target', () => {
-    const report = JSON.parse(runEstimate(['--arch', lenet, '--target', 'arduino-uno', '--target', 'stm32f446re', '--json']));
+    const report = JSON.parse(runEstimate(['--arch', lenet, '--target', 'arduino-uno', '--target', 'stm32f446re', '--accounting', 'paper', '--json']));
     expect(report).toMatchObject({
       accounting: 'paper',
       params: 19_758,
@@ -52,16 +52,17 @@ describe('npm run estimate', () => {
         target: 'arduino-uno',
         accounting: 'paper',
         fits: false,
-        flash: { usedBytes: 19_758, availableBytes: 32_768, overByBytes: 0 },
-        sram: { usedBytes: 6760, availableBytes: 2048, overByBytes: 4712 },
-        reasons: ['working memory 6,760 B exceeds the 2,048 B of SRAM on Arduino Uno by 4,712 B'],
+        // After the presets' reserves for the user's own code (targets.ts).
+        flash: { usedBytes: 19_758, availableBytes: 30_720, overByBytes: 0 },
+        sram: { usedBytes: 6760, availableBytes: 1792, overByBytes: 4968 },
+        reasons: ['working memory 6,760 B exceeds the 1,792 B of SRAM on Arduino Uno after the 256 B reserve by 4,968 B'],
       },
       {
         target: 'stm32f446re',
         accounting: 'paper',
         fits: true,
-        flash: { usedBytes: 19_758, availableBytes: 524_288, overByBytes: 0 },
-        sram: { usedBytes: 6760, availableBytes: 131_072, overByBytes: 0 },
+        flash: { usedBytes: 19_758, availableBytes: 491_520, overByBytes: 0 },
+        sram: { usedBytes: 6760, availableBytes: 126_976, overByBytes: 0 },
         reasons: [],
       },
     ]);
@@ -90,25 +91,36 @@ describe('npm run estimate', () => {
 
   it('uses the chosen accounting for the verdicts', () => {
     const report = JSON.parse(runEstimate(['--arch', lenet, '--target', 'arduino-uno', '--accounting', 'deploy', '--json']));
-    expect(report.verdicts[0]).toMatchObject({ accounting: 'deploy', sram: { usedBytes: 6824, overByBytes: 4776 } });
+    expect(report.verdicts[0]).toMatchObject({ accounting: 'deploy', sram: { usedBytes: 6824, overByBytes: 5032 } });
+  });
+
+  it('judges by what the chip needs (deploy) unless told otherwise, after the preset\'s reserve', () => {
+    const report = JSON.parse(runEstimate(['--arch', lenet, '--target', 'arduino-uno', '--json']));
+    expect(report.verdicts[0]).toMatchObject({ accounting: 'deploy', fits: false, sram: { usedBytes: 6824, availableBytes: 1792, overByBytes: 5032 } });
+  });
+
+  it('reads a preset with a reserve of your own from a target file', () => {
+    const target = file('uno-bare.json', JSON.stringify({ id: 'arduino-uno', reserve: { sramBytes: 0 } }));
+    const report = JSON.parse(runEstimate(['--arch', lenet, '--target', target, '--json']));
+    expect(report.verdicts[0]).toMatchObject({ target: 'arduino-uno', sram: { availableBytes: 2048 }, flash: { availableBytes: 30_720 } });
   });
 
   it('prints a per-layer table with totals and verdicts', () => {
-    const paper = runEstimate(['--arch', lenet, '--target', 'arduino-uno']);
+    const paper = runEstimate(['--arch', lenet, '--target', 'arduino-uno', '--accounting', 'paper']);
     expect(paper).toContain('input 28×28×1, 10 classes, 7 layers → 9 ops');
     expect(paper).toMatch(/1 +layers\[1\] \(maxPool\) +13×13×8 +0 +0 +0 +0 +6,760 +◀ peak/);
     expect(paper).toMatch(/total +19,758 +19,758 +209,384 +19,758 +6,760/);
-    expect(paper).toContain('arduino-uno: model size 19,758 / 32,768 B, working memory 6,760 / 2,048 B: DOES NOT FIT: working memory 6,760 B exceeds');
+    expect(paper).toContain('arduino-uno: model size 19,758 / 30,720 B, working memory 6,760 / 1,792 B: DOES NOT FIT: working memory 6,760 B exceeds the 1,792 B of SRAM on Arduino Uno after the 256 B reserve');
     const deploy = runEstimate(['--arch', lenet, '--target', 'stm32f446re', '--target', 'arduino-uno', '--accounting', 'deploy']);
     expect(deploy).toMatch(/1 +layers\[1\] \(maxPool\) +13×13×8 +0 +0 +12 +0 +6,768 +130 +◀ peak/);
     expect(deploy).toContain(
-      'flash 61,860 B of 524,288 B = model.tflite 24,656 (weights 19,664 + biases 376 + quantization 1,440 + graph 3,176) + runtime code 37,204',
+      'flash 61,860 B of 491,520 B = model.tflite 24,656 (weights 19,664 + biases 376 + quantization 1,440 + graph 3,176) + runtime code 37,204',
     );
-    expect(deploy).toContain('SRAM 10,572 B of 131,072 B = arena 6,768 (greedy plan) + persistent 2,204 + margin 576 + runtime 1,024');
+    expect(deploy).toContain('SRAM 10,572 B of 126,976 B = arena 6,768 (greedy plan) + persistent 2,204 + margin 576 + runtime 1,024');
     expect(deploy).toContain('arena_used_bytes() 8,972 B (arena + persistent); give tensor_arena 9,548 B (+ margin)');
     expect(deploy).toContain('arduino-uno (Generated C (no interpreter), an estimate only: no export for 8-bit AVR yet): DOES NOT FIT');
-    expect(deploy).toContain('flash 23,478 B of 32,768 B = model 20,504 (weights 19,664 + biases 376 + quantization 320 + op structs 144) + runtime code 2,974');
-    expect(deploy).toContain('SRAM 6,824 B of 2,048 B = activations 6,760 + runtime 64');
+    expect(deploy).toContain('flash 23,478 B of 30,720 B = model 20,504 (weights 19,664 + biases 376 + quantization 320 + op structs 144) + runtime code 2,974');
+    expect(deploy).toContain('SRAM 6,824 B of 1,792 B = activations 6,760 + runtime 64');
     // The arena plan of the TFLM target: per operator what is alive, then each buffer and its offset.
     expect(deploy).toContain('High-water mark 6,768 B, set by the output of MAX_POOL_2D · layers[1] (maxPool) (13×13×8 = 1,352 → 1,360 B) at offset 5,408 B.');
     expect(deploy).toMatch(/7 +RESHAPE · flatten +1,152 +3,280/);
@@ -117,7 +129,7 @@ describe('npm run estimate', () => {
 
   it('reads a custom target file', () => {
     const target = file('board.json', JSON.stringify({ id: 'board', name: 'Board', core: 'cortex-m0plus', clockMhz: 48, sramBytes: 8192, flashBytes: 65_536, reserve: { sramBytes: 4096 } }));
-    const report = JSON.parse(runEstimate(['--arch', lenet, '--target', target, '--json']));
+    const report = JSON.parse(runEstimate(['--arch', lenet, '--target', target, '--accounting', 'paper', '--json']));
     expect(report.verdicts[0]).toMatchObject({ target: 'board', fits: false, sram: { usedBytes: 6760, availableBytes: 4096, overByBytes: 2664 } });
   });
 

@@ -32,7 +32,7 @@ describe('npm run search', { timeout: 300_000 }, () => {
       docs.push(parseStudyDocument(readFileSync(out, 'utf8'), name));
     }
     const [a, b] = docs;
-    expect(a!.study.config).toMatchObject({ dataset: 'digits', targets: ['stm32f446re'], strategy: 'evolution', accounting: 'paper', budget: { trials: 2 }, epochs: 1, seed: 7, earlyStopping: true });
+    expect(a!.study.config).toMatchObject({ dataset: 'digits', targets: ['stm32f446re'], strategy: 'evolution', accounting: 'deploy', budget: { trials: 2 }, epochs: 1, seed: 7, earlyStopping: true });
     expect(a!.trials.map((t) => t.status)).toEqual(['completed', 'completed']);
     expect(a!.paretoFront.length).toBeGreaterThan(0);
     // Node trains on WASM unless told otherwise.

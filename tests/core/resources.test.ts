@@ -311,8 +311,9 @@ describe('deploy accounting, worked by hand', () => {
     expect(t.deploy.arenaUsedBytes).toBe(0);
     // 209,384 MACs × 12 cycles / 16 MHz = 157.038 ms.
     expect(t.latencyMs).toBeCloseTo(157.038, 9);
-    expect(t.verdicts.deploy).toMatchObject({ fits: false, sram: { used: 6824, available: 2048, overBy: 4776 } });
-    expect(t.verdicts.deploy.flash).toEqual({ used: 23_478, available: 32_768, fits: true, overBy: 0 });
+    // After the Uno's default reserve for the sketch: 256 B of SRAM and 2 KB of flash (targets.ts).
+    expect(t.verdicts.deploy).toMatchObject({ fits: false, sram: { used: 6824, available: 1792, overBy: 5032 } });
+    expect(t.verdicts.deploy.flash).toEqual({ used: 23_478, available: 30_720, fits: true, overBy: 0 });
   });
 
   it('TFLite Micro + CMSIS-NN on the STM32F446RE, network 3 (dense only): the flatten copies', () => {

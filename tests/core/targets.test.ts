@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { availableMemory, findPresetTarget, parseCustomTarget, presetTargetIds, presetTargets, withReserve } from '../../src/core/targets.ts';
+import { availableMemory, findPresetTarget, hasDefaultReserve, parseCustomTarget, parseTargetSpec, presetTargetIds, presetTargets, withReserve } from '../../src/core/targets.ts';
 
 const custom = { id: 'my-board', name: 'My board', core: 'cortex-m4f', clockMhz: 80, sramBytes: 65_536, flashBytes: 262_144 };
 
@@ -27,6 +27,46 @@ describe('preset targets', () => {
     const uno = withReserve(findPresetTarget('arduino-uno')!, { flashBytes: 512, sramBytes: 300 });
     expect(availableMemory(uno)).toEqual({ flash: 32_768 - 512, sram: 2048 - 300 });
     expect(() => withReserve(uno, { flashBytes: 0, sramBytes: 2048 })).toThrow('reserve.sramBytes must be a whole number of bytes below 2048, got 2048');
+  });
+});
+
+describe('the presets\' default reserves for the user\'s own code (issue 13)', () => {
+  it('keep memory for the board\'s usual framework and a small program, as targets.ts states', () => {
+    const reserves = Object.fromEntries(presetTargets.map((t) => [t.id, [t.reserve.sramBytes, t.reserve.flashBytes / 1024]]));
+    expect(reserves).toEqual({
+      'arduino-uno': [256, 2],
+      'microbit-v1': [2048, 16],
+      'microbit-v2': [4096, 32],
+      'nano33-ble': [48 * 1024, 144],
+      stm32f446re: [4096, 32],
+      stm32f746: [4096, 32],
+      stm32h743: [4096, 32],
+      esp32: [224 * 1024, 3328],
+      rp2040: [16 * 1024, 32],
+      apollo3: [4096, 32],
+    });
+    expect(availableMemory(findPresetTarget('arduino-uno')!)).toEqual({ flash: 30_720, sram: 1792 });
+    expect(presetTargets.every(hasDefaultReserve)).toBe(true);
+  });
+});
+
+describe('parseTargetSpec', () => {
+  it('reads a preset id, a preset with a reserve of the user\'s own, or a custom target', () => {
+    expect(parseTargetSpec('esp32')).toBe(findPresetTarget('esp32'));
+    const uno = parseTargetSpec({ id: 'arduino-uno', reserve: { sramBytes: 512 } });
+    // A missing field keeps the preset's default.
+    expect(uno).toEqual({ ...findPresetTarget('arduino-uno')!, reserve: { sramBytes: 512, flashBytes: 2048 } });
+    expect(hasDefaultReserve(uno)).toBe(false);
+    expect(parseTargetSpec(custom)).toEqual(parseCustomTarget(custom));
+  });
+
+  it.each([
+    ['an unknown id', 'pdp-11', 'unknown target "pdp-11"; expected a preset id (arduino-uno,'],
+    ['a preset with other fields', { id: 'arduino-uno', sramBytes: 4096 }, 'unknown field "sramBytes": the preset "arduino-uno" takes only "id" and "reserve"'],
+    ['a reserve that leaves nothing', { id: 'arduino-uno', reserve: { sramBytes: 2048 } }, '"reserve.sramBytes" (2048) leaves no SRAM of the 2048 bytes for the model'],
+    ['a negative reserve', { id: 'arduino-uno', reserve: { flashBytes: -1 } }, '"reserve.flashBytes" must be a whole number of bytes from 0'],
+  ])('refuses %s in words', (_what, spec, message) => {
+    expect(() => parseTargetSpec(spec)).toThrow(message);
   });
 });
 

@@ -8,6 +8,8 @@ import { estimate } from '../../src/core/resources.ts';
 import { defaultSearchSpace } from '../../src/core/search-space.ts';
 import { findPresetTarget } from '../../src/core/targets.ts';
 import { evaluateStudy, sameSettings, trialEstimate } from '../../src/state/evaluation.ts';
+import { recommendModels } from '../../src/state/recommendations.ts';
+import { isNotLearning, learningThreshold } from '../../src/contracts/study-objectives.ts';
 
 const uno = findPresetTarget('arduino-uno')!;
 const config: StudyConfig = {
@@ -127,5 +129,109 @@ describe('evaluateStudy', () => {
     expect(sameSettings(config, { targets: ['arduino-uno'], accounting: 'paper' })).toBe(true);
     expect(sameSettings(config, { targets: ['arduino-uno'], accounting: 'deploy' })).toBe(false);
     expect(sameSettings(config, { targets: ['arduino-uno', 'esp32'], accounting: 'paper' })).toBe(false);
+  });
+});
+
+describe('a preset judged with a reserve of the user\'s own', () => {
+  it('judges the same trials again, though the target\'s id did not change', () => {
+    // pruned needs 256 B of SRAM on the Uno; with 1,900 B kept for the sketch only 148 B are left.
+    const e = evaluateStudy(study, trials, { targets: [{ id: 'arduino-uno', reserve: { sramBytes: 1900 } }], accounting: 'deploy' });
+    expect(pruned.resources!.targets[0]!.sramBytes).toBe(256);
+    expect([...e.feasible]).toEqual([['study-eval.0', false], ['study-eval.1', false], ['study-eval.2', false]]);
+    expect(e.paretoFront.size).toBe(0);
+    // The stored numbers stand: only the verdicts changed.
+    expect(e.trials[2]!.resources!.targets[0]!.sramBytes).toBe(256);
+  });
+});
+
+describe('not learning (issue 13)', () => {
+  // The same tiny network as `small`, but at 12 % on 10 classes: below 1.5 × chance (15 %).
+  const guessing = { ...trained(4, net(4, 2), 0.12), id: 'study-eval.4' };
+
+  it('is a test accuracy below 1.5 × chance', () => {
+    expect(learningThreshold(10)).toBe(0.15);
+    expect(learningThreshold(2)).toBe(0.75);
+    expect(isNotLearning(guessing, config)).toBe(true);
+    expect(isNotLearning({ ...guessing, metrics: { ...guessing.metrics!, testAccuracy: 0.15 } }, config)).toBe(false);
+    expect(isNotLearning(skipped, config)).toBe(false);
+  });
+
+  it('is never on the front, and the hypervolume is that of the front without it', () => {
+    const withGuessing = [...trials, guessing];
+    // It fits and is as small as `small`: only its accuracy keeps it off the front.
+    expect(evaluateStudy(study, withGuessing).feasible.get(guessing.id)).toBe(true);
+    expect(paretoFrontIds(withGuessing, config)).toEqual(paretoFrontIds(trials, config));
+    expect(studyHypervolume(withGuessing, config)).toBe(studyHypervolume(trials, config));
+    const e = evaluateStudy(study, withGuessing);
+    expect(e.paretoFront.has(guessing.id)).toBe(false);
+    expect(e.hypervolume.at(-1)!.hypervolume).toBe(studyHypervolume(trials, config));
+  });
+});
+
+describe('recommendModels (issue 13)', () => {
+  const own = (ts: readonly StudyTrial[]) => evaluateStudy(study, ts, { targets: ['arduino-uno'], accounting: 'deploy' });
+
+  it('names, per board, the most accurate trial that fits after the reserve, by int8 accuracy, counted from 1', () => {
+    const e = own(trials);
+    const [uno] = recommendModels(e, e.paretoFront);
+    expect(uno).toMatchObject({
+      trialNumber: 3,
+      testAccuracy: 0.8,
+      int8TestAccuracy: 0.8,
+      sramBytes: 256,
+      downloadable: true,
+      notes: ["The Arduino Uno's numbers are an estimate only: there is no export for 8-bit AVR yet, so the download holds the int8 model and a TensorFlow Lite Micro program for a 32-bit board."],
+    });
+    expect(uno!.trial!.id).toBe('study-eval.2');
+    // Half its weights pruned: the generated C stores them as a bitmap of non-zeros (3,033 B of flash).
+    expect(uno!.flashBytes).toBe(3033);
+    expect(uno!.usage).toBe('uses 256 B of 2 KB SRAM and 2.96 KB of 32 KB flash');
+    expect(uno!.reason).toBe('The most accurate of the 2 trials that fit the Arduino Uno with 256 B of SRAM and 2 KB of flash kept for your code, by its int8 test accuracy.');
+  });
+
+  it('prefers int8 accuracy to the float one, and a trial on the front, whose weights are kept', () => {
+    const int8Better = { ...small, metrics: { ...small.metrics!, int8TestAccuracy: 0.85 } };
+    const e = own([int8Better, big, pruned]);
+    expect(recommendModels(e, e.paretoFront)[0]!.trial!.id).toBe('study-eval.0');
+    // Only `pruned` keeps its weights: it is chosen among those that can be downloaded.
+    const onlyPruned = recommendModels(e, new Set(['study-eval.2']))[0]!;
+    expect(onlyPruned.trial!.id).toBe('study-eval.2');
+    expect(onlyPruned.reason).toBe(
+      'The most accurate of the 1 Pareto-front trials (which keep their weights) among the 2 that fit the Arduino Uno with 256 B of SRAM and 2 KB of flash kept for your code, by its int8 test accuracy.',
+    );
+    // None kept: the best is still named, with why it cannot be downloaded.
+    const none = recommendModels(e, new Set())[0]!;
+    expect(none).toMatchObject({ trialNumber: 1, downloadable: false });
+    expect(none.notes.at(-1)).toBe('Its weights were not kept (only trials on the Pareto front keep theirs): open it in the estimator and train it again to download it.');
+  });
+
+  it('never recommends a trial that is not learning', () => {
+    const guessing = { ...trained(4, net(4, 2), 0.12), id: 'study-eval.4' };
+    const e = own([big, guessing]);
+    const [uno] = recommendModels(e, e.paretoFront);
+    expect(uno!.trial).toBeUndefined();
+    expect(uno!.missing).toBe(
+      'No trial that fits the Arduino Uno is learning yet: the best of the 1 that fit reaches 12.0 % test accuracy, below the 15.0 % (1.5 × chance) a network needs to count as learning.',
+    );
+  });
+
+  it('says what is missing when no trial fits a board', () => {
+    const e = own([big]);
+    const [uno] = recommendModels(e, e.paretoFront);
+    expect(uno!.trial).toBeUndefined();
+    expect(uno!.downloadable).toBe(false);
+    // big needs 2,176 B of SRAM; 1,792 B are left after the 256 B kept for the sketch.
+    expect(uno!.missing).toBe('No trial fits the Arduino Uno yet: the smallest needs 2.13 KB of SRAM, and 1.75 KB is left after the memory kept for your code.');
+    expect(recommendModels(own([skipped]), new Set())[0]!.missing).toBe('No trial has finished yet: the best model for the Arduino Uno shows here when one has.');
+  });
+
+  it('gives one recommendation per target, in the order judged by', () => {
+    const e = evaluateStudy(study, trials, { targets: ['esp32', 'arduino-uno'], accounting: 'deploy' });
+    const [esp32, uno] = recommendModels(e, e.paretoFront);
+    expect(esp32!.target.id).toBe('esp32');
+    // On the ESP32 every trial fits: the most accurate is `big`, which is not on the front (it does not fit the Uno).
+    expect(esp32).toMatchObject({ trialNumber: 3, downloadable: true, notes: [] });
+    expect(recommendModels(e, new Set())[0]).toMatchObject({ trialNumber: 2, downloadable: false });
+    expect(uno!.trialNumber).toBe(3);
   });
 });

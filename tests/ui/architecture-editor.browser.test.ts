@@ -31,16 +31,18 @@ const verdicts = () => page.getByRole('region', { name: /Does it fit/ }).getByRo
 describe('the live estimator', () => {
   it('shows the verdicts of the example network, with the reason it does not fit', async () => {
     start();
-    await expect.element(verdicts()).toHaveTextContent('Arduino Uno (ATmega328P): model size 19,758 B of 32,768 B, working memory 6,760 B of 2,048 B');
-    await expect.element(verdicts()).toHaveTextContent('does not fit: working memory 6,760 B exceeds the 2,048 B of SRAM on Arduino Uno by 4,712 B');
+    // The estimator judges by what the chip needs by default; SpArSe's metrics are one click away.
+    await page.getByLabelText("SpArSe's metrics (paper): 1 byte per weight and activation").click();
+    await expect.element(verdicts()).toHaveTextContent('Arduino Uno (ATmega328P): model size 19,758 B of 30,720 B, working memory 6,760 B of 1,792 B');
+    await expect.element(verdicts()).toHaveTextContent('does not fit: working memory 6,760 B exceeds the 1,792 B of SRAM on Arduino Uno after the 256 B reserve by 4,968 B');
     await expect.element(page.getByRole('row', { name: /layers\[1\] \(maxPool\)/ })).toHaveTextContent('6,760 (peak)');
     await expect.element(page.getByText(/^Estimated in/)).toBeInTheDocument();
   });
 
   it('switches to deploy accounting and to other targets', async () => {
     start();
-    await page.getByLabelText('Deploy (int8 on TensorFlow Lite Micro)').click();
-    await expect.element(verdicts()).toHaveTextContent('STM32 Nucleo-F446RE (STM32F446RE): flash 61,860 B of 524,288 B, SRAM 10,572 B of 131,072 B');
+    await page.getByLabelText('On the chip (int8 deploy): on TensorFlow Lite Micro').click();
+    await expect.element(verdicts()).toHaveTextContent('STM32 Nucleo-F446RE (STM32F446RE): flash 61,860 B of 491,520 B, SRAM 10,572 B of 126,976 B');
     // The per-op table is the Uno's generated C; the arena plan is the first TFLM target's.
     await expect.element(page.getByRole('table').first()).toHaveTextContent('generated C, an estimate only (no export for 8-bit AVR yet)');
     await expect
@@ -56,17 +58,18 @@ describe('the live estimator', () => {
 
   it('re-estimates as layers are added, changed and removed in the layer editor', async () => {
     const { estimator } = start();
+    estimator.chooseAccounting('paper');
     await page.getByRole('button', { name: 'Start from scratch' }).click();
-    // conv 8 filters 3×3 stride 2 on 8×8×1 → 4×4×8, flatten, classifier: 72 + 8 + 1,280 + 10 = 1,370 B
-    await expect.element(verdicts()).toHaveTextContent('Arduino Uno (ATmega328P): model size 1,370 B of 32,768 B, working memory 192 B of 2,048 B');
+    // conv 8 filters 3×3 stride 2 on 8×8×1 → 4×4×8, flatten, classifier: 72 + 8 + 1,280 + 10 = 1,370 B; the Uno keeps 2 KB of flash and 256 B of SRAM for the sketch
+    await expect.element(verdicts()).toHaveTextContent('Arduino Uno (ATmega328P): model size 1,370 B of 30,720 B, working memory 192 B of 1,792 B');
     await page.getByRole('combobox', { name: 'New layer' }).selectOptions('dense');
     await page.getByRole('button', { name: 'Add layer' }).click();
     // conv 80 + dense 16 (128·16 + 16 = 2,064) + classifier 16·10 + 10 = 2,314 B
-    await expect.element(verdicts()).toHaveTextContent('model size 2,314 B of 32,768 B');
+    await expect.element(verdicts()).toHaveTextContent('model size 2,314 B of 30,720 B');
     await page.getByRole('spinbutton', { name: 'units' }).fill('32'); // 80 + 4,128 + 330
-    await expect.element(verdicts()).toHaveTextContent('model size 4,538 B of 32,768 B');
+    await expect.element(verdicts()).toHaveTextContent('model size 4,538 B of 30,720 B');
     await page.getByRole('button', { name: 'Remove layers[2]' }).click();
-    await expect.element(verdicts()).toHaveTextContent('model size 1,370 B of 32,768 B');
+    await expect.element(verdicts()).toHaveTextContent('model size 1,370 B of 30,720 B');
     await page.getByRole('spinbutton', { name: 'filters' }).fill('0');
     await expect.element(page.getByRole('alert')).toHaveTextContent('layers[0] (conv)');
     expect(estimator.architecture).toBeUndefined();

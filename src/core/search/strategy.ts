@@ -30,6 +30,12 @@ export interface Observation {
    * reached, so it still tells a surrogate where not to look; it never counts towards the front.
    */
   readonly partial?: boolean;
+  /**
+   * Trained, but its accuracy is hardly above chance (study-objectives.ts, `isNotLearning`): a small
+   * network that learnt nothing is no trade-off, so it never counts towards the front; surrogates
+   * still learn its error.
+   */
+  readonly notLearning?: boolean;
 }
 
 export interface SearchProblem {
@@ -132,9 +138,9 @@ export interface SearchStrategy {
   propose(history: readonly Observation[], rng: Rng): Candidate;
 }
 
-/** Observations that count towards the front: fully trained, measured, and fitting every target. */
+/** Observations that count towards the front: fully trained, measured, learning, and fitting every target. */
 export function isMeasuredFeasible(observation: Observation): observation is Observation & { readonly objectives: Objectives } {
-  return observation.feasible && observation.objectives !== null && observation.partial !== true;
+  return observation.feasible && observation.objectives !== null && observation.partial !== true && observation.notLearning !== true;
 }
 
 /** Indices into `history` of its Pareto front: feasible measured trials that no other one dominates. */

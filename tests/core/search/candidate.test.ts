@@ -187,8 +187,10 @@ describe('objective bounds', () => {
   it('bound paper bytes by the smallest available memory, deploy bytes by the first target’s, after the reserve', () => {
     const reserved = withReserve(f446, { flashBytes: 100 * 1024, sramBytes: 28 * 1024 });
     expect(objectiveBounds([esp32, reserved], 'paper')).toEqual([1, 412 * 1024, 100 * 1024]);
-    expect(objectiveBounds([esp32, reserved], 'deploy')).toEqual([1, esp32.flashBytes, esp32.sramBytes]);
-    expect(objectiveBounds([uno], 'paper')).toEqual([1, 32 * 1024, 2 * 1024]);
+    // The ESP32's own reserve: 3,328 KB of flash beyond the application partition's share, 224 KB of SRAM.
+    expect(objectiveBounds([esp32, reserved], 'deploy')).toEqual([1, 768 * 1024, 296 * 1024]);
+    // The Uno keeps 2 KB of flash and 256 B of SRAM for the sketch by default.
+    expect(objectiveBounds([uno], 'paper')).toEqual([1, 30 * 1024, 2 * 1024 - 256]);
     expect(() => objectiveBounds([], 'paper')).toThrow(/at least one target/);
   });
 
