@@ -5,7 +5,7 @@
  */
 import { type Remote, proxy, transfer, wrap } from 'comlink';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
-import type { Study, StudyConfig } from '../contracts/study.ts';
+import type { DeletedStudy, Study, StudyConfig } from '../contracts/study.ts';
 import type { TrialWeights } from '../contracts/weights.ts';
 import type {
   BackendInfo,
@@ -17,8 +17,12 @@ import type {
   SearchPort,
   SearchWorker,
   SearchWorkerOptions,
+  StudyExtension,
   StudyView,
+  TrialCheck,
+  TrialPrediction,
   TrialRequest,
+  TryInput,
 } from '../contracts/search-worker.ts';
 
 export type { SearchCallbacks, StudyView };
@@ -113,6 +117,19 @@ export class SearchClient implements SearchPort {
     return this.api.deleteStudy(studyId);
   }
 
+  takeStudy(studyId: string): Promise<DeletedStudy | undefined> {
+    return this.api.takeStudy(studyId);
+  }
+
+  restoreStudy(deleted: DeletedStudy): Promise<Study> {
+    return this.api.restoreStudy(deleted);
+  }
+
+  /** The callbacks run on this side, through one comlink proxy, as for startStudy. */
+  extendStudy(studyId: string, extension: StudyExtension, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
+    return this.api.extendStudy(studyId, extension, proxyCallbacks(callbacks), backend);
+  }
+
   getWeights(trialId: string): Promise<TrialWeights | undefined> {
     return this.api.getWeights(trialId);
   }
@@ -127,6 +144,14 @@ export class SearchClient implements SearchPort {
 
   exportForMicrocontroller(trialId: string): Promise<MicrocontrollerBundle | undefined> {
     return this.api.exportForMicrocontroller(trialId);
+  }
+
+  checkTrial(trialId: string): Promise<TrialCheck | undefined> {
+    return this.api.checkTrial(trialId);
+  }
+
+  predict(trialId: string, input: TryInput): Promise<TrialPrediction | undefined> {
+    return this.api.predict(trialId, input);
   }
 
   /** Ends the worker at once (e.g. when the page goes away); a later call starts a new one. */

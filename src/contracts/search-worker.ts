@@ -3,7 +3,7 @@
  * contracts). src/workers/search-api.ts implements it; src/client wraps it with comlink.
  */
 import type { DatasetImportRequest, DatasetInfo } from './datasets.ts';
-import type { Study, StudyConfig, StudyTrial } from './study.ts';
+import type { DeletedStudy, Study, StudyConfig, StudyTrial } from './study.ts';
 import type { TrialWeights } from './weights.ts';
 import type { Architecture } from '../core/architecture.ts';
 import type { BackendChoice, BackendName, BackendPreference } from '../core/backends.ts';
@@ -39,8 +39,14 @@ export interface StudyProgress {
   readonly trialsBudget?: number;
   readonly trial?: TrialProgress;
   readonly elapsedSeconds: number;
-  /** From the mean time of the trials so far and the budget left; absent until a trial ended. */
+  /**
+   * Seconds left (src/core/study-eta.ts): the samples the budget still plans over the samples per
+   * second measured in this run, or a time budget's seconds left when sooner; absent until a sample
+   * was trained (a time budget knows its own from the start).
+   */
   readonly etaSeconds?: number;
+  /** True when the budget is spent: only the running trial finishes (etaSeconds is its time left). */
+  readonly finishing?: boolean;
 }
 
 export interface SearchWorkerOptions {
@@ -100,6 +106,20 @@ export interface SearchApi {
   /** Validates an untrusted document, then stores it as a new study; a rejected file changes nothing. */
   importStudy(text: string, fileName: string): Promise<Study>;
   deleteStudy(studyId: string): Promise<boolean>;
+  /**
+   * Deletes a study like deleteStudy and hands back everything it stored, exactly (trials and the
+   * weights of its Pareto front included), for an "Undo"; undefined when there was none. Refused while
+   * the study runs.
+   */
+  takeStudy(studyId: string): Promise<DeletedStudy | undefined>;
+  /** Puts a study that takeStudy deleted back with the same ids; refused in words when its id was taken since. */
+  restoreStudy(deleted: DeletedStudy): Promise<Study>;
+  /**
+   * "Extend by N minutes" (or trials) for a study that spent its budget: raises the budget and runs
+   * it again, for N more minutes from now (the time budget counts from the start of a run) or N more
+   * trials than it has trained; resolves as startStudy does.
+   */
+  extendStudy(studyId: string, extension: StudyExtension, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
   getWeights(trialId: string): Promise<TrialWeights | undefined>;
   /**
    * Queues an architecture as a trial of a study ("Train this architecture"), with the study's
@@ -115,6 +135,58 @@ export interface SearchApi {
    * in the worker, so the page never waits on it.
    */
   exportForMicrocontroller(trialId: string): Promise<MicrocontrollerBundle | undefined>;
+  /**
+   * Checks a trained trial's int8 model (the simulation its int8 test accuracy was measured with) on
+   * the whole test set: the confusion matrix and each class's accuracy. Undefined when its weights
+   * are not kept (only trials on the Pareto front keep theirs).
+   */
+  checkTrial(trialId: string): Promise<TrialCheck | undefined>;
+  /**
+   * The int8 model's answer for one image ("try it"): pixels the user drew or dropped, already in
+   * the network's input shape, or an image of the test set. Undefined when the weights are not kept.
+   */
+  predict(trialId: string, input: TryInput): Promise<TrialPrediction | undefined>;
+}
+
+/** The int8 model of a trial on the test set (rows of `confusion` = true class, columns = predicted). */
+export interface TrialCheck {
+  readonly trialId: string;
+  readonly classNames: readonly string[];
+  readonly confusion: readonly (readonly number[])[];
+  /** Per class: the share of its test images predicted right; undefined for a class with none. */
+  readonly perClassAccuracy: readonly (number | undefined)[];
+  /** Equals the trial's recorded int8 test accuracy: the same weights, calibration and simulation. */
+  readonly accuracy: number;
+  readonly testCount: number;
+  readonly milliseconds: number;
+}
+
+/**
+ * An image for the int8 model: height × width × channels bytes (0–255, NHWC) in the network's
+ * input shape, or the test set's image number `testImage`.
+ */
+export type TryInput = { readonly pixels: Uint8Array | readonly number[] } | { readonly testImage: number };
+
+export interface TrialPrediction {
+  readonly trialId: string;
+  readonly classNames: readonly string[];
+  /** The int8 softmax's output per class (its 256 levels of 1/256), summing to about 1. */
+  readonly probabilities: readonly number[];
+  /** The class the int8 model answers: the first of the largest levels, as the chip finds it. */
+  readonly predicted: number;
+  /** The image as the model saw it: height × width × channels bytes. */
+  readonly pixels: Uint8Array;
+  readonly height: number;
+  readonly width: number;
+  readonly channels: number;
+  /** For a test image: its number, its true class, and how many images the test set holds. */
+  readonly testImage?: { readonly index: number; readonly label: number; readonly count: number };
+}
+
+/** What "Extend" adds to a study's budget: minutes, trials, or both (each a positive number). */
+export interface StudyExtension {
+  readonly minutes?: number;
+  readonly trials?: number;
 }
 
 /** A microcontroller bundle and what the page says about it. */

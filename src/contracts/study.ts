@@ -8,7 +8,7 @@ import type { SearchSpace } from '../core/search-space.ts';
 import type { PruningMethod } from '../core/pruning.ts';
 import type { StrategyName } from '../core/search/strategy.ts';
 import type { TrialHyperparameters, TrialMetrics, TrialResources, TrialStatus, TrialTimings } from './trial.ts';
-import type { StoredOpWeights } from './weights.ts';
+import type { StoredOpWeights, TrialWeights } from './weights.ts';
 import { trainingRecipe } from '../core/training-recipe.ts';
 
 export { type StrategyName, strategyNames } from '../core/search/strategy.ts';
@@ -80,7 +80,11 @@ export interface StudyTrial {
 export interface StudyDocument {
   readonly schemaVersion: 1;
   readonly kind: 'sparse-search-study';
-  readonly study: { readonly id: string; readonly createdAt: string; readonly config: StudyConfig };
+  /**
+   * `status` is written only for a study that spent its budget ('completed'), so that an import keeps
+   * it finished; without it (older files, or a study stopped or interrupted) an import is 'stopped'.
+   */
+  readonly study: { readonly id: string; readonly createdAt: string; readonly config: StudyConfig; readonly status?: 'completed' | 'stopped' };
   readonly trials: readonly Omit<StudyTrial, 'studyId'>[];
   /** Ids of the trials on the Pareto front (error × flash × SRAM, under the study's accounting). */
   readonly paretoFront: readonly string[];
@@ -100,6 +104,16 @@ export interface StudyStore {
   deleteWeights(trialIds: readonly string[]): Promise<void>;
   /** Stores the study's status and config; its id and createdAt are kept and updatedAt is stamped. */
   updateStudy(study: Study): Promise<Study>;
+}
+
+/**
+ * Everything a deleted study had stored, exactly (the study, its trials, the weights kept for its
+ * Pareto front): what "Undo" puts back with the same ids.
+ */
+export interface DeletedStudy {
+  readonly study: Study;
+  readonly trials: readonly StudyTrial[];
+  readonly weights: readonly TrialWeights[];
 }
 
 /** Training settings a new study starts with, from the CLI or the page: the measured recipe (training-recipe.ts). */

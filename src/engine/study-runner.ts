@@ -19,6 +19,7 @@ import type { StudyProgress, TrialProgress, TrialRequest } from '../contracts/se
 import { validateArchitecture } from '../core/architecture.ts';
 import { pruningMethods } from '../core/pruning.ts';
 import { TrialAbortedError, runTrainingTrial } from './train-trial.ts';
+import { studyEta } from '../core/study-eta.ts';
 
 export type { StudyProgress, StudyStore };
 // The measures of a study live in contracts, where the page can use them without the engine.
@@ -40,6 +41,12 @@ export interface RunStudyOptions {
    * time before the strategy proposes; they are recorded as queued trials first, then trained.
    */
   readonly takeRequested?: () => TrialRequest | undefined;
+  /**
+   * Minutes of the time budget spent before this run (default 0: each run, a resume too, gets the
+   * whole budget). "Extend by N minutes" raises the budget to the minutes spent + N and passes them
+   * here, so that the run lasts N minutes from now.
+   */
+  readonly minutesSpent?: number;
 }
 
 function hyperparameters(config: StudyConfig, candidate: Candidate, index: number): TrialHyperparameters {
@@ -90,7 +97,6 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const gate = options.gate ?? new PauseGate();
   const trials = await store.listTrials(study.id);
   const started = performance.now();
-  const trialMs: number[] = [];
   let front = new Set(paretoFrontIds(trials, config));
   let current = await store.updateStudy({ ...study, status: 'running' });
 
@@ -103,10 +109,28 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
       const curve = t.metrics?.valAccuracyByEpoch;
       return objectives && curve ? [{ valAccuracyByEpoch: curve, bytes: [objectives[1], objectives[2]] as const }] : [];
     });
+  const minutesSpent = options.minutesSpent ?? 0;
+  const secondsLeft = (): number | undefined => (config.budget.minutes === undefined ? undefined : (config.budget.minutes - minutesSpent) * 60 - (performance.now() - started) / 1000);
   const budgetLeft = (): boolean => {
     if (config.budget.trials !== undefined && trained() >= config.budget.trials) return false;
-    if (config.budget.minutes !== undefined && performance.now() - started >= config.budget.minutes * 60_000) return false;
-    return true;
+    const seconds = secondsLeft();
+    return seconds === undefined || seconds > 0;
+  };
+  // Training samples of this run, for the time left (src/core/study-eta.ts): those of the trials that
+  // ended, the running trial's phases that ended, and its phase now ('evaluating' trains nothing).
+  const trainCount = dataset.train.count;
+  const prunedShare = config.pruning.methods.filter((m) => m !== 'none').length / Math.max(1, config.pruning.methods.length);
+  const samplesPerTrial = trainCount * (config.epochs + prunedShare * fineTuneEpochsFor(config.epochs));
+  const samples = { ended: 0, phasesEnded: 0, phase: undefined as TrialProgress | undefined };
+  const trialSamples = (): number => samples.phasesEnded + (samples.phase && samples.phase.phase !== 'evaluating' ? samples.phase.samplesSeen : 0);
+  const seen = (trial: TrialProgress): void => {
+    if (samples.phase && samples.phase.phase !== trial.phase) samples.phasesEnded = trialSamples();
+    samples.phase = trial;
+  };
+  const trialEnded = (): void => {
+    samples.ended += trialSamples();
+    samples.phasesEnded = 0;
+    samples.phase = undefined;
   };
   const write = async (trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void> => {
     await store.saveTrial(trial, weights);
@@ -118,11 +142,18 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const progress = (index: number, trial?: TrialProgress): void => {
     const done = trained();
     const elapsedSeconds = (performance.now() - started) / 1000;
-    const mean = trialMs.length > 0 ? trialMs.reduce((a, b) => a + b, 0) / trialMs.length / 1000 : undefined;
-    const left = config.budget.trials !== undefined ? config.budget.trials - done : undefined;
-    const byTrials = mean !== undefined && left !== undefined ? mean * left : undefined;
-    const byMinutes = config.budget.minutes !== undefined ? config.budget.minutes * 60 - elapsedSeconds : undefined;
-    const eta = byTrials !== undefined && byMinutes !== undefined ? Math.min(byTrials, byMinutes) : (byTrials ?? byMinutes);
+    const runningTrial = trials.find((t) => t.status === 'running');
+    const planned = runningTrial ? trainCount * (runningTrial.hyperparameters.epochs + runningTrial.hyperparameters.pruning.fineTuneEpochs) : 0;
+    const left = secondsLeft();
+    const estimate = studyEta({
+      elapsedSeconds,
+      samplesDone: samples.ended + trialSamples(),
+      samplesLeftInTrial: Math.max(0, planned - trialSamples()),
+      samplesPerTrial,
+      ...(config.budget.trials !== undefined ? { trialsLeft: config.budget.trials - done - (runningTrial ? 1 : 0) } : {}),
+      ...(left !== undefined ? { secondsLeft: left } : {}),
+    });
+    const eta = estimate.seconds;
     options.onProgress?.({
       studyId: study.id,
       trialIndex: index,
@@ -131,6 +162,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
       ...(trial ? { trial } : {}),
       elapsedSeconds,
       ...(eta !== undefined ? { etaSeconds: Math.max(0, eta) } : {}),
+      ...(estimate.finishing ? { finishing: true } : {}),
     });
   };
 
@@ -168,7 +200,6 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     }
     await write(base);
     progress(index);
-    const trialStart = performance.now();
     let trainedTrial: Awaited<ReturnType<typeof runTrainingTrial>>;
     const earlier = config.earlyStopping === true ? curves() : [];
     const ownBytes = [prediction.flashBytes, prediction.sramBytes] as const;
@@ -185,7 +216,10 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
         seed: base.hyperparameters.seed,
         pruning: base.hyperparameters.pruning,
         backend: options.backend,
-        onProgress: (p) => progress(index, p),
+        onProgress: (p) => {
+          seen(p);
+          progress(index, p);
+        },
         beforeBatch: () => gate.wait(signal),
         ...(config.earlyStopping === true ? { judgeEpoch: (epoch: number, accuracy: number) => judgeEpoch(epoch, accuracy, ownBytes, earlier) } : {}),
         ...(signal ? { signal } : {}),
@@ -196,8 +230,8 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
         break;
       }
       // A failed trial is recorded and the study goes on (issue 4); storage errors below are not caught.
+      trialEnded();
       await write({ ...base, status: 'failed', error: error instanceof Error ? error.message : String(error) });
-      trialMs.push(performance.now() - trialStart);
       progress(index);
       continue;
     }
@@ -215,7 +249,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     } finally {
       network.dispose();
     }
-    trialMs.push(performance.now() - trialStart);
+    trialEnded();
     progress(index);
   }
   current = await store.updateStudy({ ...current, status: signal?.aborted ? 'stopped' : 'completed' });

@@ -4,10 +4,14 @@
  * SearchPort (the worker's client in the page; the same API in-process in Node tests), so the UI
  * thread never trains and this class never touches the DOM.
  */
-import type { BackendInfo, BackendPreference, MicrocontrollerBundle, SearchCallbacks, SearchPort, TrialRequest } from '../contracts/search-worker.ts';
+import type { BackendInfo, BackendPreference, MicrocontrollerBundle, SearchCallbacks, SearchPort, TrialCheck, TrialPrediction, TrialRequest, TryInput } from '../contracts/search-worker.ts';
 import type { Study, StudyConfig } from '../contracts/study.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import { StudyState } from './study.svelte.ts';
+import { Clock } from './clock.svelte.ts';
+import type { ShownEta } from './countdown.ts';
+import type { DeletedStudy } from '../contracts/study.ts';
+import type { StudyExtension } from '../contracts/search-worker.ts';
 
 export type { SearchPort };
 
@@ -17,6 +21,15 @@ export interface DownloadFile {
   readonly type: string;
   readonly data: string | ArrayBuffer;
 }
+
+/** A deleted study as the page offers it back. */
+export interface DeletedEntry {
+  readonly studyId: string;
+  readonly name: string;
+}
+
+/** How long "Deleted "…". Undo" stays after a deletion (the study can be brought back later from the list of deleted ones). */
+export const undoWindowMs = 10_000;
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
@@ -40,6 +53,13 @@ export class PlaygroundState {
   #notice = $state<string | undefined>();
   #importError = $state<string | undefined>();
   #active: Promise<void> | undefined;
+  /** Ticks while a search runs, so that the time left counts down between the worker's reports. */
+  readonly #clock = new Clock();
+  /** What deleted studies had stored, by id: each can be brought back until the page closes. */
+  readonly #deleted = new Map<string, DeletedStudy>();
+  #recentlyDeleted = $state.raw<readonly DeletedEntry[]>([]);
+  #undoOffer = $state.raw<DeletedEntry | undefined>();
+  #undoTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** `backendPreference` is read whenever a search starts or resumes: the setup's choice in the page. */
   constructor(port: SearchPort, backendPreference: () => BackendPreference = () => 'auto') {
@@ -77,6 +97,22 @@ export class PlaygroundState {
   /** What just happened (role="status"). */
   get notice(): string | undefined {
     return this.#notice;
+  }
+  /** The study deleted last, for "Deleted "…". Undo", during undoWindowMs after its deletion. */
+  get undoOffer(): DeletedEntry | undefined {
+    return this.#undoOffer;
+  }
+  /** Every study deleted since the page opened and not brought back, the latest first. */
+  get recentlyDeleted(): readonly DeletedEntry[] {
+    return this.#recentlyDeleted;
+  }
+  /** The time left of the running search, counting down each second (undefined when none runs). */
+  get eta(): ShownEta | undefined {
+    return this.#running ? this.#current?.etaAt(this.#clock.now) : undefined;
+  }
+  /** Seconds the running search has run, counting up each second. */
+  get elapsedSeconds(): number | undefined {
+    return this.#running ? this.#current?.elapsedAt(this.#clock.now) : undefined;
   }
   /** Why the last imported file was refused; nothing stored was touched. */
   get importError(): string | undefined {
@@ -165,15 +201,83 @@ export class PlaygroundState {
     this.#current = new StudyState(view.study, view.trials);
   }
 
+  /**
+   * Deletes a study at once, keeping what it stored in memory (trials and kept weights too), so that
+   * "Undo" (undoDelete) puts it back exactly, with the same id, until the page closes.
+   */
   async remove(studyId: string): Promise<void> {
     if (this.#running && this.#runningStudyId === studyId) {
       this.#alert = 'Stop the search before you delete its study.';
       return;
     }
-    await this.#port.deleteStudy(studyId);
+    const before = this.#studies;
+    this.#studies = before.filter((s) => s.id !== studyId);
+    let deleted: DeletedStudy | undefined;
+    try {
+      deleted = await this.#port.takeStudy(studyId);
+    } catch (error) {
+      this.#studies = before;
+      this.#alert = `The study could not be deleted: ${messageOf(error)}`;
+      return;
+    }
     if (this.#current?.id === studyId) this.#current = undefined;
-    this.#notice = 'Study deleted.';
+    if (deleted) {
+      const entry: DeletedEntry = { studyId, name: deleted.study.config.name };
+      this.#deleted.set(studyId, deleted);
+      this.#recentlyDeleted = [entry, ...this.#recentlyDeleted.filter((e) => e.studyId !== studyId)];
+      this.#offerUndo(entry);
+    }
+    // The offer says it (in its own live region); an older notice would only repeat itself.
+    this.#notice = undefined;
     await this.#refresh();
+  }
+
+  /**
+   * Brings a deleted study back as it was (the one deleted last by default), and shows it when no
+   * other study is on screen. False when it cannot: the reason is in `alert`.
+   */
+  async undoDelete(studyId: string | undefined = this.#undoOffer?.studyId): Promise<boolean> {
+    const deleted = studyId === undefined ? undefined : this.#deleted.get(studyId);
+    if (!studyId || !deleted) return false;
+    const name = deleted.study.config.name;
+    try {
+      await this.#port.restoreStudy(deleted);
+    } catch (error) {
+      this.#alert = `"${name}" could not be brought back: ${messageOf(error)}`;
+      return false;
+    }
+    this.#deleted.delete(studyId);
+    this.#recentlyDeleted = this.#recentlyDeleted.filter((e) => e.studyId !== studyId);
+    if (this.#undoOffer?.studyId === studyId) this.dismissUndo();
+    await this.#refresh();
+    if (!this.#current) await this.open(studyId);
+    this.#notice = `Brought back "${name}".`;
+    return true;
+  }
+
+  /** Hides the undo offer; the study stays in recentlyDeleted. */
+  dismissUndo(): void {
+    clearTimeout(this.#undoTimer);
+    this.#undoTimer = undefined;
+    this.#undoOffer = undefined;
+  }
+
+  /**
+   * "Extend by N minutes" (or trials) for a study that spent its budget: raises its budget and
+   * searches on, for N more minutes from now or N more trials; resolves when the run ends.
+   */
+  extendStudy(studyId: string, extension: StudyExtension): Promise<void> {
+    const what = [
+      ...(extension.minutes !== undefined ? [`${extension.minutes} ${extension.minutes === 1 ? 'minute' : 'minutes'}`] : []),
+      ...(extension.trials !== undefined ? [`${extension.trials} ${extension.trials === 1 ? 'trial' : 'trials'}`] : []),
+    ].join(' and ');
+    return this.#run((callbacks) => this.#port.extendStudy(studyId, extension, callbacks, this.#backendPreference()), `Searching for ${what} more`);
+  }
+
+  #offerUndo(entry: DeletedEntry): void {
+    this.dismissUndo();
+    this.#undoOffer = entry;
+    this.#undoTimer = setTimeout(() => this.dismissUndo(), undoWindowMs);
   }
 
   /** The study document of the study on screen ("Export JSON"). */
@@ -264,6 +368,19 @@ export class PlaygroundState {
     return { fileName: bundle.fileName, type: 'application/zip', data: bundle.zip };
   }
 
+  /**
+   * The int8 model of a trial on the test set, computed in the worker; undefined when its weights
+   * were not kept. ModelCheckState (model-check.svelte.ts) holds the answer and its errors.
+   */
+  checkTrial(trialId: string): Promise<TrialCheck | undefined> {
+    return this.#port.checkTrial(trialId);
+  }
+
+  /** The int8 model's answer for one image ("try it"), computed in the worker. */
+  predict(trialId: string, input: TryInput): Promise<TrialPrediction | undefined> {
+    return this.#port.predict(trialId, input);
+  }
+
   /** Resolves when no search is running (at once when none is). */
   async idle(): Promise<void> {
     while (this.#active) await this.#active;
@@ -295,6 +412,7 @@ export class PlaygroundState {
     this.#paused = false;
     this.#alert = undefined;
     this.#notice = notice;
+    this.#clock.start();
     try {
       // Until the worker says, possibly after timing the backends again (another dataset or preference).
       this.#backend = undefined;
@@ -315,6 +433,7 @@ export class PlaygroundState {
     } catch (error) {
       this.#alert = `The search stopped with an error: ${messageOf(error)}`;
     } finally {
+      this.#clock.stop();
       this.#running = false;
       this.#runningStudyId = undefined;
       this.#paused = false;

@@ -5,12 +5,15 @@
  * study document's own validator, so that the form never starts a study the worker would refuse.
  * Every problem is named by the label the form shows.
  */
-import { inputShapeText, type DatasetChoice } from './dataset-choices.ts';
-import { type CustomTargetSpec, type Problem, type Settings, type SettingsContext, customTargetId, settingsTable } from './setup-settings.ts';
+import { builtinDatasetChoices, inputShapeText, type DatasetChoice } from './dataset-choices.ts';
+import { type CustomTargetSpec, type PresetReserve, type Problem, type Settings, type SettingsContext, customTargetId, settingsTable } from './setup-settings.ts';
+import { findPresetTarget, hasDefaultReserve, parseTargetSpec } from '../core/targets.ts';
 import { PruningSpaceError, parsePruningSpace } from '../core/search/pruning-space.ts';
 import { SearchSpaceError, parseSearchSpace } from '../core/search-space.ts';
 import { studyConfigAt, studyLimits } from '../contracts/study-config-json.ts';
-import { type StudyConfig, defaultStudyName } from '../contracts/study.ts';
+import type { StudyConfig } from '../contracts/study.ts';
+import { presetTargets } from '../core/targets.ts';
+import { strategyWords } from '../core/words.ts';
 import { FieldError } from '../core/untrusted.ts';
 
 /** Paths of whole ranges, which the table splits into min and max. */
@@ -33,9 +36,14 @@ export function labelOf(path: string): string {
   return parent === '' ? 'Setup' : labelOf(parent);
 }
 
-/** The name `npm run search` gives a study, cut to the study document's limit. */
-export function automaticName(settings: Pick<Settings, 'strategy' | 'dataset' | 'targets'>): string {
-  const name = defaultStudyName(settings.strategy, settings.dataset, settings.targets);
+/**
+ * The name the page gives a study, in words rather than ids ("Bayesian optimisation (SpArSe) on MNIST
+ * for Arduino Uno": it heads the results), cut to the study document's limit.
+ */
+export function automaticName(settings: Pick<Settings, 'strategy' | 'dataset' | 'targets' | 'customTargets'>): string {
+  const dataset = builtinDatasetChoices.find((d) => d.id === settings.dataset)?.name ?? settings.dataset;
+  const targets = settings.targets.map((id) => presetTargets.find((t) => t.id === id)?.name ?? settings.customTargets.find((t) => customTargetId(t) === id)?.name ?? id);
+  const name = `${strategyWords[settings.strategy]} on ${dataset} for ${targets.join(', ')}`;
   return name.length <= studyLimits.nameLength ? name : `${name.slice(0, studyLimits.nameLength - 1)}…`;
 }
 
@@ -79,7 +87,11 @@ export function checkSettings(settings: Settings, context: SettingsContext, pend
   const config: StudyConfig = {
     name: settings.name ?? automaticName(settings),
     dataset: settings.dataset,
-    targets: settings.targets.map((id) => settings.customTargets.find((t) => customTargetId(t) === id) ?? id),
+    // A preset with a reserve of the user's own travels as { id, reserve }, so the worker judges the same.
+    targets: settings.targets.map((id) => {
+      const reserve = Object.hasOwn(settings.reserves, id) ? settings.reserves[id] : undefined;
+      return settings.customTargets.find((t) => customTargetId(t) === id) ?? (reserve ? { id, reserve: { ...reserve } } : id);
+    }),
     accounting: settings.accounting,
     searchSpace: cross.searchSpace,
     pruning: { methods: [...settings.pruning.methods], sparsity: { ...settings.pruning.sparsity } },
@@ -114,7 +126,20 @@ const copySpec = (spec: CustomTargetSpec): CustomTargetSpec => {
  */
 export function settingsFromConfig(config: StudyConfig, datasets: readonly DatasetChoice[]): { settings: Omit<Settings, 'backend'>; problems: Problem[] } {
   const problems: Problem[] = [];
-  const customTargets = config.targets.filter((t): t is CustomTargetSpec => typeof t !== 'string').map(copySpec);
+  const isPreset = (t: StudyConfig['targets'][number]): boolean => findPresetTarget(typeof t === 'string' ? t : String(t.id)) !== undefined;
+  const customTargets = config.targets.filter((t): t is CustomTargetSpec => typeof t !== 'string' && !isPreset(t)).map(copySpec);
+  const reserves: Record<string, PresetReserve> = {};
+  for (const spec of config.targets) {
+    if (typeof spec === 'string' || !isPreset(spec)) continue;
+    let target;
+    try {
+      target = parseTargetSpec(spec);
+    } catch {
+      problems.push({ field: 'Kept for your code', message: `the study's reserve for ${String(spec.id)} cannot be used; the preset's default is used` });
+      continue;
+    }
+    if (!hasDefaultReserve(target)) reserves[target.id] = { sramBytes: target.reserve.sramBytes, flashBytes: target.reserve.flashBytes };
+  }
   const targets = config.targets.map((t) => (typeof t === 'string' ? t : customTargetId(t)));
   const { input, classes, ...knobs } = config.searchSpace;
   const space: Settings['space'] = {
@@ -130,13 +155,14 @@ export function settingsFromConfig(config: StudyConfig, datasets: readonly Datas
       message: `the study's input ${inputShapeText(input)} with ${classes} classes differs from ${dataset.name}'s ${inputShapeText(dataset.input)} with ${dataset.classes}; the dataset's is used`,
     });
   }
-  const named = { strategy: config.strategy, dataset: config.dataset, targets };
+  const named = { strategy: config.strategy, dataset: config.dataset, targets, customTargets };
   return {
     settings: {
       name: config.name === automaticName(named) ? undefined : config.name,
       dataset: config.dataset,
       targets,
       customTargets,
+      reserves,
       accounting: config.accounting,
       strategy: config.strategy,
       trials: config.budget.trials,
@@ -151,4 +177,31 @@ export function settingsFromConfig(config: StudyConfig, datasets: readonly Datas
     },
     problems,
   };
+}
+
+/** "about 40 s", "about 2 min", "about 1 h 10 min" */
+function roughly(seconds: number): string {
+  if (seconds < 55) return `about ${Math.max(5, Math.round(seconds / 5) * 5)} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `about ${minutes} min` : `about ${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/**
+ * How long a search with these settings will take, in words, before it starts. A time budget is
+ * its own answer (plus the trial running when it ends); a trial budget alone is trials × epochs ×
+ * training images at the training speed measured on this machine, when it has been measured.
+ */
+export function expectedDuration(settings: Pick<Settings, 'trials' | 'minutes' | 'epochs'>, dataset: DatasetChoice | undefined, samplesPerSecond?: number): string {
+  const byTrials =
+    settings.trials !== undefined && dataset !== undefined && samplesPerSecond !== undefined && samplesPerSecond > 0
+      ? (settings.trials * settings.epochs * dataset.trainCount) / samplesPerSecond
+      : undefined;
+  if (settings.minutes !== undefined) {
+    const budget = settings.minutes * 60;
+    if (byTrials !== undefined && byTrials < budget) return `${roughly(byTrials)} (${settings.trials} trials at the speed measured here), at most ${roughly(budget).slice(6)}`;
+    return `${roughly(budget)}: the time budget, plus the trial running when it ends`;
+  }
+  if (settings.trials === undefined) return 'no budget set';
+  if (byTrials !== undefined) return `${roughly(byTrials)} at the training speed measured here (${Math.round(samplesPerSecond!).toLocaleString('en-US')} images/s), if no trial stops early`;
+  return `depends on this machine: ${settings.trials} trials of ${settings.epochs} epochs over ${dataset?.trainCount.toLocaleString('en-US') ?? 'the'} training images each`;
 }

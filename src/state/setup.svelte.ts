@@ -21,8 +21,11 @@ import {
   type SettingKey,
   type SettingValue,
   type Settings,
+  type PresetReserve,
   customTargetId,
   defaultSettings,
+  presetReserve,
+  quickDemo,
   settingRow,
 } from './setup-settings.ts';
 
@@ -127,6 +130,16 @@ export class SetupState {
     return this.#check.config;
   }
 
+  /**
+   * The quick demo's settings over the defaults (the backend, a matter of this machine, stays);
+   * returns what it could not use, e.g. when digits is not among the datasets.
+   */
+  loadQuickDemo(): readonly Problem[] {
+    this.#settings = { ...defaultSettings, ...quickDemo, backend: this.#settings.backend };
+    this.#drafts = {};
+    return this.errors;
+  }
+
   /** Adds and selects a custom target; on a bad entry returns its problems and changes nothing. */
   addCustomTarget(entry: CustomTargetEntry): readonly Problem[] {
     const existing = this.#settings.customTargets;
@@ -138,6 +151,14 @@ export class SetupState {
     this.update('custom', [...existing, result.spec]);
     this.toggle('targets', customTargetId(result.spec), true);
     return [];
+  }
+  /** The memory a preset keeps for the user's own code: the user's, or the preset's default. */
+  reserveOf(presetId: string): PresetReserve {
+    return presetReserve(this.#settings, presetId);
+  }
+  /** Sets a preset's reserve (one back at the default is forgotten); the check names a bad one. */
+  setReserve(presetId: string, reserve: Partial<PresetReserve>): void {
+    this.update('reserve', { ...this.#settings.reserves, [presetId]: { ...this.reserveOf(presetId), ...reserve } });
   }
   /** Removes a custom target, and so its selection. */
   removeCustomTarget(id: string): void {

@@ -7,8 +7,11 @@ import type { StudyProgress } from '../contracts/search-worker.ts';
 import type { Study, StudyTrial, TargetSpec } from '../contracts/study.ts';
 import { type Accounting, verdictFor } from '../core/resources.ts';
 import { flashBytes, sramBytes } from '../core/units.ts';
-import { trialObjectives } from '../contracts/study-objectives.ts';
+import { isNotLearning, paretoFrontIds, trialObjectives } from '../contracts/study-objectives.ts';
+import { trialName } from '../core/words.ts';
+import { type ShownEta, shownEta } from './countdown.ts';
 import { type EvaluationSettings, type StudyEvaluation, evaluateStudy, sameSettings } from './evaluation.ts';
+import { type Recommendation, recommendModels } from './recommendations.ts';
 
 export type SortKey = 'index' | 'status' | 'valAccuracy' | 'testAccuracy' | 'int8TestAccuracy' | 'modelSize' | 'workingMemory' | 'macs' | 'latency' | 'time';
 
@@ -24,6 +27,8 @@ export interface TrialRow {
   readonly trial: StudyTrial;
   readonly feasible: boolean | undefined;
   readonly onFront: boolean;
+  /** Measured, but its test accuracy is below 1.5 × chance (study-objectives.ts): never on the front. */
+  readonly notLearning: boolean;
   readonly values: Readonly<Record<SortKey, number | string | undefined>>;
 }
 
@@ -36,6 +41,7 @@ function rowOf(trial: StudyTrial, evaluation: StudyEvaluation): TrialRow {
     trial,
     feasible: evaluation.feasible.get(trial.id),
     onFront: evaluation.paretoFront.has(trial.id),
+    notLearning: isNotLearning(trial, evaluation.config),
     values: {
       index: trial.index,
       status: statusOrder[trial.status],
@@ -80,6 +86,8 @@ export class StudyState {
   #study = $state.raw<Study>(null!);
   #trials = $state.raw<readonly StudyTrial[]>([]);
   #progress = $state.raw<StudyProgress | undefined>();
+  /** Date.now() when #progress arrived: the time left counts down from there (countdown.ts). */
+  #progressAt = 0;
   #curve = $state.raw<readonly CurvePoint[]>([]);
   #curveTrial = -1;
   #selectedId = $state<string | undefined>();
@@ -110,7 +118,7 @@ export class StudyState {
       const objectives = t.status === 'completed' ? trialObjectives(t, this.#evaluation.config) : null;
       if (!objectives) return [];
       const [error, flash, sram] = objectives;
-      return [{ id: t.id, label: `Trial ${t.index}`, accuracy: 1 - error, flashBytes: flash, sramBytes: sram, feasible: row.feasible ?? false, onFront: row.onFront }];
+      return [{ id: t.id, label: trialName(t.index), accuracy: 1 - error, flashBytes: flash, sramBytes: sram, feasible: row.feasible ?? false, onFront: row.onFront }];
     }),
   );
 
@@ -119,6 +127,11 @@ export class StudyState {
       const verdict = verdictFor(target, this.#evaluation.config.accounting, flashBytes(0), sramBytes(0));
       return { name: target.name, flashBytes: verdict.flash.available, sramBytes: verdict.sram.available };
     }),
+  );
+
+  // The trials whose weights are kept are those on the study's own front (the engine keeps theirs).
+  readonly #recommendations = $derived.by((): Recommendation[] =>
+    recommendModels(this.#evaluation, this.#settings === undefined ? this.#evaluation.paretoFront : new Set(paretoFrontIds(this.#trials, this.#study.config))),
   );
 
   constructor(study: Study, trials: readonly StudyTrial[] = []) {
@@ -157,6 +170,14 @@ export class StudyState {
   get limits(): readonly MemoryLimit[] {
     return this.#limits;
   }
+  /** The model to flash on each target judged by, or what is missing (recommendations.ts). */
+  get recommendations(): readonly Recommendation[] {
+    return this.#recommendations;
+  }
+  /** True when the trial is measured and its test accuracy is below 1.5 × chance. */
+  isNotLearning(trial: StudyTrial): boolean {
+    return isNotLearning(trial, this.#evaluation.config);
+  }
   get sort(): { readonly key: SortKey; readonly descending: boolean } {
     return this.#sort;
   }
@@ -184,8 +205,9 @@ export class StudyState {
     this.#trials = [...others, trial].sort((a, b) => a.index - b.index);
   }
 
-  recordProgress(progress: StudyProgress): void {
+  recordProgress(progress: StudyProgress, at: number = Date.now()): void {
     if (progress.studyId !== this.#study.id) return;
+    this.#progressAt = at;
     this.#progress = progress;
     const trial = progress.trial;
     if (progress.trialIndex !== this.#curveTrial) {
@@ -200,6 +222,18 @@ export class StudyState {
       const epoch = trial.epoch - 1 + (trial.batches > 0 ? trial.batch / trial.batches : 0);
       this.#curve = [...this.#curve, { epoch, ...(trial.loss !== undefined ? { loss: trial.loss } : {}), ...(trial.valAccuracy !== undefined ? { valAccuracy: trial.valAccuracy } : {}) }];
     }
+  }
+
+  /** The time left as shown at `now` (a Clock's): the latest estimate counted down since it came. */
+  etaAt(now: number): ShownEta | undefined {
+    const progress = this.#progress;
+    return progress && shownEta(progress, (now - this.#progressAt) / 1000);
+  }
+
+  /** Seconds since the run started, at `now`: the latest report's, counted on since it came. */
+  elapsedAt(now: number): number | undefined {
+    const progress = this.#progress;
+    return progress && progress.elapsedSeconds + Math.max(0, now - this.#progressAt) / 1000;
   }
 
   /** The study's stored state changed (running, stopped, completed). */

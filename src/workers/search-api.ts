@@ -6,19 +6,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { transfer } from 'comlink';
-import type { BackendPreference, BackendRequest, MicrocontrollerBundle, ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyView, TrialRequest } from '../contracts/search-worker.ts';
+import type { BackendPreference, BackendRequest, MicrocontrollerBundle, ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyExtension, StudyView, TrialCheck, TrialPrediction, TrialRequest, TryInput } from '../contracts/search-worker.ts';
 import { resolveTargetSpec } from '../contracts/study-objectives.ts';
 import { zipBundle } from '../deploy/bundle.ts';
 import { chooseExportTarget, exportNetwork } from '../engine/export-trial.ts';
+import { checkOnTestSet, predictOne, trialRanges } from '../engine/check-trial.ts';
+import type { ActivationRange } from '../tf/quantize.ts';
 import { Network } from '../tf/network.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
-import { type Study, type StudyConfig, studyTrainingDefaults } from '../contracts/study.ts';
+import { type DeletedStudy, type Study, type StudyConfig, studyTrainingDefaults } from '../contracts/study.ts';
 import { buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import type { TrialWeights } from '../contracts/weights.ts';
 import type { Dataset } from '../data/dataset.ts';
 import { importStudyDocument } from '../db/import.ts';
 import { openStudyDatabase, type StudyDatabase } from '../db/schema.ts';
-import { createStudy, deleteStudy, getStudy, listStudies, resumeStudy } from '../db/studies.ts';
+import { createStudy, deleteStudy, getStudy, listStudies, restoreStudy, resumeStudy, takeStudy, updateStudy } from '../db/studies.ts';
+import { extendedBudget } from '../engine/extend-study.ts';
 import { listTrials } from '../db/trials.ts';
 import { getWeights } from '../db/weights.ts';
 import { indexedDbStudyStore } from '../db/study-store.ts';
@@ -67,7 +70,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   const currentBackend = (): Promise<BackendChoice> => backend?.choice ?? chooseBackend({ preference: 'auto', dataset: 'mnist', batchSize: studyTrainingDefaults.batchSize });
 
   /** Runs a stored study to its end, a stop, or a pause that is never resumed. One at a time. */
-  async function run(study: Study, callbacks: SearchCallbacks, preference: BackendPreference): Promise<Study> {
+  async function run(study: Study, callbacks: SearchCallbacks, preference: BackendPreference, minutesSpent = 0): Promise<Study> {
     if (running) throw new Error('a study is already running in this worker; stop it first');
     const choice = await chooseBackend({ preference, dataset: study.config.dataset, batchSize: study.config.batchSize });
     callbacks.onBackend?.(choice);
@@ -94,6 +97,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
         },
         onTrial: (trial) => callbacks.onTrial?.(trial),
         takeRequested: () => requested.shift(),
+        ...(minutesSpent > 0 ? { minutesSpent } : {}),
       });
     } finally {
       running = undefined;
@@ -104,6 +108,39 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
         let index = (await listTrials(d, study.id)).length;
         for (const request of requested.splice(0)) await store.saveTrial(requestedTrial(study, index++, request));
       }
+    }
+  }
+
+  /** The calibrated ranges of the trial checked last: "try it" asks again and again for one trial. */
+  let calibrated: { trialId: string; ranges: Promise<ActivationRange[]> } | undefined;
+
+  /**
+   * Runs `use` on a trial's network rebuilt from its kept weights, with its int8 calibration;
+   * undefined when its weights are not kept. The network is disposed afterwards.
+   */
+  async function withTrialNetwork<T>(trialId: string, use: (network: Network, data: Dataset, ranges: readonly ActivationRange[]) => Promise<T>): Promise<T | undefined> {
+    const d = await database();
+    const weights = await getWeights(d, trialId);
+    if (!weights) return undefined;
+    const study = await getStudy(d, weights.studyId);
+    const trial = (await listTrials(d, weights.studyId)).find((t) => t.id === trialId);
+    if (!study || !trial) return undefined;
+    const data = await dataset(study.config.dataset);
+    // Inference only, as for an export: the study's backend, or else WASM once it passes the numerical check.
+    await (backend?.choice ?? selectBackend({ candidates: ['wasm', 'cpu'] }));
+    const network = Network.create(trial.architecture);
+    try {
+      network.setWeights(weights.ops);
+      if (calibrated?.trialId !== trialId) {
+        const ranges = trialRanges(network, data, trial.hyperparameters.seed);
+        calibrated = { trialId, ranges };
+        ranges.catch(() => {
+          if (calibrated?.ranges === ranges) calibrated = undefined;
+        });
+      }
+      return await use(network, data, await calibrated.ranges);
+    } finally {
+      network.dispose();
     }
   }
 
@@ -156,6 +193,23 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       return (await importStudyDocument(await database(), doc, { fileName })).study;
     },
     deleteStudy: async (studyId: string): Promise<boolean> => deleteStudy(await database(), studyId),
+    async takeStudy(studyId: string): Promise<DeletedStudy | undefined> {
+      if (running?.studyId === studyId) throw new Error('stop the search before you delete its study');
+      return takeStudy(await database(), studyId);
+    },
+    restoreStudy: async (deleted: DeletedStudy): Promise<Study> => restoreStudy(await database(), deleted),
+    async extendStudy(studyId: string, extension: StudyExtension, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto'): Promise<Study> {
+      // Checked before the budget changes: run() would refuse only after it.
+      if (running) throw new Error('a study is already running in this worker; stop it first');
+      const d = await database();
+      const stored = await getStudy(d, studyId);
+      if (!stored) throw new Error(`there is no study "${studyId}" to extend`);
+      const { config, minutesSpent } = extendedBudget(stored, await listTrials(d, studyId), extension);
+      await updateStudy(d, studyId, { config });
+      const { study } = await resumeStudy(d, studyId);
+      callbacks.onStudy?.(study);
+      return run(study, callbacks, preference, minutesSpent);
+    },
     getWeights: async (trialId: string): Promise<TrialWeights | undefined> => getWeights(await database(), trialId),
     async queueTrial(studyId: string, request: TrialRequest): Promise<void> {
       const d = await database();
@@ -217,6 +271,12 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
         network.dispose();
       }
     },
+    async checkTrial(trialId: string): Promise<TrialCheck | undefined> {
+      const started = performance.now();
+      return withTrialNetwork(trialId, async (network, data, ranges) => ({ trialId, ...(await checkOnTestSet(network, data, ranges)), milliseconds: performance.now() - started }));
+    },
+    predict: (trialId: string, input: TryInput): Promise<TrialPrediction | undefined> =>
+      withTrialNetwork(trialId, async (network, data, ranges) => ({ trialId, ...(await predictOne(network, data, ranges, input)) })),
   };
 }
 

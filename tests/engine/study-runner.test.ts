@@ -1,7 +1,7 @@
 /** The study loop in Node over the in-memory store: budgets, determinism, failures, stop and resume. */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { TrialRequest } from '../../src/contracts/search-worker.ts';
+import type { StudyProgress, TrialRequest } from '../../src/contracts/search-worker.ts';
 import type { Study, StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
 import { parseSearchSpace } from '../../src/core/search-space.ts';
 import { loadBuiltinDataset } from '../../src/data/builtin.ts';
@@ -70,6 +70,40 @@ describe('runStudy', { timeout: 180_000 }, () => {
       a!.map((t) => [t.sampledArchitecture ?? t.architecture, t.hyperparameters.pruning]),
     );
     for (const t of a!) expect(t.resources?.targets[0]?.feasible.paper).toBe(true);
+  });
+
+  it('counts a time budget from the minutes already spent (an extension runs only its own minutes), and reports the time left from the samples per second (issue 13)', async () => {
+    // 10 minutes spent of 10 min + 0.02 s: one trial starts, and the time is up while it trains.
+    const c = config({ budget: { minutes: 10 + 0.02 / 60 }, pruning: { methods: ['none'], sparsity: { min: 0, max: 0 } } });
+    const store = new MemoryStudyStore(newStudy(c));
+    const reports: StudyProgress[] = [];
+    await noLeaks(async () => {
+      const final = await runStudy(store.study, { store, dataset: digits, backend, minutesSpent: 10, onProgress: (p) => reports.push(p) });
+      expect(final.status).toBe('completed');
+    });
+    expect(store.trials.map((t) => t.status)).toEqual(['completed']);
+    // From the start a time budget knows its time left: at most the 0.02 s the extension left.
+    expect(reports[0]!.etaSeconds).toBeLessThanOrEqual(0.02);
+    // Once it is up the run says it is finishing the trial, with that trial's time left, down to 0.
+    const finishing = reports.filter((p) => p.finishing);
+    expect(finishing.length).toBeGreaterThan(0);
+    expect(reports.slice(reports.indexOf(finishing[0]!)).every((p) => p.finishing)).toBe(true);
+    expect(finishing.at(-1)!.etaSeconds).toBe(0);
+  });
+
+  it('estimates a trial budget from the samples still planned over the samples per second measured', async () => {
+    const c = config({ budget: { trials: 2 }, pruning: { methods: ['none'], sparsity: { min: 0, max: 0 } } });
+    const store = new MemoryStudyStore(newStudy(c));
+    const reports: StudyProgress[] = [];
+    await runStudy(store.study, { store, dataset: digits, backend, onProgress: (p) => reports.push(p) });
+    // Nothing measured before the first sample; then the two trials' 2 × 1 epoch × the training images, over the speed.
+    expect(reports[0]!.etaSeconds).toBeUndefined();
+    const measured = reports.find((p) => p.trial && p.trial.samplesSeen > 0 && p.trial.phase === 'training')!;
+    const planned = 2 * digits.train.count - measured.trial!.samplesSeen;
+    expect(measured.etaSeconds).toBeCloseTo(planned / (measured.trial!.samplesSeen / measured.elapsedSeconds), 0);
+    expect(measured.finishing).toBeUndefined();
+    // During the last trial there is none left to start: it is finishing.
+    expect(reports.filter((p) => p.trialIndex === 1 && p.trial).every((p) => p.finishing)).toBe(true);
   });
 
   it('records a failed trial and goes on', async () => {
@@ -150,7 +184,7 @@ describe('runStudy', { timeout: 180_000 }, () => {
     expect(store.trials[1]!.architecture).toEqual(chosen);
     expect(store.trials[1]!.hyperparameters.pruning).toEqual({ method: 'magnitude', sparsity: 0.5, fineTuneEpochs: 1 });
     expect(store.trials[2]!.skipReason).toBe(
-      'predicted not to fit: model size 41,610 B exceeds the 32,768 B of flash on Arduino Uno by 8,842 B; working memory 4,160 B exceeds the 2,048 B of SRAM on Arduino Uno by 2,112 B',
+      'predicted not to fit: model size 41,610 B exceeds the 30,720 B of flash on Arduino Uno after the 2,048 B reserve by 10,890 B; working memory 4,160 B exceeds the 1,792 B of SRAM on Arduino Uno after the 256 B reserve by 2,368 B',
     );
   });
 

@@ -9,11 +9,12 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SearchApi } from '../../src/contracts/search-worker.ts';
 import type { StudyConfig } from '../../src/contracts/study.ts';
 import { oneConvSpace } from '../fixtures/tiny-study.ts';
-import { type SearchPort, PlaygroundState, fileNameOf } from '../../src/state/playground.svelte.ts';
+import { type SearchPort, PlaygroundState, fileNameOf, undoWindowMs } from '../../src/state/playground.svelte.ts';
+import { ModelCheckState } from '../../src/state/model-check.svelte.ts';
 import { createSearchApi } from '../../src/workers/search-api.ts';
 
 let server: Server;
@@ -47,10 +48,15 @@ function inProcessPort(api: SearchApi): SearchPort {
     exportStudy: async (id, userAgent) => api.exportStudy(id, userAgent),
     importStudy: async (text, name) => api.importStudy(text, name),
     deleteStudy: async (id) => api.deleteStudy(id),
+    takeStudy: async (id) => api.takeStudy(id),
+    restoreStudy: async (deleted) => api.restoreStudy(deleted),
+    extendStudy: async (id, extension, callbacks, backend) => api.extendStudy(id, extension, callbacks, backend),
     getWeights: async (id) => api.getWeights(id),
     queueTrial: async (id, request) => api.queueTrial(id, request),
     exportModel: async (id) => api.exportModel(id),
     exportForMicrocontroller: async (id) => api.exportForMicrocontroller(id),
+    checkTrial: async (id) => api.checkTrial(id),
+    predict: async (id, input) => api.predict(id, input),
     listDatasets: async () => api.listDatasets(),
     importDataset: async (request) => api.importDataset(request),
     deleteDataset: async (id) => api.deleteDataset(id),
@@ -188,6 +194,61 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     }
   });
 
+  it('checks a Pareto-front model on the test set: its int8 confusion matrix has the recorded int8 accuracy', async () => {
+    const current = first.current!;
+    const frontId = [...current.evaluation.paretoFront][0]!;
+    const trial = current.trials.find((t) => t.id === frontId)!;
+    const tensors = tf.memory().numTensors;
+    const check = new ModelCheckState(first, { trialId: frontId, datasetId: 'digits', input: trial.architecture.input, random: () => 0.5 });
+    await check.runCheck();
+    expect(check.checkError).toBeUndefined();
+    const result = check.check!;
+    expect(result.classNames).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '8', '9']);
+    expect(result.testCount).toBe(360);
+    expect(result.confusion.flat().reduce((a, b) => a + b, 0)).toBe(360);
+    // The digits' test split is stratified (each class in its share, to within one image): row c counts class c.
+    const perClass = [36, 37, 35, 37, 36, 36, 36, 36, 35, 36];
+    expect(result.confusion.map((row) => row.reduce((a, b) => a + b, 0))).toEqual(perClass);
+    expect(result.perClassAccuracy).toEqual(result.confusion.map((row, c) => row[c]! / perClass[c]!));
+    expect(result.accuracy).toBe(trial.metrics!.int8TestAccuracy);
+
+    // "Try it" on every test image answers what the matrix counted, image by image.
+    const recounted = result.confusion.map((row) => row.map(() => 0));
+    for (let index = 0; index < 360; index++) {
+      const prediction = (await first.predict(frontId, { testImage: index }))!;
+      recounted[prediction.testImage!.label]![prediction.predicted]! += 1;
+    }
+    expect(recounted).toEqual(result.confusion);
+
+    // A test image (the middle one, as random() says 0.5) and the same pixels sent as a drawing get the same answer.
+    await check.tryTestImage();
+    const tried = check.prediction!;
+    expect(tried.testImage).toMatchObject({ index: 180, count: 360 });
+    expect([tried.height, tried.width, tried.channels, tried.pixels.length]).toEqual([8, 8, 1, 64]);
+    expect(tried.probabilities).toHaveLength(10);
+    for (const p of tried.probabilities) expect(Number.isInteger(p * 256)).toBe(true);
+    expect(Math.abs(tried.probabilities.reduce((a, b) => a + b, 0) - 1)).toBeLessThanOrEqual(10 / 256);
+    expect(tried.probabilities.indexOf(Math.max(...tried.probabilities))).toBe(tried.predicted);
+    await check.predictPixels(tried.pixels);
+    expect(check.prediction).toMatchObject({ predicted: tried.predicted, probabilities: tried.probabilities });
+    expect(check.prediction!.testImage).toBeUndefined();
+    check.clear();
+    expect(check.prediction).toBeUndefined();
+    await check.predictPixels(new Uint8Array(10));
+    expect(check.predictError).toBe('The picture became 10 pixels, but the model takes 8×8×1.');
+    await expect(first.predict(frontId, { testImage: 360 })).rejects.toThrow('there is no test image 360: the test set holds 360 (0 to 359)');
+    expect(tf.memory().numTensors).toBe(tensors);
+
+    const off = current.trials.find((t) => t.status === 'completed' && !current.evaluation.paretoFront.has(t.id));
+    if (off) {
+      const offCheck = new ModelCheckState(first, { trialId: off.id, datasetId: 'digits', input: off.architecture.input });
+      await offCheck.runCheck();
+      expect(offCheck.check).toBeUndefined();
+      expect(offCheck.checkError).toBe('The weights of this trial were not kept, so its model cannot be checked: only trials on the Pareto front keep theirs.');
+      expect(await first.predict(off.id, { testImage: 0 })).toBeUndefined();
+    }
+  });
+
   it('stops a running search between batches and queues the interrupted trial; its study cannot be deleted while it runs', async () => {
     const stopping = session();
     const run = stopping.startStudy({ ...config, name: 'to stop', epochs: 20 });
@@ -217,12 +278,92 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     expect((await api.backend({ preference: 'wasm', dataset: 'digits', batchSize: 64 })).backend).toBe('wasm');
   });
 
-  it('deletes a study', async () => {
+  it('deletes a study at once, and Undo brings it back exactly: same id, every trial, the kept weights (issue 13)', async () => {
     await first.load();
     const count = first.studies.length;
-    await first.remove(first.studies.at(-1)!.id);
+    const doomed = first.studies.at(-1)!;
+    await first.open(doomed.id);
+    const trials = first.current!.trials;
+    const frontId = [...first.current!.evaluation.paretoFront][0]!;
+    const weights = await first.modelDownloads(frontId);
+    const removing = first.remove(doomed.id);
+    // Hidden at once, before the worker answers.
+    expect(first.studies.map((s) => s.id)).not.toContain(doomed.id);
+    await removing;
     expect(first.studies).toHaveLength(count - 1);
-    expect(first.notice).toBe('Study deleted.');
+    expect(first.current).toBeUndefined();
+    expect(first.undoOffer).toEqual({ studyId: doomed.id, name: 'Digits on an Uno' });
+    expect(first.recentlyDeleted).toEqual([{ studyId: doomed.id, name: 'Digits on an Uno' }]);
+    expect(await first.undoDelete()).toBe(true);
+    expect(first.undoOffer).toBeUndefined();
+    expect(first.recentlyDeleted).toEqual([]);
+    expect(first.notice).toBe('Brought back "Digits on an Uno".');
+    expect(first.studies.find((s) => s.id === doomed.id)).toEqual(doomed);
+    expect(first.current!.id).toBe(doomed.id);
+    expect(first.current!.trials).toEqual(trials);
+    expect(await first.modelDownloads(frontId)).toEqual(weights);
+    // Once brought back, there is nothing more to undo.
+    expect(await first.undoDelete(doomed.id)).toBe(false);
+  });
+
+  it('offers Undo for a few seconds, and the deleted study for as long as the page is open', async () => {
+    const deleting = session();
+    await deleting.load();
+    const doomed = deleting.studies.at(-1)!;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await deleting.remove(doomed.id);
+      expect(deleting.undoOffer?.studyId).toBe(doomed.id);
+      vi.advanceTimersByTime(undoWindowMs - 1);
+      expect(deleting.undoOffer?.studyId).toBe(doomed.id);
+      vi.advanceTimersByTime(1);
+      expect(deleting.undoOffer).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(deleting.recentlyDeleted.map((e) => e.studyId)).toEqual([doomed.id]);
+    expect(await deleting.undoDelete(doomed.id)).toBe(true);
+    expect(deleting.studies.map((s) => s.id)).toContain(doomed.id);
+  });
+
+  it('keeps an imported finished study finished, and extends it by trials: N more than it trained (issue 13)', async () => {
+    const extending = session();
+    await extending.load();
+    const source = extending.studies.find((s) => s.status === 'completed' && s.config.budget.trials === 2)!;
+    await extending.open(source.id);
+    const file = (await extending.exportCurrent('vitest'))!;
+    expect(await extending.importFile('finished.json', file.data as string)).toBe(true);
+    const imported = extending.current!;
+    expect(imported.study.status).toBe('completed');
+    const trained = imported.trials.length;
+    const before = imported.trials.map((t) => t.status);
+    const tensors = tf.memory().numTensors;
+    await extending.extendStudy(imported.id, { trials: 1 });
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(extending.alert).toBeUndefined();
+    expect(extending.notice).toBe('Search finished.');
+    const extended = extending.current!;
+    expect(extended.id).toBe(imported.id);
+    expect(extended.study.status).toBe('completed');
+    expect(extended.study.config.budget).toEqual({ trials: trained + 1 });
+    expect(before.every((status) => status === 'completed')).toBe(true);
+    expect(extended.trials.map((t) => t.status)).toEqual([...before, 'completed']);
+    // A time budget: N more minutes from now, not N more than the minutes it had (10 here).
+    const timed = JSON.parse(file.data as string) as { study: { config: { budget: unknown } } };
+    timed.study.config.budget = { minutes: 10 };
+    expect(await extending.importFile('timed.json', JSON.stringify(timed))).toBe(true);
+    const timedStudy = extending.current!;
+    expect(timedStudy.study.status).toBe('completed');
+    const started = Date.now();
+    await extending.extendStudy(timedStudy.id, { minutes: 0.005 });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(extending.current!.study.config.budget).toEqual({ minutes: 10.005 });
+    expect(extending.current!.study.status).toBe('completed');
+    expect(extending.current!.trials.length).toBeGreaterThan(2);
+    await extending.open(extended.id);
+    // More minutes would train nothing once the trial budget is spent: refused in words.
+    await extending.extendStudy(extended.id, { minutes: 1 });
+    expect(extending.alert).toBe(`The search stopped with an error: "Digits on an Uno" has trained its ${trained + 1} trials: extend it by trials, or more minutes would train none`);
   });
 
   it('names files after the study, safely', () => {

@@ -7,12 +7,14 @@ import { defaultSearchSpace } from '../../src/core/search-space.ts';
 import { studyConfigAt } from '../../src/contracts/study-config-json.ts';
 import type { StudyConfig } from '../../src/contracts/study.ts';
 import { SetupState, builtinDatasetChoices } from '../../src/state/setup.svelte.ts';
+import { expectedDuration } from '../../src/state/setup-config.ts';
 
 const defaultConfig: StudyConfig = {
-  name: 'mobo search on mnist for arduino-uno',
+  name: 'Bayesian optimisation (SpArSe) on MNIST for Arduino Uno',
   dataset: 'mnist',
   targets: ['arduino-uno'],
-  accounting: 'paper',
+  // What the chip needs judges by default (issue 13).
+  accounting: 'deploy',
   searchSpace: defaultSearchSpace({ height: 28, width: 28, channels: 1 }, 10),
   pruning: { methods: ['none', 'magnitude', 'channels', 'svd', 'bc'], sparsity: { min: 0.3, max: 0.9 } },
   strategy: 'mobo',
@@ -25,7 +27,7 @@ const defaultConfig: StudyConfig = {
 };
 
 const defaultHash =
-  'name=&dataset=mnist&custom=&targets=arduino-uno&accounting=paper&strategy=mobo&backend=auto&trials=&minutes=2&epochs=2&stop=on&seed=1&batch=32&lr=0.01' +
+  'name=&dataset=mnist&custom=&targets=arduino-uno&reserve=&accounting=deploy&strategy=mobo&backend=auto&trials=&minutes=2&epochs=2&stop=on&seed=1&batch=32&lr=0.01' +
   '&pruning=none,magnitude,channels,svd,bc&spmin=0.3&spmax=0.9&convmin=1&convmax=4&densemin=0&densemax=2' +
   '&convtypes=conv,separableConv,downsampledConv&filters=4,8,16,32,64&kernels=1,3,5&strides=1,2&paddings=same,valid' +
   '&bottlenecks=2,4,8,16&units=16,32,64,128&pools=maxPool,avgPool&poolsizes=2&poolp=0.5&heads=flatten,globalAvgPool';
@@ -40,7 +42,8 @@ function customised(): SetupState {
   expect(setup.addCustomTarget(board)).toEqual([]);
   setup.toggle('targets', 'stm32f446re', true);
   setup.toggle('targets', 'arduino-uno', false);
-  setup.update('accounting', 'deploy');
+  setup.update('accounting', 'paper');
+  setup.setReserve('stm32f446re', { sramBytes: 8192 });
   setup.update('strategy', 'evolution');
   setup.update('trials', undefined);
   setup.update('minutes', 7.5);
@@ -86,7 +89,7 @@ describe('SetupState defaults', () => {
     const setup = new SetupState();
     setup.update('dataset', 'digits');
     expect(setup.config?.searchSpace.input).toEqual({ height: 8, width: 8, channels: 1 });
-    expect(setup.config?.name).toBe('mobo search on digits for arduino-uno');
+    expect(setup.config?.name).toBe('Bayesian optimisation (SpArSe) on Digits 8×8 for Arduino Uno');
     setup.replaceDatasets([...builtinDatasetChoices, { id: 'my-photos', name: 'My photos', input: { height: 16, width: 16, channels: 3 }, classes: 4, trainCount: 320 }]);
     setup.update('dataset', 'my-photos');
     expect(setup.config?.searchSpace).toEqual(defaultSearchSpace({ height: 16, width: 16, channels: 3 }, 4));
@@ -190,7 +193,7 @@ describe('SetupState custom targets', () => {
     expect(setup.settings.targets).toEqual(['arduino-uno', 'my-board']);
     expect(setup.customTargets.map((t) => [t.id, t.name, t.sramBytes, t.reserve.sramBytes, t.runtime])).toEqual([['my-board', 'My board', 4096, 512, 'tflm-cmsis-nn']]);
     expect(setup.config?.targets).toEqual(['arduino-uno', boardSpec]);
-    expect(setup.config?.name).toBe('mobo search on mnist for arduino-uno, my-board');
+    expect(setup.config?.name).toBe('Bayesian optimisation (SpArSe) on MNIST for Arduino Uno, My board');
     expect(setup.addCustomTarget({ ...board, core: 'cortex-m0', clockMhz: 48 })).toEqual([]);
     expect(setup.settings.targets).toEqual(['arduino-uno', 'my-board', 'my-board-2']);
     setup.removeCustomTarget('my-board');
@@ -231,7 +234,8 @@ describe('SetupState share link', () => {
     expect(copy.toHash()).toBe(hash);
     expect(copy.config).toMatchObject({
       name: 'Fashion on <b>two</b> boards',
-      targets: [boardSpec, 'stm32f446re'],
+      // A preset with a reserve of the user's own travels with it, so the worker judges the same.
+      targets: [boardSpec, { id: 'stm32f446re', reserve: { sramBytes: 8192, flashBytes: 32_768 } }],
       budget: { minutes: 7.5 },
       learningRate: 1e-4,
       seed: 987_654_321,
@@ -239,6 +243,39 @@ describe('SetupState share link', () => {
     // Back to the defaults from the customised state: every key is written, so nothing lingers.
     expect(copy.applyHash(defaultHash)).toEqual([]);
     expect(copy.config).toEqual(defaultConfig);
+  });
+
+  it("keeps each preset's reserve for your code: visible, editable, in the link and in the study (issue 13)", () => {
+    const setup = new SetupState();
+    // The Uno's default: 256 B of SRAM and 2 KB of flash for the sketch (targets.ts); it need not travel.
+    expect(setup.reserveOf('arduino-uno')).toEqual({ sramBytes: 256, flashBytes: 2048 });
+    setup.setReserve('arduino-uno', { sramBytes: 512 });
+    expect(setup.reserveOf('arduino-uno')).toEqual({ sramBytes: 512, flashBytes: 2048 });
+    expect(setup.toHash()).toContain('&reserve=arduino-uno%3A512%3A2048&');
+    expect(setup.config?.targets).toEqual([{ id: 'arduino-uno', reserve: { sramBytes: 512, flashBytes: 2048 } }]);
+    // "Run again" and a share link give it back.
+    const again = new SetupState();
+    expect(again.fromConfig(setup.config!)).toEqual([]);
+    expect(again.reserveOf('arduino-uno')).toEqual({ sramBytes: 512, flashBytes: 2048 });
+    expect(again.customTargets).toEqual([]);
+    const linked = new SetupState();
+    expect(linked.applyHash(setup.toHash())).toEqual([]);
+    expect(linked.config).toEqual(setup.config);
+    // Back at the default, it is forgotten, and the preset travels as its id.
+    setup.setReserve('arduino-uno', { sramBytes: 256 });
+    expect(setup.settings.reserves).toEqual({});
+    expect(setup.config?.targets).toEqual(['arduino-uno']);
+    // A reserve that leaves nothing, or is no number, names its field and the board.
+    setup.setReserve('arduino-uno', { sramBytes: 2048 });
+    expect(setup.errors).toEqual([{ field: 'Kept for your code', message: 'Arduino Uno: the SRAM kept for your code must be a whole number of bytes from 0 to 2,047' }]);
+    setup.setReserve('arduino-uno', { sramBytes: 256, flashBytes: Number.NaN });
+    expect(setup.errors).toEqual([{ field: 'Kept for your code', message: 'Arduino Uno: the flash kept for your code must be a whole number of bytes from 0 to 32,767' }]);
+    expect(new SetupState().applyHash('reserve=pdp-11:1:1,arduino-uno:x')).toEqual([
+      { field: 'Kept for your code', message: `must be entries such as "arduino-uno:256:2048" (preset id, SRAM bytes, flash bytes), got "arduino-uno:x"; the share link's value was ignored` },
+    ]);
+    expect(new SetupState().applyHash('reserve=pdp-11:1:1')).toEqual([
+      { field: 'Kept for your code', message: `"pdp-11" is not a preset; a custom target has its reserve in its own fields; the share link's value was ignored` },
+    ]);
   });
 
   it('reports wrong types, unknown keys and repeats, and applies the valid entries', () => {
@@ -289,7 +326,7 @@ describe('SetupState share link', () => {
       { field: 'Filters', message: "the share link's value is 800 characters long; it was ignored" },
     ]);
     const many = setup.applyHash(`${'trials=3&'.repeat(70)}`);
-    expect(many[0]).toEqual({ field: 'Share link', message: 'has 70 entries; only the first 64 were read' });
+    expect(many[0]).toEqual({ field: 'Share link', message: 'has 70 entries; only the first 66 were read' });
     expect(setup.settings.trials).toBe(3);
     expect(setup.applyHash('custom=' + encodeURIComponent(JSON.stringify(Array.from({ length: 17 }, (_, i) => ({ ...boardSpec, id: `b${i}` })))))).toEqual([
       { field: 'Custom targets', message: "has 17 custom targets; at most 16 are allowed; the share link's value was ignored" },
@@ -318,12 +355,28 @@ describe('SetupState fromConfig ("run again")', () => {
 
   it('keeps the automatic name automatic, and says when the input differs from the dataset', () => {
     const again = new SetupState();
-    expect(again.fromConfig({ ...defaultConfig, dataset: 'digits', name: 'mobo search on digits for arduino-uno' })).toEqual([
+    expect(again.fromConfig({ ...defaultConfig, dataset: 'digits', name: 'Bayesian optimisation (SpArSe) on Digits 8×8 for Arduino Uno' })).toEqual([
       { field: 'Dataset', message: "the study's input 28×28×1 with 10 classes differs from Digits 8×8's 8×8×1 with 10; the dataset's is used" },
     ]);
     expect(again.settings.name).toBeUndefined();
     again.update('strategy', 'random');
-    expect(again.config?.name).toBe('random search on digits for arduino-uno');
+    expect(again.config?.name).toBe('Random on Digits 8×8 for Arduino Uno');
     expect(again.config?.searchSpace.input).toEqual({ height: 8, width: 8, channels: 1 });
+  });
+});
+
+describe('expectedDuration', () => {
+  const digits = builtinDatasetChoices[0]!;
+  it('says the time budget, or trials at the measured speed, in words', () => {
+    expect(expectedDuration({ minutes: 1, trials: undefined, epochs: 15 }, digits)).toBe('about 1 min: the time budget, plus the trial running when it ends');
+    expect(expectedDuration({ minutes: 2.5, trials: undefined, epochs: 15 }, digits, 5000)).toBe('about 3 min: the time budget, plus the trial running when it ends');
+    // 10 × 15 × 1,077 = 161,550 images at 5,000/s: 32.3 s.
+    expect(expectedDuration({ minutes: undefined, trials: 10, epochs: 15 }, digits, 5000)).toBe('about 30 s at the training speed measured here (5,000 images/s), if no trial stops early');
+    expect(expectedDuration({ minutes: 10, trials: 10, epochs: 15 }, digits, 5000)).toBe('about 30 s (10 trials at the speed measured here), at most 10 min');
+    expect(expectedDuration({ minutes: undefined, trials: 10, epochs: 15 }, digits)).toBe('depends on this machine: 10 trials of 15 epochs over 1,077 training images each');
+    // 100 × 2 × 7,000 at 1,500/s: 933 s.
+    expect(expectedDuration({ minutes: undefined, trials: 100, epochs: 2 }, builtinDatasetChoices[1], 1500)).toBe('about 16 min at the training speed measured here (1,500 images/s), if no trial stops early');
+    expect(expectedDuration({ minutes: undefined, trials: 1000, epochs: 2 }, builtinDatasetChoices[1], 1500)).toBe('about 2 h 36 min at the training speed measured here (1,500 images/s), if no trial stops early');
+    expect(expectedDuration({ minutes: undefined, trials: undefined, epochs: 2 }, digits)).toBe('no budget set');
   });
 });

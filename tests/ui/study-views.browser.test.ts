@@ -1,7 +1,7 @@
 /** The live study's components in Chromium: the sortable trial table, the study list with import errors, the run panel and "judge by". */
 import { type Component, flushSync, mount, unmount } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
-import { page } from 'vitest/browser';
+import { page, userEvent } from 'vitest/browser';
 import type { Study, TargetSpec } from '../../src/contracts/study.ts';
 import { StudyState, type SortKey } from '../../src/state/study.svelte.ts';
 import JudgeBy from '../../src/ui/JudgeBy.svelte';
@@ -37,8 +37,35 @@ describe('TrialTable', () => {
     expect(document.querySelector('th[aria-sort="ascending"]')?.textContent).toContain('#');
     await page.getByRole('button', { name: 'Val. accuracy' }).click();
     expect(sorts).toEqual(['valAccuracy']);
-    await page.getByRole('button', { name: 'Trial 3', exact: true }).click();
+    await page.getByRole('button', { name: 'Trial 4', exact: true }).click();
     expect(selected).toEqual([trials[3]!.id]);
+  });
+
+  it('keeps the trial, its accuracy and its fit on screen at 390 px, the other columns from wider (issue 13)', async () => {
+    const state = new StudyState(fixtureStudy, trials);
+    show(TrialTable, { rows: state.rows, sort: state.sort, accounting: 'paper', onSort: () => {}, onSelect: () => {} });
+    const shown = (): string[] =>
+      [...document.querySelectorAll<HTMLElement>('thead th')].filter((th) => th.offsetParent !== null).map((th) => th.textContent!.replace(/[▲▼]/, '').trim());
+    await page.viewport(1280, 800);
+    // The fit next to the accuracy: in view even where the wide table scrolls sideways.
+    await expect.poll(shown).toEqual(['#', 'Status', 'Val. accuracy', 'Fit', 'Test accuracy', 'Int8 accuracy', 'Model size', 'Working memory', 'MACs', 'Latency', 'Time']);
+    try {
+      await page.viewport(390, 800);
+      await expect.poll(shown).toEqual(['#', 'Status', 'Val. accuracy', 'Fit']);
+      await expect.element(page.getByText('Some columns are hidden at this width: open a trial to see all its numbers.')).toBeVisible();
+      // The Fit header and every Fit cell lie inside the viewport and inside the table's scroll box (not
+      // clipped by it), with the page's own padding (1rem a side), and the page does not scroll sideways.
+      document.body.style.padding = '0 1rem';
+      const box = document.querySelector('.scroll')!.getBoundingClientRect();
+      const fit = [...document.querySelectorAll('th.fit, td.fit')].map((e) => e.getBoundingClientRect());
+      expect(fit).toHaveLength(1 + trials.length);
+      for (const cell of fit) expect(cell.right).toBeLessThanOrEqual(Math.min(390, box.right));
+      expect(document.querySelector('table')!.getBoundingClientRect().right).toBeLessThanOrEqual(box.right);
+      expect(document.documentElement.scrollWidth).toBeLessThanOrEqual(390);
+    } finally {
+      document.body.style.padding = '';
+      await page.viewport(1280, 800);
+    }
   });
 
   it('orders rows by the state\'s sort: best accuracy first, missing values last', () => {
@@ -77,6 +104,36 @@ describe('StudyList', () => {
     await expect.element(page.getByLabelText('Import JSON')).toBeInTheDocument();
   });
 
+  it('offers Undo after a delete, in a status region, keyboard-first, and lists the deleted studies to bring back (issue 13)', async () => {
+    const undone: string[] = [];
+    const entry = { studyId: 'study-2', name: '<b>bold</b> study' };
+    const list = (undoOffer: typeof entry | undefined): void =>
+      show(StudyList, {
+        studies: [studies[0]!], currentId: undefined, runningId: undefined, importError: undefined,
+        onOpen: () => {}, onDelete: () => {}, onExport: () => {}, onImport: () => {},
+        undoOffer, recentlyDeleted: [entry], onUndo: (id: string) => undone.push(id),
+      });
+    // The row and its Delete button went, so nothing has the focus: the Undo that appears takes it.
+    (document.activeElement as HTMLElement | null)?.blur();
+    list(entry);
+    await expect.element(page.getByRole('status')).toHaveTextContent('Deleted "<b>bold</b> study". Undo');
+    expect(document.querySelector('b')).toBeNull();
+    const undo = page.getByRole('button', { name: 'Undo', exact: true });
+    await expect.element(undo).toHaveFocus();
+    await userEvent.keyboard('{Enter}');
+    expect(undone).toEqual(['study-2']);
+    for (const m of mounted) unmount(m);
+    mounted = [];
+    document.body.innerHTML = '';
+    // After the offer the status region is empty, and the study can still be brought back until the page closes.
+    list(undefined);
+    await expect.element(page.getByRole('status')).toHaveTextContent('');
+    await expect.element(undo).not.toBeInTheDocument();
+    await page.getByText('Deleted since this page opened (1)').click();
+    await page.getByRole('button', { name: 'Bring back <b>bold</b> study' }).click();
+    expect(undone).toEqual(['study-2', 'study-2']);
+  });
+
   it('hands an imported file over', async () => {
     const files: string[] = [];
     show(StudyList, { studies: [], currentId: undefined, runningId: undefined, importError: undefined, onOpen: () => {}, onDelete: () => {}, onExport: () => {}, onImport: (f: File) => files.push(f.name) });
@@ -111,7 +168,7 @@ describe('RunPanel', () => {
       onContinue: () => {},
       onResume: () => {},
     });
-    await expect.element(page.getByText('Trial 3, 3 of 12 trained · 1 min 35 s elapsed · about 4 min 50 s left')).toBeInTheDocument();
+    await expect.element(page.getByText('Trial 4, 3 of 12 trained · 1 min 35 s elapsed · about 4 min 50 s left')).toBeInTheDocument();
     await expect.element(page.getByText(/training: epoch 2 of 4, batch 10 of 40 · loss 0.432/)).toBeInTheDocument();
     await expect.element(page.getByText(/^Training on wasm/)).toHaveTextContent('Training on wasm (WASM, SIMD, 1 thread), the fastest of the 3 backends timed here.');
     const ranking = page.getByRole('table', { name: 'Training speed of each backend on a few steps of a small CNN' });
@@ -124,6 +181,50 @@ describe('RunPanel', () => {
     await expect.element(page.getByText('webgl: no WebGL here')).toBeVisible();
     await page.getByRole('button', { name: 'Stop search' }).click();
     expect(stops).toBe(1);
+  });
+});
+
+describe('RunPanel of a finished study', () => {
+  const finishedPanel = (extendBy: 'minutes' | 'trials', extended: number[]) =>
+    show(RunPanel, {
+      running: false, paused: false, status: 'completed', progress: undefined, curve: [], epochs: 1, backend: undefined,
+      onStop: () => {}, onPause: () => {}, onContinue: () => {}, onResume: () => {},
+      extendBy, onExtend: (amount: number) => extended.push(amount),
+    });
+
+  it('offers "Extend by N minutes" instead of Resume, 1 at first (issue 13)', async () => {
+    const extended: number[] = [];
+    finishedPanel('minutes', extended);
+    await expect.element(page.getByRole('button', { name: 'Resume search' })).not.toBeInTheDocument();
+    const field = page.getByRole('spinbutton', { name: 'Extend by (minutes)' });
+    await expect.element(field).toHaveValue(1);
+    await page.getByRole('button', { name: 'Extend by 1 minute', exact: true }).click();
+    await field.fill('2.5');
+    await page.getByRole('button', { name: 'Extend by 2.5 minutes', exact: true }).click();
+    await field.fill('0');
+    await expect.element(page.getByRole('button', { name: 'Extend by minutes', exact: true })).toBeDisabled();
+    expect(extended).toEqual([1, 2.5]);
+  });
+
+  it('extends by trials when the study has a trial budget, in whole trials', async () => {
+    const extended: number[] = [];
+    finishedPanel('trials', extended);
+    const field = page.getByRole('spinbutton', { name: 'Extend by (trials)' });
+    await field.fill('3');
+    await userEvent.keyboard('{Enter}');
+    await field.fill('1.5');
+    await expect.element(page.getByRole('button', { name: 'Extend by trials', exact: true })).toBeDisabled();
+    expect(extended).toEqual([3]);
+  });
+
+  it('counts the time left down as the page\'s clock gives it', async () => {
+    show(RunPanel, {
+      running: true, paused: false, status: 'running', curve: [], epochs: 1, backend: undefined,
+      progress: { studyId: 's', trialIndex: 0, trialsDone: 0, elapsedSeconds: 10, etaSeconds: 40 },
+      eta: { kind: 'left', seconds: 37 }, elapsedSeconds: 13,
+      onStop: () => {}, onPause: () => {}, onContinue: () => {}, onResume: () => {},
+    });
+    await expect.element(page.getByText(/13 s elapsed · about 37 s left/)).toBeInTheDocument();
   });
 });
 

@@ -71,10 +71,10 @@ function show(trial: StudyTrial, accounting: Accounting, onEdit?: (a: Architectu
 describe('TrialDetail', () => {
   it('shows a completed trial: status, architecture, pruning, accuracies, timings and backend', async () => {
     show(completed, 'paper');
-    const article = page.getByRole('article', { name: 'Trial 0' });
+    const article = page.getByRole('article', { name: 'Trial 1' });
     await expect.element(article).toHaveTextContent('Status: completed');
-    await expect.element(page.getByRole('list', { name: 'Architecture of trial 0' })).toBeVisible();
-    await expect.element(article).toHaveTextContent('magnitude: 50.0 % of the weights (gradual magnitude), then 2 epochs of fine-tuning');
+    await expect.element(page.getByRole('list', { name: 'Architecture of Trial 1' })).toBeVisible();
+    await expect.element(article).toHaveTextContent('Magnitude: 50.0 % of the weights (gradual, smallest first), then 2 epochs of fine-tuning');
     await expect.element(article).toHaveTextContent('test accuracy before pruning93.3 %');
     await expect.element(article).toHaveTextContent('test accuracy after pruning91.3 %');
     await expect.element(article).toHaveTextContent('int8 test accuracy90.3 % (float 91.3 %; simulated int8 weights and activations)');
@@ -89,7 +89,7 @@ describe('TrialDetail', () => {
     show(completed, 'paper');
     const targets = page.getByRole('listitem').filter({ hasText: 'headroom' });
     await expect.element(targets.nth(0)).toHaveTextContent(
-      'Arduino Uno: does not fit — working memory 6,760 B exceeds the 2,048 B of SRAM on Arduino Uno by 4,712 B',
+      'Arduino Uno: does not fit — working memory 6,760 B exceeds the 1,792 B of SRAM on Arduino Uno after the 256 B reserve by 4,968 B',
     );
     await expect.element(targets.nth(1)).toHaveTextContent('STM32 Nucleo-F446RE: fits');
 
@@ -105,10 +105,10 @@ describe('TrialDetail', () => {
       .element(page.getByText(/^params = Σ/))
       .toHaveTextContent('params = Σ over ops of (weights + biases) = 80 + 80 + 144 + 68 + 592 + 18,464 + 330 = 19,758 params');
 
-    await page.getByRole('button', { name: /^−4,712 B\s*: SRAM headroom on Arduino Uno/ }).click();
+    await page.getByRole('button', { name: /^−4,968 B\s*: SRAM headroom on Arduino Uno/ }).click();
     await expect
       .element(page.getByText(/^headroom = \(SRAM 2,048 B/))
-      .toHaveTextContent('headroom = (SRAM 2,048 B − reserve 0 B) − working memory 6,760 B = −4,712 B (over by 4,712 B)');
+      .toHaveTextContent('headroom = (SRAM 2,048 B − reserve 256 B) − working memory 6,760 B = −4,968 B (over by 4,968 B)');
   });
 
   it('explains the deploy numbers and the flash parts per target', async () => {
@@ -166,7 +166,7 @@ describe('TrialDetail', () => {
     };
     const root = show(failed, 'paper');
     await expect.element(page.getByRole('alert')).toHaveTextContent('Why it failed: <img src=x onerror=alert(1)>');
-    await expect.element(page.getByRole('article', { name: 'Trial 1' })).toHaveTextContent('cpu (no WebGPU adapter <b>here</b>)');
+    await expect.element(page.getByRole('article', { name: 'Trial 2' })).toHaveTextContent('cpu (no WebGPU adapter <b>here</b>)');
     expect(root.querySelector('img')).toBeNull();
     expect(root.querySelector('b')).toBeNull();
     await expect.element(page.getByText('Resources estimated from the architecture alone')).toBeVisible();
@@ -184,12 +184,12 @@ describe('TrialDetail', () => {
       skipReason: 'needs 9,400 B of SRAM; the Arduino Uno has 2,048 B',
     };
     show(skipped, 'paper');
-    const article = page.getByRole('article', { name: 'Trial 2' });
+    const article = page.getByRole('article', { name: 'Trial 3' });
     await expect.element(article).toHaveTextContent('Status: skipped: infeasible before training');
     await expect.element(article).toHaveTextContent('Why it was skipped: needs 9,400 B of SRAM; the Arduino Uno has 2,048 B');
-    await expect.element(article).toHaveTextContent('channels: 25.0 % of the channels (L1 norm, removed for real), then 1 epoch of fine-tuning');
+    await expect.element(article).toHaveTextContent('Channels: 25.0 % of the channels (L1 norm, removed for real), then 1 epoch of fine-tuning');
     await page.getByText('As sampled, before channel pruning removed filters').click();
-    await expect.element(page.getByRole('list', { name: 'Sampled architecture of trial 2' })).toHaveTextContent('12 filters, 3×3, stride 1, valid');
+    await expect.element(page.getByRole('list', { name: 'Sampled architecture of Trial 3' })).toHaveTextContent('12 filters, 3×3, stride 1, valid');
   });
 
   it('shows why a trial was stopped early, as text, and what its numbers are', async () => {
@@ -203,14 +203,14 @@ describe('TrialDetail', () => {
       stopReason: 'epoch 1: validation accuracy 41.5 % is below the median (88.0 %) of the 3 earlier trials at most as large, at that epoch <b>',
     };
     show(stopped, 'paper');
-    const article = page.getByRole('article', { name: 'Trial 6' });
+    const article = page.getByRole('article', { name: 'Trial 7' });
     await expect.element(article).toHaveTextContent('Status: stopped early: unlikely to reach the Pareto front');
     await expect.element(article).toHaveTextContent(
       'Why it was stopped early: epoch 1: validation accuracy 41.5 % is below the median (88.0 %) of the 3 earlier trials at most as large, at that epoch <b>',
     );
     await expect.element(article).toHaveTextContent('trained for fewer epochs, not pruned. It is never on the Pareto front.');
     await expect.element(article).toHaveTextContent(
-      'bc: Bayesian compression at strength 50.0 %, 2 epochs of training channel gates, then the channels whose gate is noise removed for real',
+      'Bayesian compression at strength 50.0 %, 2 epochs of training channel gates, then the channels whose gate is noise removed for real',
     );
     expect(document.querySelector('article b')).toBeNull();
   });
