@@ -14,7 +14,7 @@ import { checkOnTestSet, predictOne, trialRanges } from '../engine/check-trial.t
 import type { ActivationRange } from '../tf/quantize.ts';
 import { Network } from '../tf/network.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
-import { type DeletedStudy, type Study, type StudyConfig, studyTrainingDefaults } from '../contracts/study.ts';
+import { type DeletedStudy, type Study, type StudyConfig, type StudyTrial, studyTrainingDefaults } from '../contracts/study.ts';
 import { buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import type { TrialWeights } from '../contracts/weights.ts';
 import type { Dataset } from '../data/dataset.ts';
@@ -115,10 +115,11 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   let calibrated: { trialId: string; ranges: Promise<ActivationRange[]> } | undefined;
 
   /**
-   * Runs `use` on a trial's network rebuilt from its kept weights, with its int8 calibration;
-   * undefined when its weights are not kept. The network is disposed afterwards.
+   * A trial whose weights are kept, rebuilt for inference: its study, its dataset and its network
+   * with the weights set (the caller disposes it); undefined when its weights are not kept. Runs on
+   * the study's backend, or else on WASM once it passes the numerical check, with no speed probe.
    */
-  async function withTrialNetwork<T>(trialId: string, use: (network: Network, data: Dataset, ranges: readonly ActivationRange[]) => Promise<T>): Promise<T | undefined> {
+  async function keptTrial(trialId: string): Promise<{ study: Study; trial: StudyTrial; data: Dataset; network: Network } | undefined> {
     const d = await database();
     const weights = await getWeights(d, trialId);
     if (!weights) return undefined;
@@ -126,11 +127,26 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     const trial = (await listTrials(d, weights.studyId)).find((t) => t.id === trialId);
     if (!study || !trial) return undefined;
     const data = await dataset(study.config.dataset);
-    // Inference only, as for an export: the study's backend, or else WASM once it passes the numerical check.
     await (backend?.choice ?? selectBackend({ candidates: ['wasm', 'cpu'] }));
     const network = Network.create(trial.architecture);
     try {
       network.setWeights(weights.ops);
+    } catch (error) {
+      network.dispose();
+      throw error;
+    }
+    return { study, trial, data, network };
+  }
+
+  /**
+   * Runs `use` on a trial's network rebuilt from its kept weights, with its int8 calibration;
+   * undefined when its weights are not kept. The network is disposed afterwards.
+   */
+  async function withTrialNetwork<T>(trialId: string, use: (network: Network, data: Dataset, ranges: readonly ActivationRange[]) => Promise<T>): Promise<T | undefined> {
+    const kept = await keptTrial(trialId);
+    if (!kept) return undefined;
+    const { trial, data, network } = kept;
+    try {
       if (calibrated?.trialId !== trialId) {
         const ranges = trialRanges(network, data, trial.hyperparameters.seed);
         calibrated = { trialId, ranges };
@@ -233,20 +249,11 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     },
     async exportForMicrocontroller(trialId: string): Promise<MicrocontrollerBundle | undefined> {
       const started = performance.now();
-      const d = await database();
-      const weights = await getWeights(d, trialId);
-      if (!weights) return undefined;
-      const study = await getStudy(d, weights.studyId);
-      const trial = (await listTrials(d, weights.studyId)).find((t) => t.id === trialId);
-      if (!study || !trial) return undefined;
-      const data = await dataset(study.config.dataset);
-      // Inference only, on a small network: the backend a study chose, or else WASM once it passes
-      // the numerical check, with no speed probe (which takes a second or more on MNIST).
-      await (backend?.choice ?? selectBackend({ candidates: ['wasm', 'cpu'] }));
+      const kept = await keptTrial(trialId);
+      if (!kept) return undefined;
+      const { study, trial, data, network } = kept;
       const choice = chooseExportTarget(study.config.targets.map((spec) => resolveTargetSpec(spec)));
-      const network = Network.create(trial.architecture);
       try {
-        network.setWeights(weights.ops);
         const result = await exportNetwork(network, data, {
           target: choice.target,
           seed: trial.hyperparameters.seed,
