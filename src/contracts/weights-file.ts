@@ -4,7 +4,7 @@
  * a microcontroller bundle later. Float arrays travel as base64 of their little-endian float32
  * bytes. Read back as untrusted input: every field is checked, and errors name the file and field.
  */
-import { FieldError, choiceAt, idAt, integerAt, listAt, objectAt, rethrowFieldErrors, textAt } from '../core/untrusted.ts';
+import { FieldError, choiceAt, describeJson, idAt, integerAt, listAt, objectAt, rethrowFieldErrors, textAt } from '../core/untrusted.ts';
 import { type StoredOpWeights, type TrialWeights, type WeightedOpKind, whyInconsistentWeights } from './weights.ts';
 
 export const weightsFileFormat = 'sparse-search-playground/trial-weights';
@@ -80,7 +80,7 @@ export function parseWeightsFile(text: string, fileName: string): TrialWeights {
   }
   return rethrowFieldErrors(() => {
     const root = objectAt(value, '', 'a trial weights file', ['format', 'formatVersion', 'trialId', 'studyId', 'ops']);
-    if (root.format !== weightsFileFormat) throw new FieldError('format', `must be "${weightsFileFormat}", got ${JSON.stringify(root.format)}`);
+    if (root.format !== weightsFileFormat) throw new FieldError('format', `must be "${weightsFileFormat}", got ${describeJson(root.format)}`);
     integerAt(root.formatVersion, 'formatVersion', weightsFileVersion, weightsFileVersion);
     const ops = listAt(root.ops, 'ops', 1024).map((entry, i): StoredOpWeights => {
       const path = `ops[${i}]`;

@@ -2,7 +2,7 @@
  * The architecture JSON of DESIGN.md §2: types, limits, and a validator for untrusted input whose
  * errors name the layer (index and type) and the reason.
  */
-import { FieldError, type Wording, describe, isIntegerIn, isRecord, mustBe, recordAt } from './untrusted.ts';
+import { FieldError, type Wording, checkDepth, describe, expectAt, forbiddenKeyReason, forbiddenKeys, isIntegerIn, isRecord, mustBe, recordAt } from './untrusted.ts';
 
 export type Padding = 'same' | 'valid';
 
@@ -104,6 +104,11 @@ export const limits = {
   kernel: 31,
   stride: 8,
   poolSize: 32,
+  /**
+   * How deep an extra field's value may nest (the field itself is level 1): a `keep` mask is a list
+   * of numbers (2). With an architecture 3 levels down in a study config, 13 stays within its 16.
+   */
+  extraFieldDepth: 13,
 } as const;
 
 /** Activation shape after a layer. `flat` once a flatten or globalAvgPool has run (height = width = 1). */
@@ -165,8 +170,36 @@ const isPadding = (value: unknown): value is Padding => value === 'same' || valu
 export const layerLabel = (index: number, type: string): string => `layers[${index}] (${type})`;
 
 /**
+ * `typed` (the checked fields) with the other fields of `record` kept as they are, in `record`'s key
+ * order, in a fresh object. `__proto__`, `constructor` and `prototype` are refused in words (`where`
+ * names the layer or the architecture), never kept: JSON.parse makes `"__proto__"` an own field, an
+ * object spread copies it, and every export would write it out again. Extra values nested deeper
+ * than limits.extraFieldDepth are refused too, so no later stringify or clone recurses without end.
+ */
+function withExtraFields<T extends object>(record: Record<string, unknown>, typed: T, where: string, index?: number): T {
+  const known: Record<string, unknown> = typed as Record<string, unknown>;
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (forbiddenKeys.includes(key)) throw new ArchitectureError(where, `"${key}" ${forbiddenKeyReason}`, index);
+    if (Object.hasOwn(known, key)) {
+      result[key] = known[key];
+      continue;
+    }
+    try {
+      checkDepth(value, key, limits.extraFieldDepth);
+    } catch (error) {
+      if (!(error instanceof FieldError)) throw error;
+      throw new ArchitectureError(where, `extra field "${error.path}" ${error.reason}`, index);
+    }
+    result[key] = value;
+  }
+  return { ...result, ...typed };
+}
+
+/**
  * Checks one layer's fields and returns it with the known fields typed. Extra fields (for example a
- * per-layer `keep` mask written by structured pruning) are kept as they are.
+ * per-layer `keep` mask written by structured pruning) are kept as they are, but for the forbidden
+ * keys (withExtraFields).
  */
 function parseLayer(value: unknown, index: number): Layer {
   if (!isRecord(value)) throw new ArchitectureError(`layers[${index}]`, mustBe('an object', value, wording), index);
@@ -179,35 +212,34 @@ function parseLayer(value: unknown, index: number): Layer {
     );
   }
   const where = layerLabel(index, type);
+  const layer = (typed: Layer): Layer => withExtraFields(value, typed, where, index);
   switch (type as LayerType) {
     case 'conv':
     case 'separableConv':
-      return {
-        ...value,
+      return layer({
         type: type as 'conv' | 'separableConv',
         filters: integerField(value, 'filters', 1, limits.filters, where, index),
         kernel: integerField(value, 'kernel', 1, limits.kernel, where, index),
         stride: integerField(value, 'stride', 1, limits.stride, where, index),
         padding: field(value, 'padding', isPadding, '"same" or "valid"', where, index),
-      };
+      });
     case 'downsampledConv':
-      return {
-        ...value,
+      return layer({
         type: 'downsampledConv',
         filters: integerField(value, 'filters', 1, limits.filters, where, index),
         bottleneck: integerField(value, 'bottleneck', 1, limits.filters, where, index),
         kernel: integerField(value, 'kernel', 1, limits.kernel, where, index),
         stride: integerField(value, 'stride', 1, limits.stride, where, index),
         padding: field(value, 'padding', isPadding, '"same" or "valid"', where, index),
-      };
+      });
     case 'maxPool':
     case 'avgPool':
-      return { ...value, type: type as 'maxPool' | 'avgPool', size: integerField(value, 'size', 1, limits.poolSize, where, index) };
+      return layer({ type: type as 'maxPool' | 'avgPool', size: integerField(value, 'size', 1, limits.poolSize, where, index) });
     case 'flatten':
     case 'globalAvgPool':
-      return { ...value, type: type as 'flatten' | 'globalAvgPool' };
+      return layer({ type: type as 'flatten' | 'globalAvgPool' });
     case 'dense':
-      return { ...value, type: 'dense', units: integerField(value, 'units', 1, limits.units, where, index) };
+      return layer({ type: 'dense', units: integerField(value, 'units', 1, limits.units, where, index) });
   }
 }
 
@@ -267,7 +299,8 @@ export function inferShapes(architecture: Architecture): Shape[] {
 }
 
 function parseWithShapes(value: unknown): { architecture: Architecture; shapes: Shape[] } {
-  const record = recordAt(value, 'architecture', 'a JSON object', wording);
+  // Not recordAt: a forbidden key is named as the other fields are (`architecture: "__proto__" …`), by withExtraFields.
+  const record = expectAt(value, 'architecture', isRecord, 'a JSON object', wording);
   const input = recordAt(record.input, 'input', 'an object with height, width and channels', wording);
   const parsedInput: InputShape = {
     height: integerField(input, 'height', 1, limits.side, 'input'),
@@ -278,7 +311,7 @@ function parseWithShapes(value: unknown): { architecture: Architecture; shapes: 
   const layers = record.layers;
   if (!Array.isArray(layers)) throw new ArchitectureError('layers', mustBe('a list of layers', layers, wording));
   if (layers.length > limits.layers) throw new ArchitectureError('layers', `has ${layers.length} layers; at most ${limits.layers} are allowed`);
-  const architecture: Architecture = { ...record, input: parsedInput, classes, layers: layers.map(parseLayer) };
+  const architecture = withExtraFields<Architecture>(record, { input: parsedInput, classes, layers: layers.map(parseLayer) }, 'architecture');
   return { architecture, shapes: inferShapes(architecture) };
 }
 

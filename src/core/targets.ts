@@ -5,7 +5,7 @@
  */
 import { type FlashBytes, type SramBytes, KiB, flashBytes, sramBytes } from './units.ts';
 import { type RuntimeId, runtimeProfiles } from './runtimes.ts';
-import { FieldError, type Wording, describeJson, expectAt, isIntegerIn, isNumberIn, isRecord, patternAt, unknownField } from './untrusted.ts';
+import { FieldError, type Wording, describe, describeJson, expectAt, isIntegerIn, isNumberIn, isRecord, patternAt, unknownField } from './untrusted.ts';
 
 export type CoreId = 'avr8' | 'cortex-m0' | 'cortex-m0plus' | 'cortex-m4f' | 'cortex-m7' | 'xtensa-lx6';
 
@@ -171,7 +171,7 @@ const keyAt = <K extends string>(value: unknown, path: string, table: Readonly<R
 function reserveAt(r: unknown, sram: number, flash: number, fallback: Reserve): Reserve {
   if (!isRecord(r)) throw new TargetError('reserve', 'must be an object with sramBytes and flashBytes');
   const extra = unknownField(r, ['sramBytes', 'flashBytes']);
-  if (extra !== undefined) throw new TargetError('', `unknown field "reserve.${extra}"; expected sramBytes and flashBytes`);
+  if (extra !== undefined) throw new TargetError('', `unknown field ${describe(`reserve.${extra}`)}; expected sramBytes and flashBytes`);
   const reserveSram = r.sramBytes === undefined ? fallback.sramBytes : bytesAt(r.sramBytes, 'reserve.sramBytes', 0);
   const reserveFlash = r.flashBytes === undefined ? fallback.flashBytes : bytesAt(r.flashBytes, 'reserve.flashBytes', 0);
   if (reserveSram >= sram) throw new TargetError('reserve.sramBytes', `(${reserveSram}) leaves no SRAM of the ${sram} bytes for the model`);
@@ -189,7 +189,7 @@ const knownFields = ['id', 'name', 'chip', 'core', 'clockMhz', 'sramBytes', 'fla
 export function parseCustomTarget(value: unknown): Target {
   if (!isRecord(value)) throw new TargetError('', 'a target must be a JSON object');
   const unknown = unknownField(value, knownFields);
-  if (unknown !== undefined) throw new TargetError('', `unknown field ${JSON.stringify(unknown)}; expected ${knownFields.join(', ')}`);
+  if (unknown !== undefined) throw new TargetError('', `unknown field ${describe(unknown)}; expected ${knownFields.join(', ')}`);
   const id = patternAt(value.id, 'id', /^[a-z0-9][a-z0-9._-]{0,63}$/, 'a short id of lowercase letters, digits, ".", "_" or "-"', wording);
   if (presetsById.has(id)) throw new TargetError('id', `${JSON.stringify(id)} is a preset's id; choose another`);
   const name = patternAt(value.name, 'name', /^[^\u0000-\u001f]{1,80}$/, 'a name of 1 to 80 characters', wording);
@@ -239,14 +239,14 @@ export function withReserve(target: Target, reserve: { flashBytes: number; sramB
 export function parseTargetSpec(value: unknown): Target {
   if (typeof value === 'string') {
     const preset = presetsById.get(value);
-    if (preset === undefined) throw new TargetError('', `unknown target ${JSON.stringify(value)}; expected a preset id (${presetTargetIds.join(', ')}) or a custom target object`);
+    if (preset === undefined) throw new TargetError('', `unknown target ${describe(value)}; expected a preset id (${presetTargetIds.join(', ')}) or a custom target object`);
     return preset;
   }
   const preset = isRecord(value) && typeof value.id === 'string' ? presetsById.get(value.id) : undefined;
   if (preset === undefined) return parseCustomTarget(value);
   const extra = unknownField(value as Record<string, unknown>, ['id', 'reserve']);
   if (extra !== undefined) {
-    throw new TargetError('', `unknown field ${JSON.stringify(extra)}: the preset ${JSON.stringify(preset.id)} takes only "id" and "reserve" (give a custom target an id of its own)`);
+    throw new TargetError('', `unknown field ${describe(extra)}: the preset ${JSON.stringify(preset.id)} takes only "id" and "reserve" (give a custom target an id of its own)`);
   }
   const reserve = (value as Record<string, unknown>).reserve;
   return reserve === undefined ? preset : { ...preset, reserve: reserveAt(reserve, preset.sramBytes, preset.flashBytes, preset.reserve) };

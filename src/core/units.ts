@@ -47,8 +47,21 @@ export const KiB = 1024;
 // for every screened candidate, stay cheap).
 // ---------------------------------------------------------------------------------------------
 
-/** `19758` → `19,758`; `-4712` → `−4,712` (rounded to a whole number). */
+const superscripts = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/**
+ * `19758` → `19,758`; `-4712` → `−4,712` (rounded to a whole number). Beyond 2^53 − 1 a double's
+ * digits are no longer all exact (9007199254740993 is held as …992, and `String(1e21)` is `1e+21`),
+ * so such a number is written to three digits, `about 2.71 × 10¹⁷`, and never with invented digits.
+ */
 export function formatCount(n: number): string {
+  if (Number.isNaN(n)) return 'not a number';
+  if (!Number.isFinite(n)) return n < 0 ? '−∞' : '∞';
+  if (Math.abs(n) > Number.MAX_SAFE_INTEGER) {
+    const [mantissa, exponent] = Math.abs(n).toExponential(2).split('e+') as [string, string];
+    const power = [...exponent].map((digit) => superscripts[Number(digit)]).join('');
+    return `about ${n < 0 ? '−' : ''}${mantissa} × 10${power}`;
+  }
   const rounded = Math.round(n);
   const digits = String(Math.abs(rounded));
   let grouped = '';

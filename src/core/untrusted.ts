@@ -27,9 +27,37 @@ export type JsonRecord = Record<string, unknown>;
 /** A JSON object: not null, not a list. */
 export const isRecord = (value: unknown): value is JsonRecord => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** A whole number from `min` to `max`. */
+/**
+ * A whole number from `min` to `max` that a double holds exactly. JSON.parse turns 9007199254740993
+ * into 9007199254740992 without a word, so a count beyond 2^53 − 1 is refused whatever `max` says:
+ * kept, it would be printed as a number the user never wrote.
+ */
 export const isIntegerIn = (value: unknown, min: number, max: number): value is number =>
-  typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+
+/** 9,007,199,254,740,991 (2^53 − 1): the largest whole number a double holds exactly, as messages write it. */
+export const maxSafeIntegerText = '9,007,199,254,740,991';
+
+/** True for a finite number beyond ±(2^53 − 1): one whose digits JSON.parse may already have changed. */
+const isBeyondExact = (value: unknown): value is number =>
+  typeof value === 'number' && Number.isFinite(value) && Math.abs(value) > Number.MAX_SAFE_INTEGER;
+
+/** How a number beyond 2^53 − 1 is named: never by its digits, which may not be the ones in the file. */
+const beyondExactText = (value: number): string =>
+  `a number ${value < 0 ? 'below −' : 'above '}${maxSafeIntegerText}, too large to hold exactly`;
+
+/**
+ * Keys that are never accepted in untrusted JSON. JSON.parse makes `"__proto__"` an own field; kept
+ * and spread or assigned into another object it can replace that object's prototype, and
+ * `constructor` and `prototype` name the same machinery. No field of ours has these names.
+ */
+export const forbiddenKeys: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/** The first own key of `record` that is in `forbiddenKeys`, or undefined. */
+export const forbiddenKeyOf = (record: object): string | undefined => Object.keys(record).find((key) => forbiddenKeys.includes(key));
+
+/** Why a forbidden key is refused, after its path. */
+export const forbiddenKeyReason = 'is a field name that is never accepted (it could change how JavaScript treats the object); remove it';
 
 /** A finite number from `min` to `max`. */
 export const isNumberIn = (value: unknown, min: number, max: number): value is number =>
@@ -37,6 +65,7 @@ export const isNumberIn = (value: unknown, min: number, max: number): value is n
 
 /** A short description of a value for a message; long strings are cut, objects are not spelt out. */
 export function describe(value: unknown): string {
+  if (isBeyondExact(value)) return beyondExactText(value);
   if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
   if (value === undefined) return 'nothing';
   if (value === null) return 'null';
@@ -48,13 +77,24 @@ export function describe(value: unknown): string {
 /** A value as its JSON, cut to 60 characters: for settings whose lists and numbers the user must see. */
 export function describeJson(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const json = JSON.stringify(value) ?? String(value);
+  if (isBeyondExact(value)) return beyondExactText(value);
+  let json: string;
+  try {
+    // A number beyond 2^53 − 1 inside a list is named, not written with digits it may not have had.
+    json = JSON.stringify(value, (_key, item: unknown) => (isBeyondExact(item) ? `(${item < 0 ? 'below −' : 'above '}${maxSafeIntegerText})` : item)) ?? String(value);
+  } catch {
+    // Too deep for JSON.stringify: only a short description is needed anyway.
+    json = describe(value);
+  }
   return json.length > 60 ? `${json.slice(0, 60)}…` : json;
 }
 
-/** `parent.key`, or `parent["odd key"]` for keys that are not plain identifiers (cut to 40 characters). */
+/**
+ * `parent.key`, or `parent["odd key"]` for keys that are not plain identifiers and keys over 40
+ * characters (cut to 40: a path is quoted in messages, and an unknown key may be any length).
+ */
 export function childPath(parent: string, key: string): string {
-  if (/^[A-Za-z_$][\w$]*$/.test(key)) return parent === '' ? key : `${parent}.${key}`;
+  if (/^[A-Za-z_$][\w$]*$/.test(key) && key.length <= 40) return parent === '' ? key : `${parent}.${key}`;
   return `${parent}[${JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key)}]`;
 }
 
@@ -100,9 +140,15 @@ export function expectAt<T>(value: unknown, path: string, accepts: (value: unkno
   return value;
 }
 
-/** A JSON object, fields unchecked; `expected` describes it (`an object with height, width and channels`). */
-export function recordAt(value: unknown, path: string, expected: string, wording?: Wording): JsonRecord {
-  return expectAt(value, path, isRecord, expected, wording);
+/**
+ * A JSON object, its fields left to the caller; `expected` describes it (`an object with height,
+ * width and channels`). A forbidden key (`__proto__`…) is refused here, whatever the caller reads.
+ */
+export function recordAt(value: unknown, path: string, expected: string, wording: Wording = documentWording): JsonRecord {
+  const record = expectAt(value, path, isRecord, expected, wording);
+  const forbidden = forbiddenKeyOf(record);
+  if (forbidden !== undefined) throw new wording.error(childPath(path, forbidden), forbiddenKeyReason);
+  return record;
 }
 
 /** The first field of `record` that is not `known`, or undefined. */
@@ -121,7 +167,8 @@ export function knownFieldsAt(record: JsonRecord, path: string, known: readonly 
  * Missing required fields are found by the readers of each field, in the order the caller reads them.
  */
 export function objectAt(value: unknown, path: string, what: string, required: readonly string[], optional: readonly string[] = []): JsonRecord {
-  const record = recordAt(value, path, `an object (${what})`);
+  // Not recordAt: `__proto__` and the like are never known fields, so knownFieldsAt refuses them as unknown.
+  const record = expectAt(value, path, isRecord, `an object (${what})`);
   knownFieldsAt(record, path, [...required, ...optional], what);
   return record;
 }
@@ -153,7 +200,7 @@ export function integerAt(value: unknown, path: string, min: number, max: number
   return expectAt(value, path, (v): v is number => isIntegerIn(v, min, max), `an integer from ${min} to ${max}`, wording);
 }
 
-/** A count or a size: a whole number, 0 or more, that a double holds exactly; `unit` names what is counted. */
+/** A count or a size: a whole number, 0 or more, that a double holds exactly (isIntegerIn); `unit` names what is counted. */
 export function countAt(value: unknown, path: string, unit = ''): number {
   return expectAt(value, path, (v): v is number => isIntegerIn(v, 0, Number.MAX_SAFE_INTEGER), `a whole number${unit === '' ? '' : ` of ${unit}`} (0 or more)`);
 }
@@ -238,15 +285,21 @@ export const firstRepeat = (list: readonly unknown[]): number => list.findIndex(
 
 /**
  * Throws when an object or list inside `value` lies more than `maxDepth` levels down (`value` itself
- * is level 1). Used on the parts kept as they are (extra layer fields, custom targets), so that no
- * later JSON.stringify or structured clone recurses without end. Iterative: no stack to overflow.
+ * is level 1), or when an object in it has a forbidden key (`__proto__`…). Used on the parts kept as
+ * they are (extra layer fields, the architecture of a study), so that no later JSON.stringify or
+ * structured clone recurses without end and nothing kept can reach a prototype. Iterative: no stack
+ * to overflow, whatever the depth.
  */
-export function checkDepth(value: unknown, path: string, maxDepth: number): void {
+export function checkDepth(value: unknown, path: string, maxDepth: number, wording: Wording = documentWording): void {
   const pending: { value: unknown; path: string; depth: number }[] = [{ value, path, depth: 1 }];
   while (pending.length > 0) {
     const { value: current, path: at, depth } = pending.pop()!;
     if (typeof current !== 'object' || current === null) continue;
-    if (depth > maxDepth) throw new FieldError(at, `is nested more than ${maxDepth} levels deep`);
+    if (depth > maxDepth) throw new wording.error(at, `is nested more than ${maxDepth} levels deep`);
+    if (!Array.isArray(current)) {
+      const forbidden = forbiddenKeyOf(current);
+      if (forbidden !== undefined) throw new wording.error(childPath(at, forbidden), forbiddenKeyReason);
+    }
     const entries: [string, unknown][] = Array.isArray(current)
       ? current.map((item, index) => [itemPath(at, index), item])
       : Object.entries(current).map(([key, item]) => [childPath(at, key), item]);

@@ -5,7 +5,7 @@
  * hand-edited or half-deployed manifest gets an error in words, not a crash.
  */
 import type { DatasetSummary } from '../core/dataset-summary.ts';
-import { isIntegerIn, isRecord, itemPath } from '../core/untrusted.ts';
+import { FieldError, checkDepth, isIntegerIn, isRecord, itemPath } from '../core/untrusted.ts';
 import { DatasetError } from './errors.ts';
 
 /** DESIGN.md §4: the built-in dataset ids. */
@@ -72,6 +72,9 @@ export interface Manifest {
 const SAFE_FILE_NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
+/** How deep a manifest's values may nest: its own go 4 levels deep (datasets[i].splits.train.files). */
+const manifestDepth = 16;
+
 /** Parses and checks manifest.json; only the fields the loaders rely on are checked strictly. */
 export function parseManifest(bytes: Uint8Array, file: string = MANIFEST_FILE): Manifest {
   const fail = (problem: string) =>
@@ -84,6 +87,13 @@ export function parseManifest(bytes: Uint8Array, file: string = MANIFEST_FILE): 
   }
   if (!isRecord(parsed) || !Array.isArray(parsed.datasets) || typeof parsed.formatVersion !== 'number') {
     throw fail('has no "formatVersion" number and "datasets" list');
+  }
+  // Fields the loaders do not read are passed on as they are: never a prototype key or a value nested past reason.
+  try {
+    checkDepth(parsed, '', manifestDepth);
+  } catch (error) {
+    if (error instanceof FieldError) throw fail(error.message);
+    throw error;
   }
   parsed.datasets.forEach((entry: unknown, i: number) => {
     const problem = entryProblem(entry);

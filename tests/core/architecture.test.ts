@@ -114,3 +114,42 @@ describe('validateArchitecture', () => {
     expect(errorOf({ ...base, layers })).toBe('layers: has 257 layers; at most 256 are allowed');
   });
 });
+
+describe('extra fields from untrusted JSON (issue 14)', () => {
+  const text = (layer: string, top = '') =>
+    `{"input":{"height":8,"width":8,"channels":1},"classes":10,${top}"layers":[${layer},{"type":"flatten"}]}`;
+  const conv3 = '"type":"conv","filters":4,"kernel":3,"stride":1,"padding":"same"';
+
+  it.each(['__proto__', 'constructor', 'prototype'])('refuses a layer field named %s, naming the layer and the key, and never keeps it', (key) => {
+    // JSON.parse makes "__proto__" an own field; an object spread used to copy it, and exports wrote it out again.
+    const value: unknown = JSON.parse(text(`{${conv3},"${key}":{"polluted":true}}`));
+    expect(errorOf(value)).toBe(`layers[0] (conv): "${key}" is a field name that is never accepted (it could change how JavaScript treats the object); remove it`);
+    const result = validateArchitecture(value);
+    expect(!result.ok && result.error.layerIndex).toBe(0);
+  });
+
+  it('refuses a forbidden key at the top of the architecture and inside a kept extra field', () => {
+    expect(errorOf(JSON.parse(text(`{${conv3}}`, '"__proto__":{"x":1},')))).toBe(
+      'architecture: "__proto__" is a field name that is never accepted (it could change how JavaScript treats the object); remove it',
+    );
+    expect(errorOf(JSON.parse(text(`{${conv3},"keep":[{"__proto__":{"x":1}}]}`)))).toBe(
+      'layers[0] (conv): extra field "keep[0].__proto__" is a field name that is never accepted (it could change how JavaScript treats the object); remove it',
+    );
+  });
+
+  it('refuses an extra field nested 10,000 levels deep in words, without overflowing the stack', () => {
+    const deep: unknown = JSON.parse(text(`{${conv3},"keep":${'['.repeat(10_000)}${']'.repeat(10_000)}}`));
+    expect(errorOf(deep)).toMatch(/^layers\[0\] \(conv\): extra field "keep(\[0\]){13}" is nested more than 13 levels deep$/);
+  });
+
+  it('keeps ordinary extra fields in their place, and the same JSON comes back out', () => {
+    const source = text(`{"type":"conv","keep":[0,2],"filters":4,"kernel":3,"stride":1,"padding":"same"}`, '"name":"mine",');
+    expect(JSON.stringify(parseArchitecture(JSON.parse(source)))).toBe(source);
+  });
+
+  it('refuses counts beyond 2^53 − 1 without printing digits the file never had', () => {
+    const message = errorOf(JSON.parse('{"input":{"height":8,"width":8,"channels":1},"classes":10,"layers":[{"type":"flatten"},{"type":"dense","units":9007199254740993}]}'));
+    expect(message).toBe('layers[1] (dense): "units" must be an integer from 1 to 65536, got a number above 9,007,199,254,740,991, too large to hold exactly');
+    expect(message).not.toContain('9007199254740992');
+  });
+});

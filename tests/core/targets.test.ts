@@ -100,3 +100,26 @@ describe('custom targets', () => {
     expect(() => parseCustomTarget(value)).toThrow(message);
   });
 });
+
+describe('custom targets from untrusted JSON (issue 14)', () => {
+  const board = { id: 'b', name: 'B', core: 'avr8', clockMhz: 8, sramBytes: 2048, flashBytes: 32_768 };
+
+  it('quotes an unknown field or target cut short, however long it is', () => {
+    const long = 'k'.repeat(50_000);
+    expect(() => parseCustomTarget({ ...board, [long]: 1 })).toThrow(`unknown field "${'k'.repeat(40)}…"; expected id, name`);
+    expect(() => parseTargetSpec(long)).toThrow(`unknown target "${'k'.repeat(40)}…"; expected a preset id`);
+    expect(() => parseCustomTarget({ ...board, reserve: { [long]: 1 } })).toThrow(`unknown field "reserve.${'k'.repeat(32)}…"; expected sramBytes and flashBytes`);
+  });
+
+  it('refuses memory beyond 2^53 − 1 without printing digits the file never had', () => {
+    const message = (() => {
+      try {
+        parseCustomTarget(JSON.parse('{"id":"b","name":"B","core":"avr8","clockMhz":8,"sramBytes":9007199254740993,"flashBytes":32768}'));
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    })();
+    expect(message).toBe('"sramBytes" must be a whole number of bytes from 1 to 1073741824, got a number above 9,007,199,254,740,991, too large to hold exactly');
+  });
+});

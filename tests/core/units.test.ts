@@ -36,3 +36,16 @@ describe('sizes in words', () => {
     expect([formatMiB(3 * 1024 * 1024), formatMiB(0), formatMiB(200_000)]).toEqual(['3.0 MB', '0.0 MB', '0.2 MB']);
   });
 });
+
+describe('numbers beyond 2^53 − 1 (issue 14)', () => {
+  it('are written to three digits, never with digits a double does not hold', () => {
+    // 9007199254740993 is held as …992; String(1e21) is "1e+21", which the grouping used to cut into "1e,+21".
+    expect([formatCount(9_007_199_254_740_991), formatCount(Number('9007199254740993')), formatCount(1e21), formatCount(-2.7e17)]).toEqual([
+      '9,007,199,254,740,991',
+      'about 9.01 × 10¹⁵',
+      'about 1.00 × 10²¹',
+      'about −2.70 × 10¹⁷',
+    ]);
+    expect([formatBytes(1e21), formatCount(Infinity), formatCount(Number.NaN)]).toEqual(['about 1.00 × 10²¹ B', '∞', 'not a number']);
+  });
+});

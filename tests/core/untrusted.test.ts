@@ -1,7 +1,7 @@
 import { describe as group, expect, it } from 'vitest';
 import { ArchitectureError } from '../../src/core/architecture.ts';
 import { PruningSpaceError } from '../../src/core/search/pruning-space.ts';
-import { SearchSpaceError } from '../../src/core/search-space.ts';
+import { SearchSpaceError, defaultSearchSpace, parseSearchSpace } from '../../src/core/search-space.ts';
 import { TargetError, parseCustomTarget } from '../../src/core/targets.ts';
 import {
   FieldError,
@@ -150,7 +150,8 @@ group('readers', () => {
     ['integerAt, a fraction', () => integerAt(2.5, 'epochs', 1, 10), 'epochs: must be an integer from 1 to 10, got 2.5'],
     ['integerAt, text', () => integerAt('3', 'epochs', 1, 10), 'epochs: must be an integer from 1 to 10, got "3"'],
     ['countAt, negative', () => countAt(-5, 'bytes', 'bytes'), 'bytes: must be a whole number of bytes (0 or more), got -5'],
-    ['countAt, unsafe', () => countAt(2 ** 53, 'params'), 'params: must be a whole number (0 or more), got 9007199254740992'],
+    // JSON.parse reads 9007199254740993 as …992: the message must not print digits the file never had.
+    ['countAt, unsafe', () => countAt(JSON.parse('9007199254740993'), 'params'), 'params: must be a whole number (0 or more), got a number above 9,007,199,254,740,991, too large to hold exactly'],
     ['nonNegativeAt, NaN', () => nonNegativeAt(Number.NaN, 'rate'), 'rate: must be a finite number, 0 or more, got NaN'],
     ['seedAt, a fraction', () => seedAt(0.5, 'seed'), 'seed: must be a whole number (the seed), got 0.5'],
     ['booleanAt, text', () => booleanAt('true', 'earlyStopping'), 'earlyStopping: must be true or false, got "true"'],
@@ -199,3 +200,46 @@ group('parseCustomTarget', () => {
     expect(() => parseCustomTarget({ ...board, runtime: 'constructor' })).toThrow(/^"runtime" must be one of .*, got "constructor"$/);
   });
 });
+
+group('untrusted keys and numbers (issue 14)', () => {
+  const forbidden = 'is a field name that is never accepted (it could change how JavaScript treats the object); remove it';
+
+  it.each(['__proto__', 'constructor', 'prototype'])('recordAt refuses a field named %s (objectAt, as an unknown field)', (key) => {
+    const record: unknown = JSON.parse(`{"id":1,"${key}":{"x":1}}`);
+    expect(messageOf(() => recordAt(record, 'study', 'an object'))).toBe(`study.${key}: ${forbidden}`);
+    expect(messageOf(() => objectAt(record, 'study', 'the study', ['id']))).toBe(`study.${key}: is not a field of the study; expected id`);
+  });
+
+  it('checkDepth refuses a forbidden key anywhere in a kept value, and a depth of 10,000 without a stack overflow', () => {
+    expect(messageOf(() => checkDepth(JSON.parse('{"a":[{"__proto__":{}}]}'), 'x', 10))).toBe(`x.a[0].__proto__: ${forbidden}`);
+    let deep: unknown = [];
+    for (let i = 0; i < 10_000; i++) deep = [deep];
+    expect(messageOf(() => checkDepth(deep, 'x', 16))).toMatch(/is nested more than 16 levels deep$/);
+  });
+
+  it('integerAt refuses a whole number beyond 2^53 − 1 even when its own bound is larger', () => {
+    expect(messageOf(() => integerAt(JSON.parse('9007199254740993'), 'n', 0, Number.MAX_VALUE))).toBe(
+      `n: must be an integer from 0 to ${Number.MAX_VALUE}, got a number above 9,007,199,254,740,991, too large to hold exactly`,
+    );
+    expect(integerAt(Number.MAX_SAFE_INTEGER, 'n', 0, Number.MAX_VALUE)).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
+  it('describeJson and childPath stay short whatever they are given', () => {
+    // JSON.stringify overflowed the stack on a deep list, so parseSearchSpace threw a RangeError.
+    const deep: unknown = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`);
+    expect(describeJson(deep)).toBe('a list');
+    expect(messageOf(() => parseSearchSpaceWith({ heads: ['flatten', deep] }))).toBe('searchSpace.heads: unknown head a list; expected one of "flatten", "globalAvgPool"');
+    expect(childPath('a', 'k'.repeat(50_000))).toBe(`a["${'k'.repeat(40)}…"]`);
+  });
+
+  it('describeJson names a number beyond 2^53 − 1 in a list without its digits', () => {
+    expect(describeJson(JSON.parse('[4, 1e20]'))).toBe('[4,"(above 9,007,199,254,740,991)"]');
+    expect(describeJson(JSON.parse('[-1e20]'))).toBe('["(below −9,007,199,254,740,991)"]');
+    expect(describeJson(JSON.parse('-1e20'))).toBe('a number below −9,007,199,254,740,991, too large to hold exactly');
+  });
+});
+
+/** The default 8×8 space with some fields replaced, as parsed JSON. */
+function parseSearchSpaceWith(fields: Record<string, unknown>): unknown {
+  return parseSearchSpace({ ...JSON.parse(JSON.stringify(defaultSearchSpace({ height: 8, width: 8, channels: 1 }, 10))), ...fields });
+}
