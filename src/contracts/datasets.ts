@@ -29,7 +29,8 @@ export type ImageShape = InputShape;
 /** For CSV files; see src/data/csv.ts for each field's meaning and default. */
 export interface CsvImportOptions {
   readonly labelColumn?: 'first' | 'last';
-  readonly header?: boolean | 'auto';
+  /** Whether the first row is a header (the page's "first row is a header"); never guessed, see src/data/csv.ts. */
+  readonly header?: boolean;
   readonly maxValue?: number;
   readonly delimiter?: string;
 }
@@ -47,13 +48,19 @@ export interface DatasetImportOptions {
   readonly test: number;
   /** Seeds the splits: the same files, shares and seed give the same splits. */
   readonly seed: number;
+  /**
+   * The most bytes the import may decode (inflated archives and .gz files, pixels, resized images),
+   * from 1 MiB to 1 GiB; the page sends min(navigator.deviceMemory / 4, 1 GiB) (src/data/budget.ts),
+   * and the worker takes its own device's default when it is absent.
+   */
+  readonly budget?: number;
 }
 
 /**
  * An import. Which file is which is read from the files themselves and their names:
- * - `idx`: an images file and a labels file (raw or .gz), optionally a test pair (names with `t10k` or `test`);
+ * - `idx`: an images file and a labels file (raw or .gz), optionally a test pair (names with the word `t10k` or `test`);
  * - `cifar10`: one or more binary batches (`data_batch_N.bin`; `test_batch.bin` becomes the test set);
- * - `csv`: one CSV file, optionally a second whose name has `test` in it as the test set;
+ * - `csv`: one CSV file, optionally a second whose name has the word `test` in it as the test set;
  * - `images`: image files of a chosen folder, or .zip archives, one folder per class
  *   (a folder's name is its class name; `train/` and `test/` folders above the class folders split them).
  * Any format also accepts its files inside .zip archives.

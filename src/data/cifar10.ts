@@ -4,6 +4,7 @@
  * 1 label byte (0–9) and 3,072 pixel bytes: the 1,024 red values of the 32×32 image row by row, then
  * the 1,024 green, then the 1,024 blue. We convert that channel-planar layout to NHWC.
  */
+import type { ImportBudget } from './budget.ts';
 import type { ImageSet } from './dataset.ts';
 import { errorAt, type NamedBytes } from './errors.ts';
 import { decompressIfGzip } from './gzip.ts';
@@ -17,7 +18,7 @@ const PLANE = SIDE * SIDE;
 const RECORD_BYTES = 1 + 3 * PLANE;
 
 /** Decodes one CIFAR-10 binary batch (already decompressed); throws a DatasetError naming the file and offset. */
-export function decodeCifar10(source: NamedBytes): ImageSet {
+export function decodeCifar10(source: NamedBytes, budget?: ImportBudget): ImageSet {
   const { bytes } = source;
   if (bytes.length === 0) throw errorAt(source, 0, 'the file is empty; choose a CIFAR-10 binary batch such as data_batch_1.bin');
   const count = Math.floor(bytes.length / RECORD_BYTES);
@@ -28,6 +29,7 @@ export function decodeCifar10(source: NamedBytes): ImageSet {
       `the file ends here, inside record ${count + 1} (records are 3,073 bytes: a label and 32×32×3 pixels); the file is truncated or is not a CIFAR-10 binary batch`,
     );
   }
+  budget?.take(source.file, count * 3 * PLANE, `holds ${count} images of 32×32×3, which take`);
   const images = new Uint8Array(count * 3 * PLANE);
   const labels = new Uint8Array(count);
   for (let n = 0; n < count; n++) {
@@ -46,9 +48,9 @@ export function decodeCifar10(source: NamedBytes): ImageSet {
 }
 
 /** One image set from one or more CIFAR-10 batches, raw or .gz (detected by content), in the order given. */
-export async function parseCifar10(batches: readonly NamedBytes[]): Promise<ImageSet> {
+export async function parseCifar10(batches: readonly NamedBytes[], budget?: ImportBudget): Promise<ImageSet> {
   if (batches.length === 0) throw new Error('parseCifar10: needs at least one batch file');
   const sets: ImageSet[] = [];
-  for (const batch of batches) sets.push(decodeCifar10(await decompressIfGzip(batch)));
+  for (const batch of batches) sets.push(decodeCifar10(await decompressIfGzip(batch, budget), budget));
   return concatImageSets(sets);
 }

@@ -4,15 +4,21 @@
  * it last). Raw or .gz (detected by content). Rows are numbered like a text editor numbers lines
  * (from 1, the header and blank lines included), so an error's row is the line to look at.
  */
+import type { ImportBudget } from './budget.ts';
 import type { ImageSet } from './dataset.ts';
+import { formatCount } from '../core/units.ts';
 import { DatasetError, errorAt, type NamedBytes } from './errors.ts';
 import { decompressIfGzip } from './gzip.ts';
 
 export interface CsvOptions {
   /** The column of the label: 'first' (default) or 'last'. Labels are whole numbers 0–255. */
   readonly labelColumn?: 'first' | 'last';
-  /** Whether the first row names the columns; 'auto' (default) treats it as a header when a field is not a number. */
-  readonly header?: boolean | 'auto';
+  /**
+   * Whether the first row names the columns (false by default). Never guessed: a typo in the first
+   * data row ("1,0,O,0") would make it a header and drop the row silently, so a first row that is
+   * not all numbers is refused, and the message says to tick "first row is a header" if it is one.
+   */
+  readonly header?: boolean;
   /** The image shape; by default a square gray image, which needs a square pixel count (784 → 28×28). */
   readonly shape?: { readonly height: number; readonly width: number; readonly channels: number };
   /**
@@ -28,8 +34,8 @@ export interface CsvOptions {
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** An image set from CSV text; throws a DatasetError naming the file and the row (and column) of the first problem. */
-export async function parseCsv(input: NamedBytes, options: CsvOptions = {}): Promise<ImageSet> {
-  const source = await decompressIfGzip(input);
+export async function parseCsv(input: NamedBytes, options: CsvOptions = {}, budget?: ImportBudget): Promise<ImageSet> {
+  const source = await decompressIfGzip(input, budget);
   const { file } = source;
   const delimiter = options.delimiter ?? ',';
   const maxValue = options.maxValue ?? 255;
@@ -37,13 +43,25 @@ export async function parseCsv(input: NamedBytes, options: CsvOptions = {}): Pro
   const atRow = (row: number, problem: string, column?: number) => new DatasetError(file, column === undefined ? { row } : { row, column }, problem);
 
   // Fields are split one row at a time: a 60,000-row MNIST CSV has 47 million of them, too many to hold as strings.
-  const lines = decodeText(source).split(/\r?\n/);
+  // CRLF (Windows), LF (Unix) and a lone CR (classic Mac OS, and Excel for Mac's "CSV (Macintosh)") all end a row.
+  const lines = decodeText(source).split(/\r\n|\r|\n/);
   const rowLines = lines.flatMap((text, i) => (text.trim() === '' ? [] : [i]));
   const fieldsOf = (i: number): string[] => lines[i]!.split(delimiter).map(unquote);
   const firstLine = rowLines[0];
   if (firstLine === undefined) throw atRow(1, 'the file has no rows; each row should be a label and the pixel values of one image');
-  const header = options.header ?? 'auto';
-  const hasHeader = header === true || (header === 'auto' && !fieldsOf(firstLine).every((field) => NUMBER.test(field)));
+  const hasHeader = options.header === true;
+  if (!hasHeader) {
+    const fields = fieldsOf(firstLine);
+    const columns = fields.flatMap((field, i) => (NUMBER.test(field) ? [] : [i + 1]));
+    if (columns.length > 0) {
+      const shown = columns.slice(0, 5).join(', ') + (columns.length > 5 ? ` and ${columns.length - 5} more` : '');
+      throw atRow(
+        firstLine + 1,
+        `the row has non-numbers in ${columns.length === 1 ? 'column' : 'columns'} ${shown} (first "${fields[columns[0]! - 1]}"); if it is a header, tick "first row is a header", otherwise correct the row`,
+        columns[0],
+      );
+    }
+  }
   const dataLines = hasHeader ? rowLines.slice(1) : rowLines;
   const firstData = dataLines[0];
   if (firstData === undefined) throw atRow(firstLine + 1, 'the file has a header but no data rows; add one row per image');
@@ -58,6 +76,7 @@ export async function parseCsv(input: NamedBytes, options: CsvOptions = {}): Pro
 
   const labelAt = options.labelColumn === 'last' ? pixels : 0;
   const pixelStart = labelAt === 0 ? 1 : 0;
+  budget?.take(file, dataLines.length * pixels, `holds ${formatCount(dataLines.length)} images of ${shape.height}×${shape.width}×${shape.channels}, which take`);
   const images = new Uint8Array(dataLines.length * pixels);
   const labels = new Uint8Array(dataLines.length);
   dataLines.forEach((i, n) => {

@@ -7,6 +7,8 @@
  * images, so the few browser APIs used here are declared below and found on globalThis, rather
  * than taken from the DOM library that Node's type check lacks.
  */
+import { formatCount } from '../core/units.ts';
+import { bytesInWords } from './budget.ts';
 import { DatasetError } from './errors.ts';
 import { maxImagePixels, type DecodedImage, type ImageDecoder, type ImageFile } from './image-folder.ts';
 
@@ -33,7 +35,7 @@ interface BrowserImaging {
 /** One canvas, reused while the images keep their size (a folder's images usually share one). */
 let canvas: Canvas | undefined;
 
-export const decodeImageInBrowser: ImageDecoder = async (file: ImageFile): Promise<DecodedImage> => {
+export const decodeImageInBrowser: ImageDecoder = async (file: ImageFile, limits = {}): Promise<DecodedImage> => {
   const { createImageBitmap, OffscreenCanvas } = globalThis as BrowserImaging;
   if (createImageBitmap === undefined || OffscreenCanvas === undefined) {
     throw new Error('images can only be decoded in a browser that has createImageBitmap and OffscreenCanvas (any current one)');
@@ -48,7 +50,11 @@ export const decodeImageInBrowser: ImageDecoder = async (file: ImageFile): Promi
   try {
     const { width, height } = bitmap;
     if (width * height > maxImagePixels) {
-      throw new DatasetError(file.path, undefined, `is ${width}×${height} pixels, more than the ${maxImagePixels} this app decodes; shrink it first`);
+      throw new DatasetError(file.path, undefined, `is ${width}×${height} pixels, more than the ${formatCount(maxImagePixels)} this app decodes; shrink it first`);
+    }
+    // Checked before the pixels are read out of the bitmap into an array of that size.
+    if (limits.maxBytes !== undefined && width * height * 4 > limits.maxBytes) {
+      throw new DatasetError(file.path, undefined, `is ${width}×${height} pixels, whose RGBA values take ${bytesInWords(width * height * 4)}, more than the ${bytesInWords(limits.maxBytes)} this import has left to decode; shrink it or import fewer images`);
     }
     if (canvas === undefined || canvas.width !== width || canvas.height !== height) canvas = new OffscreenCanvas(width, height);
     const context = canvas.getContext('2d', { willReadFrequently: true });

@@ -4,6 +4,7 @@
  * number of dimensions, then each dimension as a big-endian uint32, then the data in row-major order.
  * Only unsigned bytes (type 0x08) are read: every image dataset of the family uses them.
  */
+import type { ImportBudget } from './budget.ts';
 import type { ImageSet } from './dataset.ts';
 import { errorAt, type NamedBytes } from './errors.ts';
 import { decompressIfGzip } from './gzip.ts';
@@ -24,7 +25,7 @@ const MAX_SIDE = 4096;
 const MAX_CHANNELS = 4;
 
 /** Decodes one IDX array of unsigned bytes (already decompressed); throws a DatasetError naming the file and offset. */
-export function decodeIdx(source: NamedBytes): IdxArray {
+export function decodeIdx(source: NamedBytes, budget?: ImportBudget): IdxArray {
   const { bytes } = source;
   const fail = (offset: number, problem: string) => errorAt(source, offset, problem);
   if (bytes.length < 4) throw fail(bytes.length, 'the file ends here, inside the 4-byte IDX header; the file is truncated, so download or copy it again');
@@ -46,6 +47,7 @@ export function decodeIdx(source: NamedBytes): IdxArray {
   const end = dataStart + size;
   if (bytes.length < end) throw fail(bytes.length, `the file ends here, but its header (${dims.join(' × ')}) describes ${end} bytes; the file is truncated, so download or copy it again`);
   if (bytes.length > end) throw fail(end, `${bytes.length - end} unexpected bytes follow the ${dims.join(' × ')} values the header describes; the file is corrupt`);
+  budget?.take(source.file, size, `holds ${dims.join(' × ')} values, which take`);
   return { dims, data: bytes.slice(dataStart, end) };
 }
 
@@ -53,11 +55,11 @@ export function decodeIdx(source: NamedBytes): IdxArray {
  * An image set from an IDX images file (N × H × W, or N × H × W × C) and its labels file (N), raw or
  * .gz (detected by content). Both must hold the same N.
  */
-export async function parseIdx(images: NamedBytes, labels: NamedBytes): Promise<ImageSet> {
-  const imageSource = await decompressIfGzip(images);
-  const labelSource = await decompressIfGzip(labels);
-  const pixels = decodeIdx(imageSource);
-  const classes = decodeIdx(labelSource);
+export async function parseIdx(images: NamedBytes, labels: NamedBytes, budget?: ImportBudget): Promise<ImageSet> {
+  const imageSource = await decompressIfGzip(images, budget);
+  const labelSource = await decompressIfGzip(labels, budget);
+  const pixels = decodeIdx(imageSource, budget);
+  const classes = decodeIdx(labelSource, budget);
   const [count = 0, height = 0, width = 0, channels = 1] = pixels.dims;
   if (pixels.dims.length !== 3 && pixels.dims.length !== 4) {
     throw errorAt(imageSource, 3, `an images file has 3 dimensions (count × height × width) or 4 (… × channels), this one ${pixels.dims.length}; did you choose the labels file?`);

@@ -9,6 +9,8 @@
  * Grouping is pure; decoding needs an image decoder, which only a browser has (decode-image-browser.ts),
  * so it is handed in.
  */
+import { formatCount } from '../core/units.ts';
+import type { ImportBudget } from './budget.ts';
 import type { ImageSet } from './dataset.ts';
 import { DatasetError } from './errors.ts';
 import { resizeImageSet } from './resize.ts';
@@ -27,8 +29,11 @@ export interface DecodedImage {
   readonly rgba: Uint8ClampedArray;
 }
 
-/** Decodes one image file; throws (ideally a DatasetError naming the file) when it cannot. */
-export type ImageDecoder = (file: ImageFile) => Promise<DecodedImage>;
+/**
+ * Decodes one image file; throws (ideally a DatasetError naming the file) when it cannot. With
+ * `maxBytes`, an image whose RGBA pixels would take more is refused before they are read out.
+ */
+export type ImageDecoder = (file: ImageFile, limits?: { readonly maxBytes?: number }) => Promise<DecodedImage>;
 
 /** The formats every current browser decodes (createImageBitmap). */
 export const imageExtensions: readonly string[] = ['png', 'jpg', 'jpeg', 'gif', 'bmp', 'webp'];
@@ -68,8 +73,12 @@ const MAX_CLASSES = 256;
 const isHidden = (segment: string): boolean => segment.startsWith('.') || segment === '__MACOSX';
 const extensionOf = (name: string): string => (name.includes('.') ? name.slice(name.lastIndexOf('.') + 1).toLowerCase() : '');
 
-/** Sorts `files` into classes by folder; throws an Error in words when they are not one folder per class. */
-export function groupImageFolder(files: readonly ImageFile[]): ImageFolder {
+/**
+ * Sorts `files` into classes by folder; throws a DatasetError naming `source` (the archive or folder
+ * they came from) when they are not one folder per class.
+ */
+export function groupImageFolder(files: readonly ImageFile[], source = 'the chosen files'): ImageFolder {
+  const fail = (problem: string) => new DatasetError(source, undefined, problem);
   let hidden = 0;
   let notImages = 0;
   const images: { file: ImageFile; folders: string[] }[] = [];
@@ -80,8 +89,8 @@ export function groupImageFolder(files: readonly ImageFile[]): ImageFolder {
     else images.push({ file, folders: segments.slice(0, -1) });
   }
   if (images.length === 0) {
-    throw new Error(
-      `No images were found among the ${files.length} files (${notImages} not images, ${hidden} hidden); choose a folder or .zip with PNG, JPEG, GIF, BMP or WebP images in one folder per class.`,
+    throw fail(
+      `no images were found among the ${files.length} files (${notImages} not images, ${hidden} hidden); choose a folder or .zip with PNG, JPEG, GIF, BMP or WebP images in one folder per class`,
     );
   }
   const root = commonPrefix(images.map((image) => image.folders));
@@ -106,14 +115,14 @@ export function groupImageFolder(files: readonly ImageFile[]): ImageFolder {
   if (classNames.length < 2) {
     const where = rootName === '' ? 'the top of the archive' : `"${rootName}"`;
     const found = classNames.length === 0 ? `all ${images.length} images are directly in ${where}` : `the only class folder is "${classNames[0]}"`;
-    throw new Error(`${found}; a classifier needs at least two classes, so put each class's images in a folder of its own (cat/, dog/, …) and choose the folder that holds those folders.`);
+    throw fail(`${found}; a classifier needs at least two classes, so put each class's images in a folder of its own (cat/, dog/, …) and choose the folder that holds those folders`);
   }
-  if (classNames.length > MAX_CLASSES) throw new Error(`There are ${classNames.length} class folders in "${rootName}"; at most ${MAX_CLASSES} classes can be imported.`);
+  if (classNames.length > MAX_CLASSES) throw fail(`there are ${classNames.length} class folders in "${rootName}"; at most ${MAX_CLASSES} classes can be imported`);
   const labelOf = new Map(classNames.map((name, label) => [name, label]));
   const labelled = (role: SplitRole): LabelledFile[] => placed.filter((item) => item.role === role).map((item) => ({ file: item.file, label: labelOf.get(item.className)! }));
   const train = labelled('train');
   const test = split ? labelled('test') : [];
-  if (train.length === 0) throw new Error(`The training folder in "${rootName}" holds no images in class folders; put the images in train/<class>/.`);
+  if (train.length === 0) throw fail(`the training folder in "${rootName}" holds no images in class folders; put the images in train/<class>/`);
   return {
     classNames,
     train,
@@ -145,17 +154,28 @@ export interface ImageShape {
  * and alpha, 3: RGB, 4: RGBA; alpha is dropped, not blended), then the size, stretched without
  * keeping the aspect ratio (Keras's default), by area averaging when shrinking and bilinear
  * interpolation otherwise (resize.ts). Throws a DatasetError naming the first file that fails.
+ *
+ * With a `budget`, the images at `shape` are counted against it before anything is decoded (named
+ * `source`, the folder or archive), and each picture's RGBA pixels and resizing buffer must fit in
+ * what is left before they are made (they are dropped after each picture, so they are not kept).
  */
-export async function decodeImageFiles(files: readonly LabelledFile[], shape: ImageShape, decode: ImageDecoder): Promise<ImageSet> {
+export async function decodeImageFiles(
+  files: readonly LabelledFile[],
+  shape: ImageShape,
+  decode: ImageDecoder,
+  options: { readonly budget?: ImportBudget; readonly source?: string } = {},
+): Promise<ImageSet> {
   const { height, width, channels } = shape;
   for (const [name, value, max] of [['height', height, 4096], ['width', width, 4096], ['channels', channels, 4]] as const) {
     if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`The image ${name} must be a whole number from 1 to ${max}, got ${value}.`);
   }
   const size = height * width * channels;
+  const { budget } = options;
+  budget?.take(options.source ?? 'the images', files.length * size, `holds ${formatCount(files.length)} images, which at ${height}×${width}×${channels} take`);
   const images = new Uint8Array(files.length * size);
   const labels = new Uint8Array(files.length);
   for (const [n, { file, label }] of files.entries()) {
-    const decoded = await decodeOne(file, decode);
+    const decoded = await decodeOne(file, decode, budget, width * channels);
     const pixels = fromRgba(decoded, channels);
     const method = decoded.height <= height && decoded.width <= width && (decoded.height < height || decoded.width < width) ? 'bilinear' : 'area';
     const resized = resizeImageSet(pixels, { height, width, method });
@@ -165,10 +185,14 @@ export async function decodeImageFiles(files: readonly LabelledFile[], shape: Im
   return { height, width, channels, count: files.length, images, labels };
 }
 
-async function decodeOne(file: ImageFile, decode: ImageDecoder): Promise<DecodedImage> {
+/** RGBA bytes per pixel, and the resizer's float64 buffer (input rows × output row) per input row and output column-channel. */
+const RGBA_BYTES = 4;
+const PARTIAL_BYTES = 8;
+
+async function decodeOne(file: ImageFile, decode: ImageDecoder, budget: ImportBudget | undefined, outRowBytes: number): Promise<DecodedImage> {
   let decoded: DecodedImage;
   try {
-    decoded = await decode(file);
+    decoded = await decode(file, budget === undefined ? {} : { maxBytes: budget.left });
   } catch (cause) {
     if (cause instanceof DatasetError) throw cause;
     const reason = cause instanceof Error ? cause.message : String(cause);
@@ -179,8 +203,9 @@ async function decodeOne(file: ImageFile, decode: ImageDecoder): Promise<Decoded
     throw new DatasetError(file.path, undefined, `decodes to an image of ${width}×${height} pixels; remove it or save it again`);
   }
   if (width * height > maxImagePixels) {
-    throw new DatasetError(file.path, undefined, `is ${width}×${height} pixels, more than the ${maxImagePixels} this app decodes; shrink it first`);
+    throw new DatasetError(file.path, undefined, `is ${width}×${height} pixels, more than the ${formatCount(maxImagePixels)} this app decodes; shrink it first`);
   }
+  budget?.check(file.path, width * height * RGBA_BYTES + height * outRowBytes * PARTIAL_BYTES, `is ${width}×${height} pixels; decoding and resizing it takes`);
   if (rgba.length !== width * height * 4) throw new Error(`the image decoder gave ${rgba.length} bytes for ${file.path} (${width}×${height} RGBA needs ${width * height * 4})`);
   return decoded;
 }

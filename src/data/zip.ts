@@ -12,6 +12,7 @@
  * refused too.
  */
 import { Inflate, inflateSync } from 'fflate';
+import type { ImportBudget } from './budget.ts';
 import { crc32 } from './crc32.ts';
 import { DatasetError, type NamedBytes } from './errors.ts';
 
@@ -77,9 +78,11 @@ interface CentralEntry {
 /**
  * The files of the ZIP archive `archive` (folders are left out), in the order of its central
  * directory. Throws a DatasetError naming the archive, the byte offset and, where it is about one
- * entry, that entry. The work is synchronous; the Promise makes every refusal a rejection.
+ * entry, that entry. The work is synchronous; the Promise makes every refusal a rejection. With a
+ * `budget`, each entry's declared size is counted against it before the entry is inflated (inflating
+ * stops at the declared size, so the count holds), the entry named "archive.zip/path".
  */
-export async function readZip(archive: NamedBytes, limits: ZipLimits = {}): Promise<ZipEntry[]> {
+export async function readZip(archive: NamedBytes, limits: ZipLimits = {}, budget?: ImportBudget): Promise<ZipEntry[]> {
   const limit = { ...defaultZipLimits, ...limits };
   const { bytes } = archive;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -157,7 +160,10 @@ export async function readZip(archive: NamedBytes, limits: ZipLimits = {}): Prom
     }
   });
   const result: ZipEntry[] = [];
-  for (const { entry, data } of located) result.push({ path: entry.path, bytes: extract(archive, entry, data) });
+  for (const { entry, data } of located) {
+    budget?.take(`${archive.file}/${entry.path}`, entry.bytes, entry.method === STORED ? 'holds' : 'inflates to');
+    result.push({ path: entry.path, bytes: extract(archive, entry, data) });
+  }
   return result;
 }
 

@@ -62,7 +62,7 @@ describe('importing datasets through the search worker', { timeout: 180_000 }, (
   it('imports a CSV and a zip of PNG class folders, lists them after the built-ins, keeps them over a reload, and trains on one', async () => {
     const first = client();
     const csv = stripesCsv();
-    const stripes = await first.importDataset({ format: 'csv', name: 'Stripes', files: [{ name: 'stripes.csv', bytes: csv }], options: { validation: 0.25, test: 0.25, seed: 7 } });
+    const stripes = await first.importDataset({ format: 'csv', name: 'Stripes', files: [{ name: 'stripes.csv', bytes: csv }], options: { validation: 0.25, test: 0.25, seed: 7, csv: { header: true } } });
     expect(csv.byteLength).toBe(0); // transferred to the worker, not copied
     expect(stripes.id).toMatch(/^user-[0-9a-f]{20}$/);
     expect(stripes).toMatchObject({

@@ -32,6 +32,15 @@ describe('decodeImageInBrowser', () => {
     await expect(decodeImageInBrowser({ path: 'cut.png', bytes: cut })).rejects.toThrow('cut.png: is not an image this browser can decode');
   });
 
+  // Issue 14: a picture's pixels are checked against what the import has left before they are read out.
+  it('refuses a picture whose RGBA pixels would pass the bytes the import has left', async () => {
+    const bytes = bmp(20, 10, () => [1, 2, 3]);
+    await expect(decodeImageInBrowser({ path: 'pets/cat/wide.bmp', bytes }, { maxBytes: 799 })).rejects.toThrow(
+      'pets/cat/wide.bmp: is 20×10 pixels, whose RGBA values take 800 B (800 bytes), more than the 799 B (799 bytes) this import has left to decode; shrink it or import fewer images',
+    );
+    expect((await decodeImageInBrowser({ path: 'pets/cat/wide.bmp', bytes }, { maxBytes: 800 })).rgba.length).toBe(800);
+  });
+
   it('decodes a folder of class folders into an image set of the chosen size', async () => {
     const folder = groupImageFolder([
       { path: 'shapes/white/a.png', bytes: await png(4, 4, () => [255, 255, 255]) },

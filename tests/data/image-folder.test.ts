@@ -80,12 +80,12 @@ describe('groupImageFolder', () => {
 
   it('says what is wrong when there are no images or fewer than two classes', () => {
     expect(() => groupImageFolder([file('a/readme.txt'), file('.hidden.png')])).toThrow(
-      'No images were found among the 2 files (1 not images, 1 hidden); choose a folder or .zip with PNG, JPEG, GIF, BMP or WebP images in one folder per class.',
+      'the chosen files: no images were found among the 2 files (1 not images, 1 hidden); choose a folder or .zip with PNG, JPEG, GIF, BMP or WebP images in one folder per class',
     );
     expect(() => groupImageFolder([file('cat/1.png'), file('cat/2.png')])).toThrow(
-      'all 2 images are directly in "cat"; a classifier needs at least two classes, so put each class\'s images in a folder of its own (cat/, dog/, …) and choose the folder that holds those folders.',
+      'the chosen files: all 2 images are directly in "cat"; a classifier needs at least two classes, so put each class\'s images in a folder of its own (cat/, dog/, …) and choose the folder that holds those folders',
     );
-    expect(() => groupImageFolder([file('pets/cat/1.png'), file('pets/2.png')])).toThrow('the only class folder is "cat"; a classifier needs at least two classes');
+    expect(() => groupImageFolder([file('pets/cat/1.png'), file('pets/2.png')], 'pets.zip')).toThrow('pets.zip: the only class folder is "cat"; a classifier needs at least two classes');
   });
 });
 

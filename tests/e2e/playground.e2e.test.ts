@@ -156,6 +156,7 @@ describe('the playground, built, in Chromium with WebGPU', () => {
     const form = page.getByRole('form', { name: 'Import dataset' });
     await form.getByRole('combobox', { name: 'Format' }).selectOption('csv');
     await form.getByLabel('Files').setInputFiles(csv);
+    await form.getByLabel('First row is a header').check();
     await form.getByRole('textbox', { name: 'Name' }).fill('Stripes');
     await form.getByRole('button', { name: 'Import dataset' }).click();
     await page.getByText(/^Imported the dataset "Stripes": 40 images of 4×4×1 in 2 classes/).waitFor({ timeout: 60_000 });

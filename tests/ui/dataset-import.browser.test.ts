@@ -3,6 +3,7 @@ import { flushSync, mount, unmount } from 'svelte';
 import { afterEach, describe, expect, it } from 'vitest';
 import { page } from 'vitest/browser';
 import type { DatasetImportRequest } from '../../src/contracts/datasets.ts';
+import { deviceImportBudget } from '../../src/data/budget.ts';
 import DatasetImport from '../../src/ui/DatasetImport.svelte';
 
 let component: ReturnType<typeof mount> | undefined;
@@ -12,7 +13,7 @@ afterEach(() => {
   document.body.innerHTML = '';
 });
 
-function show(props: { onImport: (request: DatasetImportRequest) => Promise<void>; busy?: boolean }): void {
+function show(props: { onImport: (request: DatasetImportRequest) => Promise<void>; busy?: boolean; budget?: number }): void {
   const target = document.createElement('div');
   document.body.append(target);
   component = mount(DatasetImport, { target, props });
@@ -43,8 +44,10 @@ describe('the dataset import form', () => {
       format: 'csv',
       name: 'Tiny digits',
       files: [],
-      options: { validation: 0.25, test: 0.2, seed: 9, csv: { labelColumn: 'last', maxValue: 16 } },
+      // The budget is the device's default: min(navigator.deviceMemory / 4, 1 GiB).
+      options: { validation: 0.25, test: 0.2, seed: 9, budget: deviceImportBudget(), csv: { labelColumn: 'last', maxValue: 16, header: false } },
     });
+    expect(deviceImportBudget()).toBeGreaterThanOrEqual(2 ** 20);
     expect(request!.files.map((f) => [f.name, decode(f.bytes)])).toEqual([['tiny.csv', '0,1,2,3,4\n1,5,6,7,8\n']]);
     expect(page.getByLabelText('Image size').query()).toBeNull();
   });
@@ -100,6 +103,36 @@ describe('the dataset import form', () => {
     expect(document.querySelector('b')).toBeNull(); // text, never HTML
     expect(calls).toBe(1);
     await expect.element(page.getByRole('status')).toHaveTextContent('');
+  });
+
+  // Issue 14: a typo in a CSV's first row made it a header, silently; a header is now confirmed by the user.
+  it('sends "first row is a header" only when it is ticked', async () => {
+    const requests: DatasetImportRequest[] = [];
+    show({ onImport: async (request) => void requests.push(request) });
+    await page.getByLabelText('Format').selectOptions('CSV');
+    await page.getByLabelText('Files').upload(new File(['label,a,b,c,d\n0,1,2,3,4\n'], 'head.csv', { type: 'text/csv' }));
+    await expect.element(page.getByLabelText('First row is a header')).not.toBeChecked();
+    await page.getByLabelText('First row is a header').click();
+    await page.getByRole('button', { name: 'Import dataset' }).click();
+    await expect.element(page.getByRole('status')).toHaveTextContent('Imported: the dataset is in the list.');
+    expect(requests[0]!.options.csv).toEqual({ labelColumn: 'first', maxValue: 255, header: true });
+  });
+
+  // Issue 14: files were read whole before anything checked their size.
+  it('refuses files larger than the import budget before reading them', async () => {
+    let calls = 0;
+    show({ onImport: async () => void calls++, budget: 2 ** 20 });
+    await page.getByLabelText('Files').upload(new File([new Uint8Array(2 * 2 ** 20)], 'train-images-idx3-ubyte'));
+    await page.getByRole('button', { name: 'Import dataset' }).click();
+    await expect.element(page.getByRole('alert')).toHaveTextContent(
+      'train-images-idx3-ubyte is 2 MB (2,097,152 bytes), more than the 1 MB (1,048,576 bytes) an import may hold on this device; choose fewer or smaller files.',
+    );
+    await page.getByLabelText('Files').upload([new File([new Uint8Array(600_000)], 'a-images'), new File([new Uint8Array(500_000)], 'a-labels')]);
+    await page.getByRole('button', { name: 'Import dataset' }).click();
+    await expect.element(page.getByRole('alert')).toHaveTextContent(
+      'The 2 files are (the largest, a-images, 586 KB (600,000 bytes)) 1.05 MB (1,100,000 bytes) together, more than the 1 MB (1,048,576 bytes) an import may hold on this device; choose fewer or smaller files.',
+    );
+    expect(calls).toBe(0);
   });
 
   it('keeps the button disabled while the caller is busy', async () => {

@@ -65,7 +65,7 @@ describe('importUserDataset', () => {
       'train-images-idx3-ubyte has no matching labels file; choose the training images and labels files together.',
     );
     await expect(run(request('idx', { 'a-images': images, 'b-images': images, labels }))).rejects.toThrow(
-      'a-images and b-images are both train images files; choose one of each (a name with "t10k" or "test" in it marks the test set).',
+      'a-images and b-images are both train images files; choose one of each (a name with the word "t10k" or "test" in it, as in t10k-images-idx3-ubyte or mnist_test, marks the test set).',
     );
     await expect(run(request('idx', { 'notes.txt': text('hello') }))).rejects.toThrow(
       'notes.txt, byte 0: this is not an IDX file (IDX files start with two zero bytes); choose MNIST-style files such as train-images-idx3-ubyte.gz',
@@ -142,7 +142,16 @@ describe('importUserDataset', () => {
     await expect(run(request('csv', { 'a.csv': digitsCsv(4) }, { seed: 1.5 }))).rejects.toThrow('The seed must be a whole number, got 1.5.');
     await expect(run(request('csv', { 'a.csv': digitsCsv(4) }, {}, 'x'.repeat(101)))).rejects.toThrow('The name is 101 characters long; keep it to 100.');
     await expect(run(request('csv', { 'a.csv': digitsCsv(4) }, { validation: 0.6, test: 0.5 }))).rejects.toThrow(
-      'With 4 images, a validation share of 0.6 and a test share of 0.5 leave none to train on; lower the shares or add images.',
+      'a.csv: holds 4 images, and a validation share of 0.6 and a test share of 0.5 leave none to train on; lower the shares, or add images',
+    );
+  });
+
+  // Issue 14: the page's budget travels in the request; a .gz that inflates past it is stopped while it inflates.
+  it('decodes within the budget the request carries', async () => {
+    const [images, labels] = idxPair(400_000);
+    const request_ = request('idx', { 'train-images-idx3-ubyte.gz': await gzip(images), 'train-labels-idx1-ubyte': labels }, { budget: 2 ** 20 });
+    await expect(run(request_)).rejects.toThrow(
+      'train-images-idx3-ubyte.gz: inflates to more than the 1 MB (1,048,576 bytes) this import may decode on this device, so it was stopped there; import fewer or smaller files, or a smaller image size',
     );
   });
 
