@@ -4,7 +4,7 @@
  * what it checked, so nothing unchecked gets through; export runs the same checks, so the
  * playground never writes a file that it would refuse to read back.
  */
-import type { Study, StudyDocument, StudyTrial } from './study.ts';
+import { type Study, type StudyDocument, type StudyTrial, statusReasonMaxLength } from './study.ts';
 import { studyConfigAt, studyLimits } from './study-config-json.ts';
 import { type DocumentTrial, documentTrialAt } from './study-trial-json.ts';
 import { FieldError, childPath, choiceAt, describe, firstRepeat, idAt, isRecord, isoTimeAt, itemPath, listAt, objectAt, rethrowFieldErrors, textAt } from '../core/untrusted.ts';
@@ -12,8 +12,11 @@ import { formatCount } from '../core/units.ts';
 
 export const studyDocumentSchemaVersion = 1;
 export const studyDocumentKind = 'sparse-search-study';
-/** What `study.status` may say (optional, added within schema version 1). */
-const documentStatuses = ['completed', 'stopped'] as const;
+/** What `study.status` may say (optional, added within schema version 1; 'failed' and `statusReason` later). */
+const documentStatuses = ['completed', 'stopped', 'failed'] as const;
+/** The statuses an export writes: how a study ended. A stopped or running one is imported as 'stopped' anyway. */
+const writtenStatuses: readonly string[] = ['completed', 'failed'];
+
 
 /** 50 MB (1 MB = 1,048,576 bytes): far above any real study, low enough to parse in a tab. */
 export const maxStudyDocumentBytes = 50 * 1024 * 1024;
@@ -75,11 +78,16 @@ function documentAt(value: unknown): StudyDocument {
   }
   const root = objectAt(value, '', 'a study document', ['schemaVersion', 'kind', 'study', 'trials', 'paretoFront', 'environment']);
 
-  const studyRecord = objectAt(root.study, 'study', 'the study', ['id', 'createdAt', 'config'], ['status']);
+  const studyRecord = objectAt(root.study, 'study', 'the study', ['id', 'createdAt', 'config'], ['status', 'statusReason']);
   const id = idAt(studyRecord.id, 'study.id');
   const createdAt = isoTimeAt(studyRecord.createdAt, 'study.createdAt');
   const { config, targetIds } = studyConfigAt(studyRecord.config, 'study.config');
   const status = studyRecord.status === undefined ? undefined : choiceAt(studyRecord.status, 'study.status', documentStatuses);
+  if (studyRecord.statusReason !== undefined && status === undefined) {
+    throw new FieldError('study.statusReason', 'says why a study ended, and this one has no status; a statusReason comes with a status');
+  }
+  const statusReason =
+    studyRecord.statusReason === undefined ? undefined : textAt(studyRecord.statusReason, 'study.statusReason', { maxLength: statusReasonMaxLength, multiline: true });
 
   const trials: DocumentTrial[] = [];
   const byId = new Map<string, number>();
@@ -118,7 +126,7 @@ function documentAt(value: unknown): StudyDocument {
   return {
     schemaVersion: studyDocumentSchemaVersion,
     kind: studyDocumentKind,
-    study: { id, createdAt, config, ...(status !== undefined ? { status } : {}) },
+    study: { id, createdAt, config, ...(status !== undefined ? { status } : {}), ...(statusReason !== undefined ? { statusReason } : {}) },
     trials,
     paretoFront,
     environment,
@@ -168,8 +176,14 @@ export function buildStudyDocument(study: Study, trials: readonly StudyTrial[], 
     {
       schemaVersion: studyDocumentSchemaVersion,
       kind: studyDocumentKind,
-      // Only a finished study says so: an import of one stopped or still running is 'stopped' anyway.
-      study: { id: study.id, createdAt: study.createdAt, config: study.config, ...(study.status === 'completed' ? { status: 'completed' } : {}) },
+      // Only a study that ended (completed or failed) says so, and why: an import of one stopped or
+      // still running is 'stopped' anyway.
+      study: {
+        id: study.id,
+        createdAt: study.createdAt,
+        config: study.config,
+        ...(writtenStatuses.includes(study.status) ? { status: study.status, ...(study.statusReason !== undefined ? { statusReason: study.statusReason } : {}) } : {}),
+      },
       trials: ordered,
       paretoFront,
       environment,

@@ -10,6 +10,7 @@ import type { StrategyName } from '../core/search/strategy.ts';
 import type { TrialHyperparameters, TrialMetrics, TrialResources, TrialStatus, TrialTimings } from './trial.ts';
 import type { StoredOpWeights, TrialWeights } from './weights.ts';
 import { trainingRecipe } from '../core/training-recipe.ts';
+import { formatCount } from '../core/units.ts';
 
 export { type StrategyName, strategyNames } from '../core/search/strategy.ts';
 
@@ -40,12 +41,38 @@ export interface StudyConfig {
   readonly earlyStopping?: boolean;
 }
 
-export type StudyStatus = 'running' | 'paused' | 'stopped' | 'completed';
+/**
+ * `completed`: its budget is spent. `stopped`: the user stopped it (or it was imported unfinished).
+ * `failed`: it could not go on (no candidate fits, storage full, every trial failed); `statusReason`
+ * says why.
+ */
+export type StudyStatus = 'running' | 'paused' | 'stopped' | 'completed' | 'failed';
+
+/** The longest statusReason a study document holds; longer reasons are cut (statusReasonText). */
+export const statusReasonMaxLength = 4000;
+
+/** `reason` as a statusReason: one that would not fit a study document is cut, with an ellipsis. */
+export const statusReasonText = (reason: string): string => (reason.length > statusReasonMaxLength ? `${reason.slice(0, statusReasonMaxLength - 1)}…` : reason);
+
+/** The reasons the study loop and the import give, in words (Study.statusReason). */
+export const trialBudgetSpent = (trials: number): string => `the budget of ${formatCount(trials)} trial${trials === 1 ? '' : 's'} is spent`;
+export const timeBudgetSpent = (minutes: number): string => {
+  const rounded = Math.round(minutes * 100) / 100;
+  return `the time budget of ${rounded} minute${rounded === 1 ? '' : 's'} is spent`;
+};
+export const stoppedByYou = 'stopped by you';
+export const everyTrialFailed = (firstError: string): string => `every trial failed: ${firstError}`;
 
 export interface Study {
   readonly id: string;
   readonly config: StudyConfig;
   readonly status: StudyStatus;
+  /**
+   * Why the study ended, in words the page and the CLI show as they are: "the budget of 10 trials is
+   * spent", "stopped by you", "every trial failed: …". Set with a final status (completed, stopped,
+   * failed), absent while it runs and on studies stored before it existed.
+   */
+  readonly statusReason?: string;
   /** ISO 8601 times. */
   readonly createdAt: string;
   readonly updatedAt: string;
@@ -81,15 +108,40 @@ export interface StudyDocument {
   readonly schemaVersion: 1;
   readonly kind: 'sparse-search-study';
   /**
-   * `status` is written only for a study that spent its budget ('completed'), so that an import keeps
-   * it finished; without it (older files, or a study stopped or interrupted) an import is 'stopped'.
+   * `status` is written for a study that ended ('completed': its budget spent; 'failed': it could not
+   * go on), with `statusReason` saying why, so that an import keeps how it ended; without it (older
+   * files, or a study stopped or interrupted) an import is 'stopped'.
    */
-  readonly study: { readonly id: string; readonly createdAt: string; readonly config: StudyConfig; readonly status?: 'completed' | 'stopped' };
+  readonly study: {
+    readonly id: string;
+    readonly createdAt: string;
+    readonly config: StudyConfig;
+    readonly status?: 'completed' | 'stopped' | 'failed';
+    readonly statusReason?: string;
+  };
   readonly trials: readonly Omit<StudyTrial, 'studyId'>[];
   /** Ids of the trials on the Pareto front (error × flash × SRAM, under the study's accounting). */
   readonly paretoFront: readonly string[];
   readonly environment: { readonly tfjsVersion: string; readonly backend: string; readonly userAgent: string };
 }
+
+/** A trial with one of these statuses has ended: its record is final. */
+export const finalTrialStatuses: readonly TrialStatus[] = ['completed', 'stopped', 'failed', 'skipped'];
+
+/**
+ * Why `next` may not replace the stored record `stored` of the same trial, in words; undefined when
+ * it may. A trial never goes backwards: once it ended (completed, stopped, failed or skipped) it is
+ * never written again as queued or running, so a late write from a stale tab or a retried request
+ * cannot undo a result. Every StudyStore applies it (IndexedDB inside the write's transaction).
+ */
+export function trialReplacementProblem(stored: StudyTrial | undefined, next: StudyTrial): string | undefined {
+  if (stored === undefined || !finalTrialStatuses.includes(stored.status)) return undefined;
+  if (next.status !== 'queued' && next.status !== 'running') return undefined;
+  return `trial ${stored.index} ("${stored.id}") is stored as ${stored.status}; a trial that ended is never written back as ${next.status}`;
+}
+
+/** True when `next` may replace the stored record `stored` (see trialReplacementProblem). */
+export const trialMayReplace = (stored: StudyTrial | undefined, next: StudyTrial): boolean => trialReplacementProblem(stored, next) === undefined;
 
 /**
  * Where a study's trials are kept while it runs: IndexedDB in the browser (src/db), a JSON file in
@@ -98,11 +150,17 @@ export interface StudyDocument {
 export interface StudyStore {
   /** The study's trials so far, in proposal order. */
   listTrials(studyId: string): Promise<StudyTrial[]>;
-  /** Writes one trial, with the weights of a trial on the Pareto front, in one transaction. */
+  /**
+   * Writes one trial, with the weights of a trial on the Pareto front, in one transaction. Refuses
+   * (throws) a write that trialReplacementProblem refuses, keeping the stored record.
+   */
   saveTrial(trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void>;
   /** Drops the weights of trials that left the Pareto front. */
   deleteWeights(trialIds: readonly string[]): Promise<void>;
-  /** Stores the study's status and config; its id and createdAt are kept and updatedAt is stamped. */
+  /**
+   * Stores the study's status, statusReason (absent: none) and config; its id and createdAt are kept
+   * and updatedAt is stamped.
+   */
   updateStudy(study: Study): Promise<Study>;
 }
 

@@ -35,7 +35,7 @@ export async function saveDataset(db: StudyDatabase, spds: Uint8Array, info: Dat
     if (error instanceof StorageError && error.problem === 'quota') {
       throw new StorageError(
         'quota',
-        `the browser's storage for this site is full: could not ${action} (${formatMiB(spds.length)}); delete imported datasets or studies you no longer need, or import fewer or smaller images`,
+        `the browser's storage for this page is full: could not ${action} (${formatMiB(spds.length)}); delete imported datasets or studies you no longer need, or import fewer or smaller images`,
         { cause: error },
       );
     }

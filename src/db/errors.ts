@@ -33,6 +33,9 @@ function errorMessage(error: unknown): string {
   return typeof message === 'string' ? message : String(error);
 }
 
+/** What a user can do when the storage is full: the end of every quota message. */
+export const quotaAdvice = 'free space on this computer or delete old studies (export them first to keep them)';
+
 export const isQuotaError = (error: unknown): boolean => errorName(error) === 'QuotaExceededError';
 
 /**
@@ -44,7 +47,7 @@ export function storageErrorFrom(error: unknown, action: string): StorageError {
   const name = errorName(error);
   const detail = errorMessage(error);
   if (isQuotaError(error)) {
-    return new StorageError('quota', `the browser's storage for this site is full: could not ${action}; delete old studies or export them first`, { cause: error });
+    return new StorageError('quota', `the browser's storage for this page is full: could not ${action}; ${quotaAdvice}`, { cause: error });
   }
   if (error instanceof StudyRecordError) {
     return new StorageError('invalid', `could not ${action}: ${error.message}`, { cause: error });

@@ -3,7 +3,7 @@
  * Everything is written in one transaction, and only with `add`, so an import either stores the
  * whole study or nothing, and never overwrites a stored study or trial.
  */
-import type { Study, StudyDocument, StudyTrial } from '../contracts/study.ts';
+import { type Study, type StudyDocument, type StudyTrial, trialBudgetSpent } from '../contracts/study.ts';
 import { validateStudyDocument } from '../contracts/study-document.ts';
 import { newStudyId, trialIdFor } from '../contracts/study-ids.ts';
 import { inTransaction, writeAll } from './errors.ts';
@@ -26,18 +26,25 @@ export interface ImportOptions {
 }
 
 /**
- * How an imported study stands: 'completed' when the document says it finished, or (for a file
- * without `study.status`) when its trial budget is spent and no trial waits; otherwise 'stopped' (it
- * is not running here; resuming it goes on from its trials). A time budget cannot be judged from
- * the trials, so such an older file is 'stopped'.
+ * How an imported study stands: as the document says it ended ('completed' or 'failed'), or (for a
+ * file without `study.status`) 'completed' when its trial budget is spent and no trial waits;
+ * otherwise 'stopped' (it is not running here; resuming it goes on from its trials). A time budget
+ * cannot be judged from the trials, so such an older file is 'stopped'.
  */
-export function importedStatus(doc: StudyDocument): 'completed' | 'stopped' {
-  if (doc.study.status !== undefined) return doc.study.status;
+export function importedStatus(doc: StudyDocument): 'completed' | 'stopped' | 'failed' {
+  return importedEnd(doc).status;
+}
+
+/** importedStatus, with the reason in words: the document's, or one said here for an older file. */
+export function importedEnd(doc: StudyDocument): { status: 'completed' | 'stopped' | 'failed'; statusReason?: string } {
+  const { status, statusReason } = doc.study;
+  if (status !== undefined) return { status, ...(statusReason !== undefined ? { statusReason } : {}) };
   const budget = doc.study.config.budget.trials;
-  if (budget === undefined || doc.trials.some((t) => t.status === 'queued' || t.status === 'running')) return 'stopped';
+  const unfinished = { status: 'stopped', statusReason: 'imported from a file of a study that had not finished; resume it to go on' } as const;
+  if (budget === undefined || doc.trials.some((t) => t.status === 'queued' || t.status === 'running')) return unfinished;
   // Counted as the study loop counts its budget: a trial stopped early spent part of it too.
   const trained = doc.trials.filter((t) => t.status === 'completed' || t.status === 'stopped' || t.status === 'failed').length;
-  return trained >= budget ? 'completed' : 'stopped';
+  return trained >= budget ? { status: 'completed', statusReason: trialBudgetSpent(budget) } : unfinished;
 }
 
 /**
@@ -58,7 +65,7 @@ export async function importStudyDocument(db: StudyDatabase, doc: StudyDocument,
     const renamed = taken.some((key) => key !== undefined);
     const studyId = renamed ? newStudyId() : checked.study.id;
     const trialIds = new Map(checked.trials.map((trial) => [trial.id, renamed ? trialIdFor(studyId, trial.index) : trial.id]));
-    const study: Study = { id: studyId, config: checked.study.config, status: importedStatus(checked), createdAt: checked.study.createdAt, updatedAt: now };
+    const study: Study = { id: studyId, config: checked.study.config, ...importedEnd(checked), createdAt: checked.study.createdAt, updatedAt: now };
     const trials = checked.trials.map((trial): StudyTrial => ({ ...trial, id: trialIds.get(trial.id)!, studyId }));
     await writeAll([() => studies.add(study), ...trials.map((trial) => () => trialStore.add(trial))]);
     return { study, trialIds, paretoFront: checked.paretoFront.map((id) => trialIds.get(id)!), renamed };

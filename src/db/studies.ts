@@ -2,7 +2,7 @@
  * Studies in the database: create, list, read, update, delete with everything of it, and resume
  * after a reload.
  */
-import type { DeletedStudy, Study, StudyConfig, StudyStatus, StudyTrial } from '../contracts/study.ts';
+import { type DeletedStudy, type Study, type StudyConfig, type StudyStatus, type StudyTrial, statusReasonText } from '../contracts/study.ts';
 import { newStudyId } from '../contracts/study-ids.ts';
 import { checkStudyConfig, checkStudyId, checkStudyTrial } from '../contracts/study-records.ts';
 import { StorageError, inTransaction, reading, storageErrorFrom, writeAll } from './errors.ts';
@@ -53,11 +53,17 @@ export function getStudy(db: StudyDatabase, studyId: string): Promise<Study | un
 }
 
 export interface StudyChanges {
+  /** A new status drops the stored statusReason unless one comes with it. */
   readonly status?: StudyStatus;
+  /** Why the study ended, in words (Study.statusReason); cut to what a study document holds. */
+  readonly statusReason?: string;
   readonly config?: StudyConfig;
 }
 
-/** Changes a study's status and/or config and stamps its updatedAt; throws a StorageError when it is gone. */
+/**
+ * Changes a study's status (with its reason) and/or config and stamps its updatedAt; throws a
+ * StorageError when it is gone.
+ */
 export async function updateStudy(db: StudyDatabase, studyId: string, changes: StudyChanges, now: Date = new Date()): Promise<Study> {
   const action = `update the study "${studyId}"`;
   let config: StudyConfig | undefined;
@@ -70,9 +76,12 @@ export async function updateStudy(db: StudyDatabase, studyId: string, changes: S
   return inTransaction(tx, action, async () => {
     const study = await tx.store.get(studyId);
     if (study === undefined) throw missingStudy(studyId);
+    const { statusReason: _old, ...rest } = study;
+    const reason = changes.statusReason ?? (changes.status === undefined ? study.statusReason : undefined);
     const updated: Study = {
-      ...study,
+      ...rest,
       ...(changes.status !== undefined ? { status: changes.status } : {}),
+      ...(reason !== undefined ? { statusReason: statusReasonText(reason) } : {}),
       ...(config !== undefined ? { config } : {}),
       updatedAt: now.toISOString(),
     };

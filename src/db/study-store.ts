@@ -12,6 +12,7 @@ export function indexedDbStudyStore(db: StudyDatabase): StudyStore {
       await saveTrial(db, trial, weights === undefined ? {} : { weights });
     },
     deleteWeights: (trialIds) => deleteWeights(db, trialIds),
-    updateStudy: (study) => updateStudy(db, study.id, { status: study.status, config: study.config }),
+    updateStudy: (study) =>
+      updateStudy(db, study.id, { status: study.status, ...(study.statusReason !== undefined ? { statusReason: study.statusReason } : {}), config: study.config }),
   };
 }

@@ -2,7 +2,7 @@
  * Trials in the database. A trial is written in one transaction together with its study's updatedAt
  * and, for a trial on the Pareto front, its weights: after a crash either all of it is there or none.
  */
-import type { StudyTrial } from '../contracts/study.ts';
+import { type StudyTrial, trialReplacementProblem } from '../contracts/study.ts';
 import { checkStudyTrial } from '../contracts/study-records.ts';
 import type { StoredOpWeights, TrialWeights } from '../contracts/weights.ts';
 import { StorageError, inTransaction, reading, writeAll } from './errors.ts';
@@ -19,7 +19,8 @@ export interface SaveTrialOptions {
 /**
  * Writes a trial (any status: queued, running, or finished), stamps its study's updatedAt and stores
  * its weights if given, in one transaction. The trial is checked as an export would check it; a
- * trial id of another study, or an index of proposal taken by another trial, is refused.
+ * trial id of another study, an index of proposal taken by another trial, or a trial that ended
+ * written back as queued or running (trialReplacementProblem) is refused, and the stored one kept.
  */
 export async function saveTrial(db: StudyDatabase, trial: StudyTrial, options: SaveTrialOptions = {}): Promise<StudyTrial> {
   const action = `save trial ${trial.index} ("${trial.id}") of the study "${trial.studyId}"`;
@@ -34,6 +35,9 @@ export async function saveTrial(db: StudyDatabase, trial: StudyTrial, options: S
     if (stored !== undefined && stored.studyId !== trial.studyId) {
       throw new StorageError('conflict', `could not ${action}: the id belongs to a trial of the study "${stored.studyId}"`);
     }
+    // Read and refused in this transaction: no other write can slip between the check and the put.
+    const backwards = trialReplacementProblem(stored, trial);
+    if (backwards !== undefined) throw new StorageError('conflict', `could not ${action}: ${backwards}`);
     const checked = checkStudyTrial(trial, study.config);
     await writeAll([
       () => tx.objectStore('trials').put(checked),

@@ -7,7 +7,17 @@
 import { explainVerdict } from '../core/resources.ts';
 import { createRng } from '../core/rng.ts';
 import { type Candidate, type EpochCurve, createStrategy, judgeEpoch, strategyOptionsFor } from '../core/search/index.ts';
-import type { Study, StudyConfig, StudyStore, StudyTrial } from '../contracts/study.ts';
+import {
+  type Study,
+  type StudyConfig,
+  type StudyStore,
+  type StudyTrial,
+  everyTrialFailed,
+  statusReasonText,
+  stoppedByYou,
+  timeBudgetSpent,
+  trialBudgetSpent,
+} from '../contracts/study.ts';
 import { candidateOf, observationOf, paretoFrontIds, problemOf, trialObjectives } from '../contracts/study-objectives.ts';
 import type { TrialHyperparameters } from '../contracts/trial.ts';
 import { fineTuneEpochsFor, trainingRecipe } from '../core/training-recipe.ts';
@@ -84,12 +94,43 @@ export function requestedTrial(study: Study, index: number, request: TrialReques
   return { id: trialIdFor(study.id, index), studyId: study.id, index, status: 'queued', architecture, hyperparameters: hyperparameters(study.config, candidate, index) };
 }
 
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
 /**
- * Runs (or resumes) a study until its budget is spent, it is stopped through `signal`, or no
- * candidate fits the targets. A failed trial is recorded and the study goes on; a stop puts the
- * running trial back to `queued`, so that a resume trains it again. Returns the study as it ends.
+ * Runs (or resumes) a study until its budget is spent, it is stopped through `signal`, or it cannot
+ * go on. A failed trial is recorded and the study goes on; a stop puts the running trial back to
+ * `queued`, so that a resume trains it again. Returns the study as it ends, stored with a final
+ * status and its reason (Study.statusReason): `completed` (the budget is spent), `stopped` (by the
+ * signal) or `failed` (every trial of this run failed). Anything thrown (no candidate fits the
+ * targets, the storage is full) is stored as `failed` with the error's message, the running trial
+ * put back to `queued` where the store still takes it, and rethrown; trials already stored stay.
  */
 export async function runStudy(study: Study, options: RunStudyOptions): Promise<Study> {
+  const { statusReason: _previous, ...fresh } = study;
+  let current = await options.store.updateStudy({ ...fresh, status: 'running' });
+  const run: RunState = { running: undefined, ended: [] };
+  let end: { status: 'completed' | 'stopped' | 'failed'; statusReason: string };
+  try {
+    end = await runTrials(current, options, run);
+  } catch (error) {
+    const { store } = options;
+    // Best effort: the storage may be what failed. The trial that was running trains again on a resume.
+    if (run.running) await store.saveTrial({ ...run.running, status: 'queued' }).catch(() => undefined);
+    await store.updateStudy({ ...current, status: 'failed', statusReason: statusReasonText(messageOf(error)) }).catch(() => undefined);
+    throw error;
+  }
+  current = await options.store.updateStudy({ ...current, status: end.status, statusReason: statusReasonText(end.statusReason) });
+  return current;
+}
+
+/** What runTrials tells runStudy as it goes: the trial being trained, and the trials of this run that ended. */
+interface RunState {
+  running: StudyTrial | undefined;
+  readonly ended: StudyTrial[];
+}
+
+/** The study loop; returns how the run ended, and throws what stops it otherwise. */
+async function runTrials(study: Study, options: RunStudyOptions, run: RunState): Promise<{ status: 'completed' | 'stopped' | 'failed'; statusReason: string }> {
   const { store, dataset, signal } = options;
   const config = study.config;
   const problem = problemOf(config);
@@ -98,7 +139,6 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
   const trials = await store.listTrials(study.id);
   const started = performance.now();
   let front = new Set(paretoFrontIds(trials, config));
-  let current = await store.updateStudy({ ...study, status: 'running' });
 
   // A trial stopped early spent part of the budget too.
   const trained = (): number => trials.filter((t) => t.status === 'completed' || t.status === 'stopped' || t.status === 'failed').length;
@@ -133,7 +173,10 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     samples.phase = undefined;
   };
   const write = async (trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void> => {
+    if (trial.status === 'running') run.running = trial;
     await store.saveTrial(trial, weights);
+    if (trial.status !== 'running' && run.running?.id === trial.id) run.running = undefined;
+    if (trial.status === 'completed' || trial.status === 'stopped' || trial.status === 'failed') run.ended.push(trial);
     const at = trials.findIndex((t) => t.id === trial.id);
     if (at >= 0) trials[at] = trial;
     else trials.push(trial);
@@ -252,6 +295,14 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     trialEnded();
     progress(index);
   }
-  current = await store.updateStudy({ ...current, status: signal?.aborted ? 'stopped' : 'completed' });
-  return current;
+  if (signal?.aborted) return { status: 'stopped', statusReason: stoppedByYou };
+  const firstFailure = run.ended[0];
+  if (firstFailure?.error !== undefined && run.ended.every((t) => t.status === 'failed')) {
+    return { status: 'failed', statusReason: everyTrialFailed(firstFailure.error) };
+  }
+  // The loop ends without a stop only once the budget is spent (queued trials run in any case).
+  const trialsBudget = config.budget.trials;
+  const timeUp = config.budget.minutes !== undefined && (secondsLeft() ?? 1) <= 0;
+  if (trialsBudget !== undefined && (trained() >= trialsBudget || !timeUp)) return { status: 'completed', statusReason: trialBudgetSpent(trialsBudget) };
+  return { status: 'completed', statusReason: timeBudgetSpent(config.budget.minutes ?? 0) };
 }

@@ -84,7 +84,30 @@ describe('the study document', () => {
     expect(buildStudyDocument({ ...study, status: 'completed' }, trials, paretoFront, environment).study.status).toBe('completed');
     expect(buildStudyDocument({ ...study, status: 'stopped' }, trials, paretoFront, environment).study).not.toHaveProperty('status');
     expect(parseStudyDocument(changed('study.status', 'stopped'), file).study.status).toBe('stopped');
-    expect(() => parseStudyDocument(changed('study.status', 'running'), file)).toThrow(`${file}: study.status: must be one of "completed", "stopped", got "running"`);
+    expect(() => parseStudyDocument(changed('study.status', 'running'), file)).toThrow(`${file}: study.status: must be one of "completed", "stopped", "failed", got "running"`);
+  });
+
+  it('says how a study ended and why (issue 14): a completed or failed one writes its status and statusReason, read back on import', () => {
+    const reason = 'every trial failed: evaluate: the validation set has no images';
+    const failed = buildStudyDocument({ ...study, status: 'failed', statusReason: reason }, trials, paretoFront, environment);
+    expect(failed.study).toEqual({ id: studyId, createdAt: study.createdAt, config: study.config, status: 'failed', statusReason: reason });
+    const text = serializeStudyDocument(failed);
+    expect(parseStudyDocument(text, file)).toEqual(failed);
+    expect(text).toContain(`"status": "failed",\n    "statusReason": "${reason}"\n  },`);
+    const completed = buildStudyDocument({ ...study, status: 'completed', statusReason: 'the budget of 7 trials is spent' }, trials, paretoFront, environment);
+    expect(completed.study.statusReason).toBe('the budget of 7 trials is spent');
+    // A stopped or running study writes neither (an import is 'stopped' anyway); a completed one stored before reasons existed writes only its status.
+    expect(buildStudyDocument({ ...study, status: 'stopped', statusReason: 'stopped by you' }, trials, paretoFront, environment).study).toEqual(documentOf().study);
+    expect(buildStudyDocument({ ...study, status: 'completed' }, trials, paretoFront, environment).study).not.toHaveProperty('statusReason');
+    // Older files without them still read; a reason is text, comes with a status, and has a bound.
+    expect(parseStudyDocument(serializeStudyDocument(documentOf()), file).study).not.toHaveProperty('statusReason');
+    expect(() => parseStudyDocument(changed('study.statusReason', 'why'), file)).toThrow(
+      `${file}: study.statusReason: says why a study ended, and this one has no status; a statusReason comes with a status`,
+    );
+    expect(() => parseStudyDocument(text.replace(`"${reason}"`, '42'), file)).toThrow(`${file}: study.statusReason: must be text, got 42`);
+    expect(() => parseStudyDocument(text.replace(`"${reason}"`, `"${'x'.repeat(4001)}"`), file)).toThrow(
+      `${file}: study.statusReason: is 4001 characters long; at most 4000 are allowed`,
+    );
   });
 
   it('keeps markup in names verbatim, as plain text', () => {

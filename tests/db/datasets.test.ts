@@ -71,7 +71,7 @@ describe('imported datasets in the database', () => {
     const restore = replaceWrite('add', 'datasetBytes', quotaAtOnce);
     try {
       await expect(saveDataset(db, new Uint8Array(3 * 2 ** 20), info)).rejects.toThrow(
-        'the browser\'s storage for this site is full: could not save the dataset "Tiny" (3.0 MB); delete imported datasets or studies you no longer need, or import fewer or smaller images',
+        'the browser\'s storage for this page is full: could not save the dataset "Tiny" (3.0 MB); delete imported datasets or studies you no longer need, or import fewer or smaller images',
       );
     } finally {
       restore();

@@ -59,3 +59,15 @@ export function replaceWrite(method: 'put' | 'add', storeName: string, replaceme
 export const quotaAtOnce = (): RequestLike => {
   throw domException('The quota has been exceeded.', 'QuotaExceededError');
 };
+
+/** Replaces `getAll` of the store `storeName` until the returned function is called (a read that fails). */
+export function replaceRead(storeName: string, replacement: () => RequestLike): () => void {
+  const prototype = (globalThis as unknown as { IDBObjectStore: { prototype: { getAll: (this: StoreLike, ...args: unknown[]) => RequestLike } } }).IDBObjectStore.prototype;
+  const original = prototype.getAll;
+  prototype.getAll = function (this: StoreLike, ...args: unknown[]): RequestLike {
+    return this.name === storeName ? replacement() : original.apply(this, args);
+  };
+  return () => {
+    prototype.getAll = original;
+  };
+}

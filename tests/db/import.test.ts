@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { StudyDocument } from '../../src/contracts/study.ts';
 import { StudyDocumentError, buildStudyDocument, parseStudyDocument, serializeStudyDocument } from '../../src/contracts/study-document.ts';
-import { importStudyDocument, importedStatus } from '../../src/db/import.ts';
+import { importStudyDocument, importedEnd, importedStatus } from '../../src/db/import.ts';
 import { StorageError } from '../../src/db/errors.ts';
 import { createStudy, getStudy } from '../../src/db/studies.ts';
 import { listTrials, saveTrial } from '../../src/db/trials.ts';
@@ -17,7 +17,14 @@ describe('importing a study document', () => {
     const doc = parseStudyDocument(serializeStudyDocument(documentOf()), 'study.json');
     const imported = await importStudyDocument(db, doc, { now });
     expect(imported.renamed).toBe(false);
-    expect(imported.study).toEqual({ id: studyId, config, status: 'stopped', createdAt: doc.study.createdAt, updatedAt: now.toISOString() });
+    expect(imported.study).toEqual({
+      id: studyId,
+      config,
+      status: 'stopped',
+      statusReason: 'imported from a file of a study that had not finished; resume it to go on',
+      createdAt: doc.study.createdAt,
+      updatedAt: now.toISOString(),
+    });
     expect(await getStudy(db, studyId)).toEqual(imported.study);
     expect(await listTrials(db, studyId)).toEqual(trials);
     expect(imported.paretoFront).toEqual(doc.paretoFront);
@@ -40,6 +47,17 @@ describe('importing a study document', () => {
     expect(importedStatus(older({ trials: 5 }))).toBe('stopped');
     expect(importedStatus(older({ minutes: 2 }))).toBe('stopped');
     expect(importedStatus(older({ trials: 4 }, trials))).toBe('stopped');
+    expect(importedEnd(older({ trials: 4 }))).toEqual({ status: 'completed', statusReason: 'the budget of 4 trials is spent' });
+    db.close();
+  });
+
+  it('keeps a failed study failed, with its reason (issue 14)', async () => {
+    const db = await freshDatabase();
+    const reason = 'every trial failed: evaluate: the validation set has no images';
+    const failed = buildStudyDocument({ ...study, status: 'failed', statusReason: reason }, trials, [], environment);
+    const imported = await importStudyDocument(db, parseStudyDocument(serializeStudyDocument(failed), 'failed.json'), { now });
+    expect(imported.study).toMatchObject({ status: 'failed', statusReason: reason });
+    expect(await getStudy(db, imported.study.id)).toEqual(imported.study);
     db.close();
   });
 
@@ -91,7 +109,7 @@ describe('importing a study document', () => {
       const error = await importStudyDocument(db, documentOf(), { fileName: 'shared.json' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(StorageError);
       expect((error as Error).message).toBe(
-        "the browser's storage for this site is full: could not import shared.json; delete old studies or export them first",
+        "the browser's storage for this page is full: could not import shared.json; free space on this computer or delete old studies (export them first to keep them)",
       );
     } finally {
       restore();

@@ -6,7 +6,7 @@ import { listTrials, saveTrial } from '../../src/db/trials.ts';
 import { getWeights } from '../../src/db/weights.ts';
 import { config, trials } from '../contracts/study-fixture.ts';
 import type { StudyTrial } from '../../src/contracts/study.ts';
-import { freshDatabase, snapshot } from './helpers.ts';
+import { freshDatabase, quotaAtOnce, replaceWrite, snapshot } from './helpers.ts';
 import { opWeights } from './weights-fixture.ts';
 
 const at = (iso: string): Date => new Date(iso);
@@ -26,6 +26,40 @@ describe('studies in the database', () => {
     const paused = await updateStudy(db, 'study-a', { status: 'paused' }, at('2026-11-05T11:00:00.000Z'));
     expect(paused).toEqual({ ...first, status: 'paused', updatedAt: '2026-11-05T11:00:00.000Z' });
     expect(await getStudy(db, 'study-a')).toEqual(paused);
+    db.close();
+  });
+
+  it('stores a status with its reason, drops the reason with a new status, and cuts one too long for an export (issue 14)', async () => {
+    const db = await freshDatabase();
+    await createStudy(db, config, { id: 'study-r', now: at('2026-11-05T09:00:00.000Z') });
+    const failed = await updateStudy(db, 'study-r', { status: 'failed', statusReason: 'every trial failed: evaluate: the validation set has no images' }, at('2026-11-05T09:10:00.000Z'));
+    expect(failed).toMatchObject({ status: 'failed', statusReason: 'every trial failed: evaluate: the validation set has no images', updatedAt: '2026-11-05T09:10:00.000Z' });
+    expect(await getStudy(db, 'study-r')).toEqual(failed);
+    // A config change keeps the reason; a new status without one drops it.
+    expect((await updateStudy(db, 'study-r', { config: { ...config, name: 'Renamed' } })).statusReason).toBe(failed.statusReason);
+    const running = await updateStudy(db, 'study-r', { status: 'running' });
+    expect(running).not.toHaveProperty('statusReason');
+    const long = await updateStudy(db, 'study-r', { status: 'failed', statusReason: 'x'.repeat(5000) });
+    expect(long.statusReason).toBe(`${'x'.repeat(3999)}…`);
+    db.close();
+  });
+
+  it('says in words that the storage is full when a study cannot be updated, and keeps it as it was (issue 14)', async () => {
+    const db = await freshDatabase();
+    await createStudy(db, config, { id: 'study-q' });
+    const before = await snapshot(db);
+    const restore = replaceWrite('put', 'studies', quotaAtOnce);
+    try {
+      const error = await updateStudy(db, 'study-q', { status: 'failed', statusReason: 'why' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(StorageError);
+      expect((error as StorageError).problem).toBe('quota');
+      expect((error as StorageError).message).toBe(
+        `the browser's storage for this page is full: could not update the study "study-q"; free space on this computer or delete old studies (export them first to keep them)`,
+      );
+    } finally {
+      restore();
+    }
+    expect(await snapshot(db)).toEqual(before);
     db.close();
   });
 

@@ -1,12 +1,13 @@
 /** The study database on Chromium's real IndexedDB: a reload keeps everything, and an abort keeps nothing. */
-import { deleteDB } from 'idb';
+import { deleteDB, openDB } from 'idb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StudyTrial } from '../../src/contracts/study.ts';
-import { openStudyDatabase } from '../../src/db/schema.ts';
+import { openStudyDatabase, studyDatabaseVersion } from '../../src/db/schema.ts';
 import { createStudy, getStudy, listStudies, resumeStudy } from '../../src/db/studies.ts';
 import { listTrials, saveTrial } from '../../src/db/trials.ts';
 import { getWeights } from '../../src/db/weights.ts';
-import { config, trials } from '../contracts/study-fixture.ts';
+import { listRepairs, listSetAside } from '../../src/db/repairs.ts';
+import { config, study as fixtureStudy, trials } from '../contracts/study-fixture.ts';
 import { quotaAtOnce, replaceWrite, snapshot } from './helpers.ts';
 import { opWeights } from './weights-fixture.ts';
 
@@ -56,6 +57,30 @@ describe('the study database in Chromium', () => {
     reopened.close();
   });
 
+  it('upgrades a version-1 database whose trials share an index: the upgrade goes through, the repeat set aside with a note (issue 14)', async () => {
+    const name = freshName();
+    const s = fixtureStudy.id;
+    const old = await openDB(name, 1, {
+      upgrade(database) {
+        database.createObjectStore('studies', { keyPath: 'id' });
+        database.createObjectStore('trials', { keyPath: 'id' }).createIndex('byStudy', 'studyId');
+      },
+    });
+    await old.put('studies', fixtureStudy);
+    const repeat = { ...trials[4]!, id: `${s}.a`, index: 0 };
+    for (const trial of [repeat, trials[0]!, trials[1]!]) await old.put('trials', trial);
+    old.close();
+
+    const db = await openStudyDatabase(name);
+    expect(db.version).toBe(studyDatabaseVersion);
+    expect(await listTrials(db, s)).toEqual([trials[0], trials[1]]);
+    const reason = `Trial "${s}.a" (running) of the study "${config.name}" had index 0 of proposal, as trial "${s}.0" (completed) did; a study has one trial per index, so it was taken out of the study and set aside, as it was, when the database was upgraded.`;
+    const setAside = await listSetAside(db);
+    expect(setAside.map((r) => [r.from, r.record, r.reason])).toEqual([['trials', repeat, reason]]);
+    expect((await listRepairs(db)).map((n) => [n.text, n.setAside])).toEqual([[reason, setAside[0]!.id]]);
+    db.close();
+  });
+
   it('keeps nothing of a trial whose transaction is aborted after its first write', async () => {
     const name = freshName();
     const db = await openStudyDatabase(name);
@@ -74,7 +99,7 @@ describe('the study database in Chromium', () => {
     const restore = replaceWrite('put', 'weights', quotaAtOnce);
     try {
       await expect(saveTrial(db, forStudy(study.id, trials[3]!), { weights: opWeights() })).rejects.toThrow(
-        `the browser's storage for this site is full: could not save trial 3 ("${study.id}.3") of the study "${study.id}"; delete old studies or export them first`,
+        `the browser's storage for this page is full: could not save trial 3 ("${study.id}.3") of the study "${study.id}"; free space on this computer or delete old studies (export them first to keep them)`,
       );
     } finally {
       restore();

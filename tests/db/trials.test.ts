@@ -26,7 +26,7 @@ afterEach(() => {
   restore = undefined;
 });
 
-const quotaMessage = `the browser's storage for this site is full: could not save trial 0 ("${studyId}.0") of the study "${studyId}"; delete old studies or export them first`;
+const quotaMessage = `the browser's storage for this page is full: could not save trial 0 ("${studyId}.0") of the study "${studyId}"; free space on this computer or delete old studies (export them first to keep them)`;
 
 describe('trials in the database', () => {
   it('writes a completed trial, its study’s updatedAt and its weights together, and lists trials in order', async () => {
@@ -76,6 +76,40 @@ describe('trials in the database', () => {
     expect((clash as StorageError).problem).toBe('conflict');
     expect((clash as StorageError).message).toMatch(/^could not save trial 0 \("study-t\.1"\) of the study "study-t": it clashes with a record already stored/);
     expect(await snapshot(db)).toEqual(before);
+    db.close();
+  });
+
+  it('never writes a trial that ended back as running or queued: refused in words, the stored record kept (issue 14)', async () => {
+    const db = await studyDatabase();
+    // Completed, failed, skipped and stopped (the fixture's trials 0, 1, 2 and 6).
+    for (const i of [0, 1, 2, 6]) await saveTrial(db, trial(i));
+    const before = await snapshot(db);
+    const statuses = { 0: 'completed', 1: 'failed', 2: 'skipped', 6: 'stopped' } as const;
+    for (const [i, status] of Object.entries(statuses)) {
+      const { id, studyId: sid, index, architecture, hyperparameters } = trial(Number(i));
+      for (const next of ['running', 'queued'] as const) {
+        const error = await saveTrial(db, { id, studyId: sid, index, status: next, architecture, hyperparameters }).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(StorageError);
+        expect((error as StorageError).problem).toBe('conflict');
+        expect((error as StorageError).message).toBe(
+          `could not save trial ${i} ("${id}") of the study "${studyId}": trial ${i} ("${id}") is stored as ${status}; a trial that ended is never written back as ${next}`,
+        );
+      }
+    }
+    expect(await snapshot(db)).toEqual(before);
+    expect(await getTrial(db, `${studyId}.0`)).toEqual(trial(0));
+    // Forwards is fine: queued → running → completed, and a finished trial may be written again as finished.
+    await saveTrial(db, trial(5));
+    await saveTrial(db, { ...trial(5), status: 'running' });
+    await saveTrial(db, { ...trial(0), id: `${studyId}.5`, index: 5 });
+    await saveTrial(db, trial(0));
+    expect((await listTrials(db, studyId)).map((t) => [t.index, t.status])).toEqual([
+      [0, 'completed'],
+      [1, 'failed'],
+      [2, 'skipped'],
+      [5, 'completed'],
+      [6, 'stopped'],
+    ]);
     db.close();
   });
 

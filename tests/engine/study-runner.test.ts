@@ -1,4 +1,8 @@
-/** The study loop in Node over the in-memory store: budgets, determinism, failures, stop and resume. */
+/**
+ * The study loop in Node over the in-memory store: budgets, determinism, failures, stop and resume;
+ * over IndexedDB (fake-indexeddb) where it must store how it ended after a throw (issue 14).
+ */
+import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StudyProgress, TrialRequest } from '../../src/contracts/search-worker.ts';
@@ -11,6 +15,12 @@ import { MemoryStudyStore } from '../../src/engine/memory-store.ts';
 import { PauseGate } from '../../src/engine/pause-gate.ts';
 import { paretoFrontIds, requestedTrial, runStudy } from '../../src/engine/study-runner.ts';
 import { noLeaks } from '../tf/leaks.ts';
+import { InfeasibleSearchError } from '../../src/core/search/strategy.ts';
+import { StorageError } from '../../src/db/errors.ts';
+import { createStudy, getStudy } from '../../src/db/studies.ts';
+import { indexedDbStudyStore } from '../../src/db/study-store.ts';
+import { listTrials } from '../../src/db/trials.ts';
+import { freshDatabase, quotaAtOnce, replaceWrite } from '../db/helpers.ts';
 
 let digits: Dataset;
 beforeAll(async () => {
@@ -79,7 +89,7 @@ describe('runStudy', { timeout: 180_000 }, () => {
     const reports: StudyProgress[] = [];
     await noLeaks(async () => {
       const final = await runStudy(store.study, { store, dataset: digits, backend, minutesSpent: 10, onProgress: (p) => reports.push(p) });
-      expect(final.status).toBe('completed');
+      expect(final).toMatchObject({ status: 'completed', statusReason: 'the time budget of 10 minutes is spent' });
     });
     expect(store.trials.map((t) => t.status)).toEqual(['completed']);
     // From the start a time budget knows its time left: at most the 0.02 s the extension left.
@@ -106,15 +116,42 @@ describe('runStudy', { timeout: 180_000 }, () => {
     expect(reports.filter((p) => p.trialIndex === 1 && p.trial).every((p) => p.finishing)).toBe(true);
   });
 
-  it('records a failed trial and goes on', async () => {
+  it('records a failed trial and goes on; a run whose every trial failed ends failed, with the first error (issue 14)', async () => {
     // Labels beyond the architecture's classes make every trial fail inside training.
     const broken: Dataset = { ...digits, classNames: digits.classNames.slice(0, 10), train: { ...digits.train, labels: digits.train.labels.map(() => 12) } };
     const c = config({ budget: { trials: 2 } });
     const store = new MemoryStudyStore(newStudy(c));
-    const final = await runStudy(store.study, { store, dataset: broken, backend });
-    expect(final.status).toBe('completed');
+    await noLeaks(async () => {
+      const final = await runStudy(store.study, { store, dataset: broken, backend });
+      expect(final.status).toBe('failed');
+      expect(final.statusReason).toBe(`every trial failed: ${store.trials[0]!.error}`);
+    });
+    expect(store.study).toMatchObject({ status: 'failed', statusReason: `every trial failed: ${store.trials[0]!.error}` });
     expect(store.trials.map((t) => t.status)).toEqual(['failed', 'failed']);
     expect(store.trials[0]!.error).toContain('label 12');
+  });
+
+  it('ends failed, in words, when the validation set is empty and so every trial fails (issue 14)', async () => {
+    const empty = { ...digits.validation, count: 0, images: new Uint8Array(0), labels: new Uint8Array(0) };
+    const c = config({ budget: { trials: 2 } });
+    const store = new MemoryStudyStore(newStudy(c));
+    await noLeaks(async () => {
+      const final = await runStudy(store.study, { store, dataset: { ...digits, validation: empty }, backend });
+      expect(final.status).toBe('failed');
+    });
+    expect(store.trials.map((t) => t.status)).toEqual(['failed', 'failed']);
+    expect(store.study.statusReason).toBe('every trial failed: evaluate: the validation set has no images');
+  });
+
+  it('says why a completed study ended, and drops the reason of the run before when it runs again', async () => {
+    const c = config({ budget: { trials: 1 }, pruning: { methods: ['none'], sparsity: { min: 0, max: 0 } } });
+    const store = new MemoryStudyStore({ ...newStudy(c), status: 'stopped', statusReason: 'stopped by you' });
+    const states: Study[] = [];
+    const final = await runStudy(store.study, { store, dataset: digits, backend, onTrial: () => states.push(store.study) });
+    expect(states[0]).toMatchObject({ status: 'running' });
+    expect(states[0]).not.toHaveProperty('statusReason');
+    expect(final).toMatchObject({ status: 'completed', statusReason: 'the budget of 1 trial is spent' });
+    expect(store.study).toEqual(final);
   });
 
   it('stops between batches, queues the running trial, and resumes it', async () => {
@@ -131,10 +168,11 @@ describe('runStudy', { timeout: 180_000 }, () => {
       },
     });
     expect(stopped.status).toBe('stopped');
+    expect(stopped.statusReason).toBe('stopped by you');
     expect(store.trials.map((t) => t.status)).toEqual(['queued']);
     const queued = store.trials[0]!;
     const final = await runStudy(stopped, { store, dataset: digits, backend });
-    expect(final.status).toBe('completed');
+    expect(final).toMatchObject({ status: 'completed', statusReason: 'the budget of 2 trials is spent' });
     expect(store.trials.map((t) => t.status)).toEqual(['completed', 'completed']);
     expect(store.trials[0]!.architecture).toEqual(queued.architecture);
   });
@@ -220,6 +258,52 @@ describe('runStudy', { timeout: 180_000 }, () => {
     const digitsNet = { ...mnistNet, input: { height: 8, width: 8, channels: 1 } };
     expect(() => requestedTrial(study, 0, { architecture: digitsNet as never, pruning: { method: 'magnitude', sparsity: 1 } })).toThrow('the pruning must be one of');
     expect(requestedTrial(study, 4, { architecture: digitsNet as never, pruning: { method: 'none', sparsity: 0 } })).toMatchObject({ id: 'study-test.4', index: 4, status: 'queued' });
+  });
+
+  describe('over IndexedDB, when something throws (issue 14)', () => {
+    it('stores the study failed, with the reason, when no candidate fits the targets, and rethrows', async () => {
+      const speck = { id: 'speck', name: 'Speck', core: 'avr8', clockMhz: 8, sramBytes: 64, flashBytes: 1024 };
+      const db = await freshDatabase();
+      const study = await createStudy(db, config({ targets: [speck] }), { id: 'study-infeasible' });
+      await noLeaks(async () => {
+        await expect(runStudy(study, { store: indexedDbStudyStore(db), dataset: digits, backend })).rejects.toThrow(InfeasibleSearchError);
+      });
+      const stored = await getStudy(db, study.id);
+      expect(stored?.status).toBe('failed');
+      expect(stored?.statusReason).toMatch(
+        /^none of [\d,]+ candidates drawn from the search space fits Speck in paper accounting \(the smallest needed [\d,]+ B of model size and [\d,]+ B of working memory, against 1,024 B and 64 B available\): the limits are too tight for this space\. Choose a target with more memory/,
+      );
+      expect(await listTrials(db, study.id)).toEqual([]);
+      db.close();
+    });
+
+    it('stores the study failed when the storage is full, in words, keeps the trials stored before, and queues the one it could not save', async () => {
+      const db = await freshDatabase();
+      const study = await createStudy(db, config({ budget: { trials: 3 }, pruning: { methods: ['none'], sparsity: { min: 0, max: 0 } } }), { id: 'study-quota' });
+      // Puts of trials: 0 running, 0 completed, 1 running, 1 completed (the 4th: refused, the storage is full).
+      const restore = replaceWrite('put', 'trials', quotaAtOnce, 4);
+      const written: StudyTrial[] = [];
+      let thrown: unknown;
+      try {
+        await noLeaks(async () => {
+          thrown = await runStudy(study, { store: indexedDbStudyStore(db), dataset: digits, backend, onTrial: (t) => written.push(t) }).catch((e: unknown) => e);
+        });
+      } finally {
+        restore();
+      }
+      const message = `the browser's storage for this page is full: could not save trial 1 ("study-quota.1") of the study "study-quota"; free space on this computer or delete old studies (export them first to keep them)`;
+      expect(thrown).toBeInstanceOf(StorageError);
+      expect((thrown as StorageError).problem).toBe('quota');
+      expect((thrown as Error).message).toBe(message);
+      expect(await getStudy(db, study.id)).toMatchObject({ status: 'failed', statusReason: message });
+      const stored = await listTrials(db, study.id);
+      expect(stored.map((t) => [t.index, t.status])).toEqual([
+        [0, 'completed'],
+        [1, 'queued'],
+      ]);
+      expect(stored[0]).toEqual(written.find((t) => t.index === 0 && t.status === 'completed'));
+      db.close();
+    });
   });
 
   describe('with early stopping (multi-fidelity)', () => {
