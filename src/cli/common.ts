@@ -68,7 +68,8 @@ export function readJsonFile(path: string, what: string): unknown {
     throw new CliError(`cannot read ${what} "${path}": ${why}`);
   }
   try {
-    return JSON.parse(text) as unknown;
+    // Editors on Windows may save a byte-order mark, which JSON.parse refuses; the study import accepts it too.
+    return JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text) as unknown;
   } catch (error) {
     throw new CliError(`${what} "${path}" is not valid JSON: ${(error as Error).message}`);
   }

@@ -23,7 +23,7 @@ import { backendUsage, parseBackendOption, startCliBackend } from './backend-opt
 import { CliError, numberOption, parseCommandArgs, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
 import { exportSummary, writeBundle } from './export-files.ts';
-import { weightsFolderOf } from './search-command.ts';
+import { weightsFolderOf } from './study-file.ts';
 
 const usage = `Usage: npm run export -- --study FILE --trial ID --out DIR [options]
 
@@ -117,7 +117,7 @@ export async function runExport(argv: readonly string[]): Promise<string> {
       samples,
       createdBy: `sparse-search-playground npm run export (tfjs ${tf.version.tfjs}, ${started.backend})`,
     });
-    writeBundle(result, values.out);
+    writeBundle(result, values.out, '--out');
     return `${exportSummary(result, values.out, choice.note)}\n`;
   } finally {
     network.dispose();

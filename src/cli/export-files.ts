@@ -2,14 +2,18 @@
  * Writes a microcontroller bundle into a folder, for `npm run train -- --export DIR` and
  * `npm run export`, and says in one paragraph what was written and what was predicted.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { formatBytes } from '../core/units.ts';
 import type { ExportResult } from '../deploy/export.ts';
+import { writeFileAtomic } from './atomic-file.ts';
 import { CliError } from './common.ts';
 
-/** Writes every file of the bundle under `dir` (created when missing); returns the paths written. */
-export function writeBundle(result: ExportResult, dir: string): string[] {
+/**
+ * Writes every file of the bundle under `dir` (created when missing), each one atomically (no half
+ * file, no `.tmp` left when it fails); returns the paths written.
+ */
+export function writeBundle(result: ExportResult, dir: string, option = '--export'): string[] {
   const root = resolve(dir);
   const written: string[] = [];
   try {
@@ -17,11 +21,11 @@ export function writeBundle(result: ExportResult, dir: string): string[] {
     for (const file of result.files) {
       const path = join(root, ...file.name.split('/'));
       mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, file.data);
+      writeFileAtomic(path, file.data);
       written.push(path);
     }
   } catch (error) {
-    throw new CliError(`--export ${dir}: cannot write the bundle (${(error as Error).message})`);
+    throw new CliError(`${option} ${dir}: cannot write the bundle (${(error as Error).message})`);
   }
   return written;
 }

@@ -3,41 +3,43 @@
  *
  * `npm run search -- --dataset ID --target ID [--target ID ...] [--strategy random|mobo|evolution]
  *  [--trials N] [--minutes M] [--epochs E] [--seed S] [--accounting paper|deploy] [--backend NAME] --out FILE`
+ * `npm run search -- --out FILE --resume | --extend-trials N | --extend-minutes M`
  *
  * The same study loop as the browser's worker, headless (on tfjs's WASM backend unless told
- * otherwise), with a progress bar
- * on stderr. It rewrites the study document at FILE after every trial, so an interrupted run keeps
- * the trials it finished.
+ * otherwise), with a progress bar on stderr. It rewrites the study document at FILE after every
+ * trial (atomically: src/cli/atomic-file.ts), so an interrupted run keeps the trials it finished and
+ * `--resume` continues it; it never overwrites a study file unless told to (`--force`).
  */
-import { writeFileSync, renameSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { serializeWeightsFile } from '../contracts/weights-file.ts';
-import type { WeightsSink } from '../engine/memory-store.ts';
+import { existsSync, rmSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { type Accounting, accountingModes } from '../core/resources.ts';
 import { defaultPruningSpace } from '../core/search/index.ts';
 import { defaultSearchSpace } from '../core/search-space.ts';
 import { hasDefaultReserve, presetTargetIds } from '../core/targets.ts';
-import { type Study, type StudyConfig, type StudyTrial, type StrategyName, defaultStudyName, strategyNames, studyTrainingDefaults } from '../contracts/study.ts';
+import { type Study, type StudyConfig, type StudyTrial, type StrategyName, type TargetSpec, defaultStudyName, strategyNames, studyTrainingDefaults } from '../contracts/study.ts';
 import { buildStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import { newStudyId } from '../contracts/study-ids.ts';
 import { epochsPerTrial, trainingRecipe } from '../core/training-recipe.ts';
 import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
-import { BUILTIN_DATASET_IDS } from '../data/manifest.ts';
+import { BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';
 import { MemoryStudyStore } from '../engine/memory-store.ts';
 import { paretoFrontIds, runStudy } from '../engine/study-runner.ts';
+import { removeStaleTempFile, writeFileAtomic } from './atomic-file.ts';
 import { backendUsage, parseBackendOption, startCliBackend } from './backend-option.ts';
 import { CliError, numberOption, parseCommandArgs, readJsonFile, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
 import { ProgressBar } from './progress.ts';
+import { type ResumePlan, describeStudy, planResume, readStudyFile, targetName, weightsFolder, weightsFolderOf } from './study-file.ts';
 
 const usage = `Usage: npm run search -- --dataset ID --target ID --out FILE [options]
+       npm run search -- --out FILE --resume | --extend-trials N | --extend-minutes M [--backend NAME]
 
   --dataset ID           ${BUILTIN_DATASET_IDS.join(', ')}
   --target ID            preset (${presetTargetIds.join(', ')}) or custom target file; repeatable
   --out FILE             where to write the study document (JSON), rewritten after every trial; the
-                         weights of its Pareto-front trials go to FILE.weights/ (for npm run export)
+                         weights of its Pareto-front trials go to FILE.weights/ (for npm run export).
+                         An existing study file is never overwritten unless --force says so
   --strategy NAME        random, mobo (SpArSe's, the default) or evolution
   --trials N             trials to train (default 10)
   --minutes M            stop after M minutes (with --trials, whichever comes first)
@@ -46,10 +48,27 @@ const usage = `Usage: npm run search -- --dataset ID --target ID --out FILE [opt
   --accounting MODE      deploy (on the chip, the default) or paper (SpArSe's metrics)
   --backend NAME         ${backendUsage}
   --no-early-stop        train every trial for all its epochs (by default a trial is stopped after an
-                         epoch when it is below the median of the earlier trials at most as large)`;
+                         epoch when it is below the median of the earlier trials at most as large)
+  --resume               continue the study in FILE (interrupted, stopped or killed): its settings come
+                         from the file, the trial that was running is trained again, FILE.weights/ is kept
+  --force                start a new study in place of the one in FILE (its FILE.weights/ is deleted)
+  --extend-trials N      add N trials to the budget of the study in FILE and continue it (implies --resume)
+  --extend-minutes M     run the study in FILE for M more minutes (implies --resume)
+
+Ctrl-C (or SIGTERM) stops after the current batch and writes FILE with the running trial queued;
+a second one quits at once. Either way --resume continues.`;
 
 export interface SearchIo {
   readonly progress?: NodeJS.WriteStream;
+  /** Stops the study between batches (src/cli/search.ts aborts it on SIGINT and SIGTERM). */
+  readonly signal?: AbortSignal;
+}
+
+/** A study ready to run: new, or read back from FILE (ResumePlan). */
+interface Plan {
+  readonly study: Study;
+  readonly trials: readonly StudyTrial[];
+  readonly minutesSpent: number;
 }
 
 /** Runs the command; returns the summary it prints on stdout. */
@@ -58,87 +77,140 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     dataset: { type: 'string' },
     target: { type: 'string', multiple: true },
     out: { type: 'string' },
-    strategy: { type: 'string', default: 'mobo' },
+    strategy: { type: 'string' },
     trials: { type: 'string' },
     minutes: { type: 'string' },
     epochs: { type: 'string' },
     seed: { type: 'string' },
-    // What the chip needs judges by default (issue 13), as in the playground.
-    accounting: { type: 'string', default: 'deploy' },
+    accounting: { type: 'string' },
     backend: { type: 'string' },
-    'no-early-stop': { type: 'boolean', default: false },
+    'no-early-stop': { type: 'boolean' },
+    resume: { type: 'boolean' },
+    force: { type: 'boolean' },
+    'extend-trials': { type: 'string' },
+    'extend-minutes': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return `${usage}\n`;
-  if (!values.dataset) throw new CliError('missing --dataset ID (see --help)', 2);
-  if (!isBuiltinDatasetId(values.dataset)) throw new CliError(`unknown dataset "${values.dataset}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`, 2);
-  if (!values.target?.length) throw new CliError('missing --target ID (see --help)', 2);
+  const extendTrials = numberOption(values['extend-trials'], 'extend-trials', wholeFrom(1), 'a whole number of at least 1');
+  const extendMinutes = numberOption(values['extend-minutes'], 'extend-minutes', (n) => n > 0, 'a positive number');
+  const extending = extendTrials !== undefined || extendMinutes !== undefined;
+  const resuming = values.resume === true || extending;
+  const resumeFlag = values.resume ? '--resume' : extendTrials !== undefined ? '--extend-trials' : '--extend-minutes';
+  if (values.force && resuming) throw new CliError(`--force starts a new study and ${resumeFlag} continues the old one: give one of them`, 2);
+  if (!resuming) {
+    if (!values.dataset) throw new CliError('missing --dataset ID (see --help)', 2);
+    if (!values.target?.length) throw new CliError('missing --target ID (see --help)', 2);
+  }
+  if (values.dataset !== undefined && !isBuiltinDatasetId(values.dataset)) throw new CliError(`unknown dataset "${values.dataset}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`, 2);
   if (!values.out) throw new CliError('missing --out FILE (see --help)', 2);
-  const strategy = values.strategy as StrategyName;
-  if (!strategyNames.includes(strategy)) throw new CliError(`--strategy must be random, mobo or evolution, got "${values.strategy}"`, 2);
-  const accounting = values.accounting as Accounting;
-  if (!accountingModes.includes(accounting)) throw new CliError(`--accounting must be "paper" or "deploy", got "${values.accounting}"`, 2);
+  const strategy = values.strategy as StrategyName | undefined;
+  if (strategy !== undefined && !strategyNames.includes(strategy)) throw new CliError(`--strategy must be random, mobo or evolution, got "${values.strategy}"`, 2);
+  const accounting = values.accounting as Accounting | undefined;
+  if (accounting !== undefined && !accountingModes.includes(accounting)) throw new CliError(`--accounting must be "paper" or "deploy", got "${values.accounting}"`, 2);
   const minutes = numberOption(values.minutes, 'minutes', (n) => n > 0, 'a positive number');
-  const trials = numberOption(values.trials, 'trials', wholeFrom(1), 'a whole number of at least 1') ?? (minutes === undefined ? 10 : undefined);
+  const trials = numberOption(values.trials, 'trials', wholeFrom(1), 'a whole number of at least 1');
   const epochsOption = numberOption(values.epochs, 'epochs', wholeFrom(1), 'a whole number of at least 1');
-  const seed = numberOption(values.seed, 'seed', wholeFrom(0), 'a whole number of at least 0') ?? 1;
+  const seed = numberOption(values.seed, 'seed', wholeFrom(0), 'a whole number of at least 0');
   // Custom targets, and presets with a reserve of the user's own, travel in the study as their JSON; presets as their id.
-  const targetSpecs = values.target.map((spec) => {
+  const targetSpecs = values.target?.map((spec): TargetSpec => {
     const target = resolveTarget(spec);
     return target.custom || !hasDefaultReserve(target) ? (readJsonFile(spec, 'target file') as Record<string, unknown>) : target.id;
   });
   const out = values.out;
   const backend = parseBackendOption(values.backend);
 
+  // A .tmp a killed run left behind is never the study: it goes before anything is read.
+  try {
+    removeStaleTempFile(out);
+  } catch (error) {
+    throw new CliError(`cannot remove "${out}.tmp", left by an earlier run: ${(error as Error).message}`);
+  }
+  const existing = existsSync(out);
+  let resumed: ResumePlan | undefined;
+  if (resuming) {
+    if (!existing) throw new CliError(`there is no study file "${out}" to ${extending ? 'extend' : 'resume'}; leave out ${resumeFlag} to start a new study`);
+    const given = { dataset: values.dataset, targets: values.target, targetSpecs, strategy, accounting, epochs: epochsOption, seed, noEarlyStop: values['no-early-stop'], trials, minutes };
+    const extension = { ...(extendTrials !== undefined ? { trials: extendTrials } : {}), ...(extendMinutes !== undefined ? { minutes: extendMinutes } : {}) };
+    resumed = planResume(out, given, extending ? extension : undefined);
+  } else if (existing && !values.force) {
+    let held: string;
+    try {
+      held = `already holds the study ${describeStudy(readStudyFile(out))}`;
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      throw new CliError(`"${out}" already exists and is not a study file that --resume could continue (${error.message}); choose another --out, or add --force to overwrite it`, 2);
+    }
+    throw new CliError(`"${out}" ${held}; add --resume to continue it, or --force to start a new study in its place (deleting ${weightsFolderOf(out)}/)`, 2);
+  }
+
   tf.enableProdMode();
-  const dataset = await loadBuiltinDataset(values.dataset, nodeReader());
+  const dataset = await loadBuiltinDataset(resumed?.datasetId ?? (values.dataset as BuiltinDatasetId), nodeReader());
   const { height, width, channels } = dataset.train;
-  const epochs = epochsOption ?? epochsPerTrial(dataset.train.count);
   const choice = await startCliBackend(backend, { input: { height, width, channels }, classes: dataset.classNames.length, batchSize: studyTrainingDefaults.batchSize });
-  const config: StudyConfig = {
-    name: defaultStudyName(strategy, dataset.id, values.target),
-    dataset: dataset.id,
-    targets: targetSpecs,
-    accounting,
-    searchSpace: defaultSearchSpace({ height, width, channels }, dataset.classNames.length),
-    pruning: defaultPruningSpace,
-    strategy,
-    budget: { ...(trials !== undefined ? { trials } : {}), ...(minutes !== undefined ? { minutes } : {}) },
-    epochs,
-    ...studyTrainingDefaults,
-    seed,
-    earlyStopping: !values['no-early-stop'],
-  };
-  const now = new Date().toISOString();
-  const study: Study = { id: newStudyId(), config, status: 'running', createdAt: now, updatedAt: now };
+  const plan: Plan = resumed ?? newStudy();
+  function newStudy(): Plan {
+    const budgetTrials = trials ?? (minutes === undefined ? 10 : undefined);
+    const config: StudyConfig = {
+      name: defaultStudyName(strategy ?? 'mobo', dataset.id, values.target!),
+      dataset: dataset.id,
+      targets: targetSpecs!,
+      // What the chip needs judges by default (issue 13), as in the playground.
+      accounting: accounting ?? 'deploy',
+      searchSpace: defaultSearchSpace({ height, width, channels }, dataset.classNames.length),
+      pruning: defaultPruningSpace,
+      strategy: strategy ?? 'mobo',
+      budget: { ...(budgetTrials !== undefined ? { trials: budgetTrials } : {}), ...(minutes !== undefined ? { minutes } : {}) },
+      epochs: epochsOption ?? epochsPerTrial(dataset.train.count),
+      ...studyTrainingDefaults,
+      seed: seed ?? 1,
+      earlyStopping: !values['no-early-stop'],
+    };
+    const now = new Date().toISOString();
+    return { study: { id: newStudyId(), config, status: 'running', createdAt: now, updatedAt: now }, trials: [], minutesSpent: 0 };
+  }
+  const { study, minutesSpent } = plan;
+  const config = study.config;
   const environment = { tfjsVersion: tf.version.tfjs, backend: choice.backend, userAgent: `Node.js ${process.version} (${process.platform})` };
   const writeDocument = (current: Study, all: readonly StudyTrial[]): void => {
     const doc = buildStudyDocument(current, all, paretoFrontIds(all, config), environment);
-    // Write then rename, so that the file is never left half-written.
-    writeFileSync(`${out}.tmp`, serializeStudyDocument(doc));
-    renameSync(`${out}.tmp`, out);
+    try {
+      writeFileAtomic(out, serializeStudyDocument(doc));
+    } catch (error) {
+      throw new CliError(`cannot write "${out}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (error as Error).message}`);
+    }
   };
-  try {
+  if (!resumed) {
+    // --force: the old study's weights go with it.
+    if (values.force) rmSync(weightsFolderOf(out), { recursive: true, force: true });
     writeDocument(study, []);
-  } catch (error) {
-    throw new CliError(`cannot write "${out}": ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such folder' : (error as Error).message}`);
   }
-  const store = new MemoryStudyStore(study, writeDocument, weightsFolder(out, study.id));
+  const store = new MemoryStudyStore(study, writeDocument, weightsFolder(out, study.id), plan.trials);
   // A trial budget counts trials; a time budget alone counts its seconds (the ETA is the time left,
   // plus the trial that is running when it is up).
-  const bar = trials !== undefined ? new ProgressBar('search', trials, io.progress ?? process.stderr) : new ProgressBar('search', Math.round(minutes! * 60), io.progress ?? process.stderr, ' s');
+  const budgetTrials = config.budget.trials;
+  const budgetSeconds = Math.round(((config.budget.minutes ?? 0) - minutesSpent) * 60);
+  const stream = io.progress ?? process.stderr;
+  const bar = budgetTrials !== undefined ? new ProgressBar('search', budgetTrials, stream) : new ProgressBar('search', budgetSeconds, stream, ' s');
   const started = performance.now();
   const final = await runStudy(study, {
     store,
     dataset,
     keepWeights: true,
     backend: { name: choice.backend, reason: choice.reason },
+    minutesSpent,
+    ...(io.signal ? { signal: io.signal } : {}),
     onProgress: (p) => {
       const trial = p.trial ? `trial ${p.trialIndex + 1}: ${p.trial.phase} epoch ${p.trial.epoch}/${p.trial.epochs}${p.trial.loss === undefined ? '' : ` loss ${p.trial.loss.toFixed(3)}`}` : `trial ${p.trialIndex + 1}`;
-      bar.set(trials !== undefined ? p.trialsDone : Math.floor((performance.now() - started) / 1000), trial);
+      bar.set(budgetTrials !== undefined ? p.trialsDone : Math.floor((performance.now() - started) / 1000), trial);
     },
   });
   bar.done();
+  // Why the study loop ended: its budget spent, stopped, or every trial failed.
+  const reason = final.statusReason;
+  if (final.status === 'failed') {
+    throw new CliError(`the search failed${reason ? `: ${reason}` : ''}; the trials it finished are in "${out}": fix the cause and continue with --resume`);
+  }
   const all = store.trials;
   const front = paretoFrontIds(all, config);
   const count = (status: string): number => all.filter((t) => t.status === status).length;
@@ -149,29 +221,11 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   const pick = members.reduce<StudyTrial | undefined>((best, t) => (best === undefined || t.metrics!.valAccuracy > best.metrics!.valAccuracy ? t : best), undefined);
   const minutesTaken = (performance.now() - started) / 60_000;
   return [
-    `${final.status} after ${minutesTaken.toFixed(1)} min: ${count('completed')} completed, ${count('stopped')} stopped early, ${count('failed')} failed, ${count('skipped')} skipped; study written to ${out}, the weights of its Pareto front to ${weightsFolderOf(out)}`,
-    pick ? `most accurate feasible trial (by validation accuracy): ${describe(pick)}` : `no feasible trial: no trained network fits every target (${values.target.join(', ')})`,
-    `Pareto front (${accounting} accounting), ${front.length} trial${front.length === 1 ? '' : 's'}:`,
+    `${final.status} after ${minutesTaken.toFixed(1)} min${reason ? ` (${reason})` : ''}: ${count('completed')} completed, ${count('stopped')} stopped early, ${count('failed')} failed, ${count('skipped')} skipped; study written to ${out}, the weights of its Pareto front to ${weightsFolderOf(out)}`,
+    ...(final.status === 'stopped' ? [`to continue it: npm run search -- --out ${out} --resume`] : []),
+    pick ? `most accurate feasible trial (by validation accuracy): ${describe(pick)}` : `no feasible trial: no trained network fits every target (${config.targets.map(targetName).join(', ')})`,
+    `Pareto front (${config.accounting} accounting), ${front.length} trial${front.length === 1 ? '' : 's'}:`,
     ...members.map((t) => `  ${describe(t)}`),
     '',
   ].join('\n');
-}
-
-/** The folder beside a study file that keeps the weights of its Pareto-front trials: `S.json` → `S.weights`. */
-export const weightsFolderOf = (studyFile: string): string => `${studyFile.replace(/\.json$/i, '')}.weights`;
-
-/** Writes each front trial's weights to `S.weights/TRIAL.json` (write then rename) and deletes them when it leaves the front. */
-function weightsFolder(studyFile: string, studyId: string): WeightsSink {
-  const folder = weightsFolderOf(studyFile);
-  return {
-    save(trial, ops) {
-      mkdirSync(folder, { recursive: true });
-      const path = join(folder, `${trial.id}.json`);
-      writeFileSync(`${path}.tmp`, serializeWeightsFile({ trialId: trial.id, studyId, ops }));
-      renameSync(`${path}.tmp`, path);
-    },
-    delete(trialIds) {
-      for (const id of trialIds) rmSync(join(folder, `${id}.json`), { force: true });
-    },
-  };
 }

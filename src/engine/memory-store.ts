@@ -3,7 +3,7 @@
  * after every write, so that the CLI can rewrite its study file as each trial ends. Weights of
  * Pareto-front trials go to `weights`, when given (the CLI writes them next to the study file).
  */
-import type { Study, StudyTrial } from '../contracts/study.ts';
+import { type Study, type StudyTrial, trialReplacementProblem } from '../contracts/study.ts';
 import type { StoredOpWeights } from '../contracts/weights.ts';
 import type { StudyStore } from './study-runner.ts';
 
@@ -21,8 +21,11 @@ export class MemoryStudyStore implements StudyStore {
     study: Study,
     readonly onChange: (study: Study, trials: readonly StudyTrial[]) => void | Promise<void> = () => {},
     readonly weights?: WeightsSink,
+    /** The trials it starts with: those of a study file the CLI resumes. */
+    trials: readonly StudyTrial[] = [],
   ) {
     this.#study = study;
+    for (const trial of trials) this.#trials.set(trial.id, trial);
   }
 
   get study(): Study {
@@ -38,6 +41,9 @@ export class MemoryStudyStore implements StudyStore {
   }
 
   async saveTrial(trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void> {
+    // The same rule as the browser's store (src/db/trials.ts): a trial that ended never goes back.
+    const problem = trialReplacementProblem(this.#trials.get(trial.id), trial);
+    if (problem !== undefined) throw new Error(`could not save trial ${trial.index} ("${trial.id}") of the study "${trial.studyId}": ${problem}`);
     // The weights first: a study file that names a front trial should find its weights.
     if (weights !== undefined) await this.weights?.save(trial, weights);
     this.#trials.set(trial.id, trial);

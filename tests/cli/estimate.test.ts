@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -27,6 +27,13 @@ function failure(argv: string[]): CliError {
 }
 
 describe('npm run estimate', () => {
+  it('reads architecture and target files that start with a byte-order mark, as the study import does', () => {
+    const bom = (name: string, path: string): string => file(name, `\uFEFF${readFileSync(path, 'utf8')}`);
+    const target = file('board.json', JSON.stringify({ id: 'my-board', name: 'My board', core: 'cortex-m4f', clockMhz: 80, sramBytes: 65536, flashBytes: 262144 }));
+    const plain = runEstimate(['--arch', lenet, '--target', target, '--json']);
+    expect(runEstimate(['--arch', bom('bom-arch.json', lenet), '--target', bom('bom-board.json', target), '--json'])).toBe(plain);
+  });
+
   it('prints one JSON object with the paper and deploy totals, the ops and a verdict per target', () => {
     const report = JSON.parse(runEstimate(['--arch', lenet, '--target', 'arduino-uno', '--target', 'stm32f446re', '--accounting', 'paper', '--json']));
     expect(report).toMatchObject({

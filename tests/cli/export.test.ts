@@ -94,6 +94,9 @@ describe('npm run export', { timeout: 300_000 }, () => {
     const out = join(dir, 'study-bundle');
     const summary = await runExport(['--study', study, '--trial', trialId, '--out', out]);
     expect(summary).toMatch(/^exported to .*study-bundle: model\.tflite [\d,]+ B/);
+    // Every file is written then renamed: no .tmp is left in the bundle or beside it.
+    expect(listFiles(out)).toEqual(bundleFiles);
+    expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([]);
     const manifest = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')) as ExportManifest;
     expect(manifest.target.id).toBe('stm32f446re');
     expect(manifest.source).toEqual({ dataset: 'digits', study: doc.study.id, trial: trialId });
