@@ -8,7 +8,7 @@
  * than taken from the DOM library that Node's type check lacks.
  */
 import { formatCount } from '../core/units.ts';
-import { bytesInWords } from './budget.ts';
+import { bytesInWords } from '../core/import-limits.ts';
 import { DatasetError } from './errors.ts';
 import { maxImagePixels, type DecodedImage, type ImageDecoder, type ImageFile } from './image-folder.ts';
 
