@@ -75,6 +75,14 @@ export interface SearchCallbacks {
   readonly onTrial?: (trial: StudyTrial) => void;
 }
 
+/** A note of a database upgrade: what it repaired or set aside, in words (src/db/repairs.ts). */
+export interface StorageNote {
+  readonly id: number;
+  readonly text: string;
+  /** ISO 8601 time of the upgrade. */
+  readonly at: string;
+}
+
 export interface SearchApi {
   /**
    * Chooses the backend a study on `request.dataset` trains on: the one asked for, or the fastest
@@ -93,7 +101,10 @@ export interface SearchApi {
   deleteDataset(id: string): Promise<boolean>;
   /** Creates a study and runs it on the backend asked for (default 'auto'); resolves when it completes or is stopped. */
   startStudy(config: StudyConfig, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
-  /** Resumes a stored study: a trial left running by a reload is trained again. */
+  /**
+   * Resumes a stored study: a trial left running by a reload or a crash is trained again. Refused
+   * in words while another tab runs it (each run holds the study's Web Lock, studyLockName).
+   */
   resumeStudy(studyId: string, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
   /** Holds the running study between batches until `unpause` (or `stop`). */
   pause(): void;
@@ -101,6 +112,19 @@ export interface SearchApi {
   /** Stops between batches; the running trial goes back to the queue. */
   stop(): void;
   listStudies(): Promise<Study[]>;
+  /**
+   * Ids of the studies another tab (another worker) is running now: those whose Web Lock is held,
+   * but not by this worker. Empty where the browser has no Web Locks.
+   */
+  studiesRunningElsewhere(): Promise<string[]>;
+  /**
+   * What an upgrade of the stored database repaired or set aside, in words, until the user has read
+   * it (src/db/repairs.ts): an upgrade never aborts on data that breaks a new rule, and never drops
+   * it silently.
+   */
+  storageNotes(): Promise<StorageNote[]>;
+  /** Removes a note once read; the record it set aside stays stored. */
+  dismissStorageNote(id: number): Promise<void>;
   getStudy(studyId: string): Promise<StudyView | undefined>;
   exportStudy(studyId: string, userAgent: string): Promise<string>;
   /** Validates an untrusted document, then stores it as a new study; a rejected file changes nothing. */
@@ -146,6 +170,24 @@ export interface SearchApi {
    * the network's input shape, or an image of the test set. Undefined when the weights are not kept.
    */
   predict(trialId: string, input: TryInput): Promise<TrialPrediction | undefined>;
+}
+
+/**
+ * The Web Lock a run holds on its study for as long as it runs, so that one study is never run by
+ * two tabs at once (every trial trained twice, records overwriting each other).
+ */
+export const studyLockName = (studyId: string): string => `sparse-search-study:${studyId}`;
+
+/** What a run refused because another tab holds the study's lock says, in words. */
+export const runningElsewhereMessage = 'this study is running in another tab; stop it there, or close that tab, to go on with it here';
+
+/**
+ * The search worker ended a call by failing itself (an uncaught error, a message it could not
+ * read), not by an error of the call: every call pending on it is rejected with this, and the next
+ * call starts a new worker.
+ */
+export class SearchWorkerStoppedError extends Error {
+  override readonly name = 'SearchWorkerStoppedError';
 }
 
 /** The int8 model of a trial on the test set (rows of `confusion` = true class, columns = predicted). */

@@ -4,7 +4,8 @@
  * SearchPort (the worker's client in the page; the same API in-process in Node tests), so the UI
  * thread never trains and this class never touches the DOM.
  */
-import type { BackendInfo, BackendPreference, MicrocontrollerBundle, SearchCallbacks, SearchPort, TrialCheck, TrialPrediction, TrialRequest, TryInput } from '../contracts/search-worker.ts';
+import type { BackendInfo, BackendPreference, MicrocontrollerBundle, SearchCallbacks, SearchPort, StorageNote, TrialCheck, TrialPrediction, TrialRequest, TryInput } from '../contracts/search-worker.ts';
+import { SearchWorkerStoppedError } from '../contracts/search-worker.ts';
 import type { Study, StudyConfig } from '../contracts/study.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
 import { StudyState } from './study.svelte.ts';
@@ -52,6 +53,7 @@ export class PlaygroundState {
   #alert = $state<string | undefined>();
   #notice = $state<string | undefined>();
   #importError = $state<string | undefined>();
+  #storageNotes = $state.raw<readonly StorageNote[]>([]);
   #active: Promise<void> | undefined;
   /** Ticks while a search runs, so that the time left counts down between the worker's reports. */
   readonly #clock = new Clock();
@@ -60,6 +62,8 @@ export class PlaygroundState {
   #recentlyDeleted = $state.raw<readonly DeletedEntry[]>([]);
   #undoOffer = $state.raw<DeletedEntry | undefined>();
   #undoTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Studies another tab is running (it holds their lock): shown as such, with no Resume nor Delete here. */
+  #elsewhere = $state.raw<ReadonlySet<string>>(new Set());
 
   /** `backendPreference` is read whenever a search starts or resumes: the setup's choice in the page. */
   constructor(port: SearchPort, backendPreference: () => BackendPreference = () => 'auto') {
@@ -94,6 +98,10 @@ export class PlaygroundState {
   get alert(): string | undefined {
     return this.#alert;
   }
+  /** What the last upgrade of the stored database repaired or set aside, until dismissed. */
+  get storageNotes(): readonly StorageNote[] {
+    return this.#storageNotes;
+  }
   /** What just happened (role="status"). */
   get notice(): string | undefined {
     return this.#notice;
@@ -114,6 +122,10 @@ export class PlaygroundState {
   get elapsedSeconds(): number | undefined {
     return this.#running ? this.#current?.elapsedAt(this.#clock.now) : undefined;
   }
+  /** Ids of the studies another tab is running now (checkOtherTabs keeps it up to date). */
+  get runningElsewhere(): ReadonlySet<string> {
+    return this.#elsewhere;
+  }
   /** Why the last imported file was refused; nothing stored was touched. */
   get importError(): string | undefined {
     return this.#importError;
@@ -123,12 +135,37 @@ export class PlaygroundState {
   async load(): Promise<void> {
     try {
       await this.loadDatasets();
+      this.#storageNotes = await this.#port.storageNotes();
+      // First, so that a study another tab runs never shows a Resume here, even for a moment.
+      await this.checkOtherTabs();
       await this.#refresh();
       const latest = this.#studies[0];
       if (latest && !this.#current) await this.open(latest.id);
     } catch (error) {
       this.#alert = `The stored studies could not be read (is storage blocked for this page?): ${messageOf(error)}`;
     }
+  }
+
+  /**
+   * Asks which studies another tab is running (the page calls it on an interval and when it is
+   * shown again). When that changes, the list is read again, and so is the study on screen while
+   * another tab runs it or has just let it go, so that its trials and its Resume are up to date.
+   */
+  async checkOtherTabs(): Promise<void> {
+    let ids: string[];
+    try {
+      ids = await this.#port.studiesRunningElsewhere();
+    } catch {
+      // The worker is starting again after a failure, or storage is blocked: the next check tells.
+      return;
+    }
+    const before = this.#elsewhere;
+    const now = new Set(ids);
+    const changed = now.size !== before.size || ids.some((id) => !before.has(id));
+    if (changed) this.#elsewhere = now;
+    const shown = this.#current?.id;
+    if (changed) await this.#refresh().catch(() => {});
+    if (shown !== undefined && !(this.#running && this.#runningStudyId === shown) && (now.has(shown) || (changed && before.has(shown)))) await this.#reopen(shown);
   }
 
   async loadDatasets(): Promise<void> {
@@ -189,6 +226,15 @@ export class PlaygroundState {
     this.#notice = 'Searching again.';
   }
 
+  /** Reads the study on screen again from storage, keeping the trial selected when it is still there. */
+  async #reopen(studyId: string): Promise<void> {
+    const view = await this.#port.getStudy(studyId).catch(() => undefined);
+    if (!view || this.#current?.id !== studyId) return;
+    const selected = this.#current.selectedId;
+    this.#current = new StudyState(view.study, view.trials);
+    if (selected !== undefined && view.trials.some((t) => t.id === selected)) this.#current.select(selected);
+  }
+
   /** Shows a stored study. */
   async open(studyId: string): Promise<void> {
     if (this.#current?.id === studyId) return;
@@ -208,6 +254,10 @@ export class PlaygroundState {
   async remove(studyId: string): Promise<void> {
     if (this.#running && this.#runningStudyId === studyId) {
       this.#alert = 'Stop the search before you delete its study.';
+      return;
+    }
+    if (this.#elsewhere.has(studyId)) {
+      this.#alert = 'This study is running in another tab: stop it there before you delete it.';
       return;
     }
     const before = this.#studies;
@@ -390,6 +440,16 @@ export class PlaygroundState {
     this.#alert = undefined;
   }
 
+  /** Drops a storage note once read; the record it set aside stays in the database. */
+  async dismissStorageNote(id: number): Promise<void> {
+    try {
+      await this.#port.dismissStorageNote(id);
+      this.#storageNotes = this.#storageNotes.filter((note) => note.id !== id);
+    } catch (error) {
+      this.#alert = `The note could not be dismissed: ${messageOf(error)}`;
+    }
+  }
+
   async #refresh(): Promise<void> {
     const studies = await this.#port.listStudies();
     this.#studies = [...studies].sort((a, b) => (a.updatedAt < b.updatedAt ? 1 : a.updatedAt > b.updatedAt ? -1 : 0));
@@ -409,6 +469,7 @@ export class PlaygroundState {
   }
 
   async #search(run: (callbacks: SearchCallbacks) => Promise<Study>, notice: string): Promise<void> {
+    let failed = false;
     this.#paused = false;
     this.#alert = undefined;
     this.#notice = notice;
@@ -429,16 +490,24 @@ export class PlaygroundState {
       };
       const ended = await run(callbacks);
       this.#current?.recordStudy(ended);
-      this.#notice = ended.status === 'stopped' ? 'Search stopped. Resume it whenever you like.' : 'Search finished.';
+      this.#notice = ended.status === 'stopped' ? 'Search stopped. Resume it whenever you like.' : ended.status === 'completed' ? 'Search finished.' : `The search ended: ${ended.statusReason ?? ended.status}.`;
     } catch (error) {
-      this.#alert = `The search stopped with an error: ${messageOf(error)}`;
+      failed = true;
+      this.#notice = undefined;
+      this.#alert =
+        error instanceof SearchWorkerStoppedError
+          ? `The search stopped: ${messageOf(error)}. The trials it finished are stored; press "Resume search" to go on (the trial it was training is trained again).`
+          : `The search stopped with an error: ${messageOf(error)}`;
     } finally {
+      const studyId = this.#runningStudyId;
       this.#clock.stop();
       this.#running = false;
       this.#runningStudyId = undefined;
       this.#paused = false;
       this.#current?.endRun();
       await this.#refresh().catch((error: unknown) => (this.#alert = `The stored studies could not be listed: ${messageOf(error)}`));
+      // After a failure the page shows what is stored (the status, why it ended, the trials kept), not what it last heard.
+      if (failed && studyId !== undefined) await this.#reopen(studyId);
     }
   }
 }

@@ -6,7 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { transfer } from 'comlink';
-import type { BackendPreference, BackendRequest, MicrocontrollerBundle, ModelFiles, SearchApi, SearchCallbacks, SearchWorkerOptions, StudyExtension, StudyView, TrialCheck, TrialPrediction, TrialRequest, TryInput } from '../contracts/search-worker.ts';
+import { type BackendPreference, type BackendRequest, type MicrocontrollerBundle, type ModelFiles, type SearchApi, type SearchCallbacks, type SearchWorkerOptions, type StorageNote, type StudyExtension, type StudyView, type TrialCheck, type TrialPrediction, type TrialRequest, type TryInput } from '../contracts/search-worker.ts';
+import { newStudyId } from '../contracts/study-ids.ts';
+import { checkStudyConfig } from '../contracts/study-records.ts';
 import { resolveTargetSpec } from '../contracts/study-objectives.ts';
 import { zipBundle } from '../deploy/bundle.ts';
 import { chooseExportTarget, exportNetwork } from '../engine/export-trial.ts';
@@ -23,6 +25,7 @@ import { openStudyDatabase, type StudyDatabase } from '../db/schema.ts';
 import { createStudy, deleteStudy, getStudy, listStudies, restoreStudy, resumeStudy, takeStudy, updateStudy } from '../db/studies.ts';
 import { extendedBudget } from '../engine/extend-study.ts';
 import { listTrials } from '../db/trials.ts';
+import { dismissRepair, listRepairs } from '../db/repairs.ts';
 import { getWeights } from '../db/weights.ts';
 import { indexedDbStudyStore } from '../db/study-store.ts';
 import { PauseGate } from '../engine/pause-gate.ts';
@@ -31,12 +34,25 @@ import { modelFiles } from '../tf/model-files.ts';
 import { type BackendChoice, backendNames, selectBackend } from '../tf/backend.ts';
 import { probeArchitecture } from '../tf/backend-speed.ts';
 import { createDatasetLibrary } from './dataset-library.ts';
+import { createStudyLocks } from './study-locks.ts';
+
+/** What a second start, resume or extension is told while one is being prepared or runs. */
+const busyMessage = 'a study is already running in this worker; stop it first';
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Creates the API; nothing starts (no database, no backend) until a function needs it. */
 export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   let db: Promise<StudyDatabase> | undefined;
   let backend: { key: string; choice: Promise<BackendChoice> } | undefined;
   let running: { studyId: string; controller: AbortController; gate: PauseGate; requested: TrialRequest[] } | undefined;
+  /**
+   * Taken synchronously, before the first await, by startStudy, resumeStudy and extendStudy, and
+   * given back when they end on any path: two calls in the same tick cannot both pass.
+   */
+  let reserved = false;
+  /** One owner per study, across tabs (study-locks.ts). */
+  const locks = createStudyLocks();
 
   const database = (): Promise<StudyDatabase> => (db ??= openStudyDatabase(options.databaseName));
   const library = createDatasetLibrary(options.datasetsUrl, database);
@@ -69,9 +85,51 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   /** The backend in use, or (before any study) the fastest for the built-in MNIST. */
   const currentBackend = (): Promise<BackendChoice> => backend?.choice ?? chooseBackend({ preference: 'auto', dataset: 'mnist', batchSize: studyTrainingDefaults.batchSize });
 
+  /** Reserves the one run of this worker, or refuses in words; the caller gives it back in a `finally`. */
+  function reserve(): () => void {
+    if (reserved || running) throw new Error(busyMessage);
+    reserved = true;
+    return () => {
+      reserved = false;
+    };
+  }
+
+  /** Refuses in words to change a study that another tab is running. */
+  async function refuseIfElsewhere(studyId: string, doing: string): Promise<void> {
+    if ((await locks.elsewhere()).includes(studyId)) throw new Error(`this study is running in another tab; stop it there before you ${doing}`);
+  }
+
+  /**
+   * A new study's config, checked before anything is stored: as an untrusted study config (the
+   * checks an import makes), its dataset present here, and its search space shaped for that dataset.
+   */
+  async function checkedConfig(config: StudyConfig): Promise<StudyConfig> {
+    let checked: StudyConfig;
+    try {
+      checked = checkStudyConfig(config);
+    } catch (error) {
+      throw new Error(`the study's settings cannot be used: ${messageOf(error)}`);
+    }
+    let data: Dataset;
+    try {
+      data = await dataset(checked.dataset);
+    } catch (error) {
+      throw new Error(`the study's dataset cannot be used: ${messageOf(error)}`);
+    }
+    const { input, classes } = checked.searchSpace;
+    const { height, width, channels } = data.train;
+    if (input.height !== height || input.width !== width || input.channels !== channels || classes !== data.classNames.length) {
+      throw new Error(
+        `the study's search space takes ${input.height}×${input.width}×${input.channels} images in ${classes} classes, ` +
+          `but the dataset "${checked.dataset}" has ${height}×${width}×${channels} images in ${data.classNames.length} classes`,
+      );
+    }
+    return checked;
+  }
+
   /** Runs a stored study to its end, a stop, or a pause that is never resumed. One at a time. */
   async function run(study: Study, callbacks: SearchCallbacks, preference: BackendPreference, minutesSpent = 0): Promise<Study> {
-    if (running) throw new Error('a study is already running in this worker; stop it first');
+    if (running) throw new Error(busyMessage);
     const choice = await chooseBackend({ preference, dataset: study.config.dataset, batchSize: study.config.batchSize });
     callbacks.onBackend?.(choice);
     const data = await dataset(study.config.dataset);
@@ -166,15 +224,32 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     listDatasets: (): Promise<DatasetInfo[]> => library.list(),
     deleteDataset: (id: string): Promise<boolean> => library.remove(id),
     async startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto'): Promise<Study> {
-      const study = await createStudy(await database(), config);
-      callbacks.onStudy?.(study);
-      return run(study, callbacks, preference);
+      const release = reserve();
+      try {
+        const checked = await checkedConfig(config);
+        // The id first, so that the lock is held before the study can be seen by another tab.
+        const id = newStudyId();
+        return await locks.hold(id, async () => {
+          const study = await createStudy(await database(), checked, { id });
+          callbacks.onStudy?.(study);
+          return run(study, callbacks, preference);
+        });
+      } finally {
+        release();
+      }
     },
-    /** Resumes a stored study: a trial left running by a reload is trained again. */
+    /** Resumes a stored study: a trial left running by a reload or a crash is trained again. */
     async resumeStudy(studyId: string, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto'): Promise<Study> {
-      const { study } = await resumeStudy(await database(), studyId);
-      callbacks.onStudy?.(study);
-      return run(study, callbacks, preference);
+      const release = reserve();
+      try {
+        return await locks.hold(studyId, async () => {
+          const { study } = await resumeStudy(await database(), studyId);
+          callbacks.onStudy?.(study);
+          return run(study, callbacks, preference);
+        });
+      } finally {
+        release();
+      }
     },
     pause(): void {
       running?.gate.pause();
@@ -188,6 +263,9 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       running?.controller.abort();
     },
     listStudies: async (): Promise<Study[]> => listStudies(await database()),
+    studiesRunningElsewhere: (): Promise<string[]> => locks.elsewhere(),
+    storageNotes: async (): Promise<StorageNote[]> => (await listRepairs(await database())).flatMap((note) => (note.id === undefined ? [] : [{ id: note.id, text: note.text, at: note.at }])),
+    dismissStorageNote: async (id: number): Promise<void> => dismissRepair(await database(), id),
     async getStudy(studyId: string): Promise<StudyView | undefined> {
       const d = await database();
       const study = await getStudy(d, studyId);
@@ -208,29 +286,41 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       const doc = parseStudyDocument(text, fileName);
       return (await importStudyDocument(await database(), doc, { fileName })).study;
     },
-    deleteStudy: async (studyId: string): Promise<boolean> => deleteStudy(await database(), studyId),
+    async deleteStudy(studyId: string): Promise<boolean> {
+      if (locks.owned === studyId || running?.studyId === studyId) throw new Error('stop the search before you delete its study');
+      await refuseIfElsewhere(studyId, 'delete it');
+      return deleteStudy(await database(), studyId);
+    },
     async takeStudy(studyId: string): Promise<DeletedStudy | undefined> {
-      if (running?.studyId === studyId) throw new Error('stop the search before you delete its study');
+      if (locks.owned === studyId || running?.studyId === studyId) throw new Error('stop the search before you delete its study');
+      await refuseIfElsewhere(studyId, 'delete it');
       return takeStudy(await database(), studyId);
     },
     restoreStudy: async (deleted: DeletedStudy): Promise<Study> => restoreStudy(await database(), deleted),
     async extendStudy(studyId: string, extension: StudyExtension, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto'): Promise<Study> {
-      // Checked before the budget changes: run() would refuse only after it.
-      if (running) throw new Error('a study is already running in this worker; stop it first');
-      const d = await database();
-      const stored = await getStudy(d, studyId);
-      if (!stored) throw new Error(`there is no study "${studyId}" to extend`);
-      const { config, minutesSpent } = extendedBudget(stored, await listTrials(d, studyId), extension);
-      await updateStudy(d, studyId, { config });
-      const { study } = await resumeStudy(d, studyId);
-      callbacks.onStudy?.(study);
-      return run(study, callbacks, preference, minutesSpent);
+      // Reserved, and the lock taken, before the budget changes: run() would refuse only after it.
+      const release = reserve();
+      try {
+        return await locks.hold(studyId, async () => {
+          const d = await database();
+          const stored = await getStudy(d, studyId);
+          if (!stored) throw new Error(`there is no study "${studyId}" to extend`);
+          const { config, minutesSpent } = extendedBudget(stored, await listTrials(d, studyId), extension);
+          await updateStudy(d, studyId, { config });
+          const { study } = await resumeStudy(d, studyId);
+          callbacks.onStudy?.(study);
+          return run(study, callbacks, preference, minutesSpent);
+        });
+      } finally {
+        release();
+      }
     },
     getWeights: async (trialId: string): Promise<TrialWeights | undefined> => getWeights(await database(), trialId),
     async queueTrial(studyId: string, request: TrialRequest): Promise<void> {
       const d = await database();
       const study = await getStudy(d, studyId);
       if (!study) throw new Error(`there is no study "${studyId}" to add a trial to`);
+      if (running?.studyId !== studyId) await refuseIfElsewhere(studyId, 'add a trial to it here');
       const trials = await listTrials(d, studyId);
       // Checked here, in words, before anything is queued.
       const trial = requestedTrial(study, trials.length, request);

@@ -44,6 +44,9 @@ function inProcessPort(api: SearchApi): SearchPort {
     unpause: async () => api.unpause(),
     stop: async () => api.stop(),
     listStudies: async () => api.listStudies(),
+    studiesRunningElsewhere: async () => api.studiesRunningElsewhere(),
+    storageNotes: async () => api.storageNotes(),
+    dismissStorageNote: async (id) => api.dismissStorageNote(id),
     getStudy: async (id) => api.getStudy(id),
     exportStudy: async (id, userAgent) => api.exportStudy(id, userAgent),
     importStudy: async (text, name) => api.importStudy(text, name),
@@ -378,5 +381,21 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
     await blocked.load();
     expect(blocked.alert).toBe('The stored studies could not be read (is storage blocked for this page?): The user denied permission to access the database.');
     expect(blocked.studies).toEqual([]);
+  });
+
+  it('shows what an upgrade of the stored database set aside until the user dismisses it (issue 14)', async () => {
+    const notes = [
+      { id: 1, text: 'Trial "s.9" had index 0, as trial "s.0" did; it was set aside.', at: '2026-12-01T03:00:00.000Z' },
+      { id: 2, text: 'Trial "s.8" had index 1, as trial "s.1" did; it was set aside.', at: '2026-12-01T03:00:00.000Z' },
+    ];
+    const dismissed: number[] = [];
+    const real = inProcessPort(createSearchApi({ datasetsUrl, databaseName: `${database}-notes`, backends: ['cpu'] }));
+    const state = new PlaygroundState({ ...real, storageNotes: async () => notes, dismissStorageNote: async (id) => void dismissed.push(id) });
+    await state.load();
+    expect(state.storageNotes).toEqual(notes);
+    await state.dismissStorageNote(1);
+    expect(dismissed).toEqual([1]);
+    expect(state.storageNotes).toEqual([notes[1]]);
+    expect(state.alert).toBeUndefined();
   });
 });
