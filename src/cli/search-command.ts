@@ -10,7 +10,8 @@
  * trial (atomically: src/cli/atomic-file.ts), so an interrupted run keeps the trials it finished and
  * `--resume` continues it; it never overwrites a study file unless told to (`--force`).
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type Accounting, accountingModes } from '../core/resources.ts';
 import { defaultPruningSpace } from '../core/search/index.ts';
@@ -127,6 +128,8 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     throw new CliError(`cannot remove "${out}.tmp", left by an earlier run: ${(error as Error).message}`);
   }
   const existing = existsSync(out);
+  // --out names a file: a folder cannot be overwritten, so --force is no way out there.
+  if (existing && statSync(out).isDirectory()) throw new CliError(`--out "${out}" is a folder; --out names the study file to write, e.g. "${join(out, 'study.json')}"`, 2);
   let resumed: ResumePlan | undefined;
   if (resuming) {
     if (!existing) throw new CliError(`there is no study file "${out}" to ${extending ? 'extend' : 'resume'}; leave out ${resumeFlag} to start a new study`);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -71,6 +71,17 @@ describe('npm run search', { timeout: 300_000 }, () => {
     const error = await failure(argv);
     expect(error.exitCode).toBe(code);
     expect(error.message).toContain(message);
+  });
+
+  it('refuses a folder as --out, with or without --force, and leaves no FOLDER.tmp beside it (issue 14)', async () => {
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder);
+    for (const force of [[], ['--force']]) {
+      const error = await failure(['--dataset', 'digits', '--target', 'esp32', '--trials', '1', '--out', folder, ...force]);
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toBe(`--out "${folder}" is a folder; --out names the study file to write, e.g. "${join(folder, 'study.json')}"`);
+    }
+    expect(readdirSync(dir).filter((name) => name.startsWith('a-folder'))).toEqual(['a-folder']);
   });
 });
 
