@@ -199,26 +199,24 @@ describe('faults in the built app, in Chromium', () => {
       // A page of the same origin that is not the app, so that nothing opens the database first.
       await page.goto(`${url}datasets/manifest.json`);
       const repeated = { ...trials[0]!, id: `${study.id}.again`, status: 'running' };
-      await page.evaluate(
-        ({ name, records }) =>
-          new Promise<void>((resolve, reject) => {
-            // What version 1 of the playground created, with two records of trial 0.
-            const open = indexedDB.open(name, 1);
-            open.onupgradeneeded = () => {
-              open.result.createObjectStore('studies', { keyPath: 'id' });
-              open.result.createObjectStore('trials', { keyPath: 'id' }).createIndex('byStudy', 'studyId');
-            };
-            open.onerror = () => reject(open.error);
-            open.onsuccess = () => {
-              const tx = open.result.transaction(['studies', 'trials'], 'readwrite');
-              tx.objectStore('studies').put(records.study);
-              for (const trial of records.trials) tx.objectStore('trials').put(trial);
-              tx.oncomplete = () => (open.result.close(), resolve());
-              tx.onerror = () => reject(tx.error);
-            };
-          }),
-        { name: defaultStudyDatabaseName, records: { study: { ...study, status: 'stopped' }, trials: [{ ...trials[0]!, status: 'completed' }, repeated] } },
-      );
+      const records = { study: { ...study, status: 'stopped' }, trials: [{ ...trials[0]!, status: 'completed' }, repeated] };
+      // What version 1 of the playground created, with two records of trial 0 (a script: Node's types know no indexedDB).
+      await page.evaluate(`new Promise((resolve, reject) => {
+        const records = ${JSON.stringify(records)};
+        const open = indexedDB.open(${JSON.stringify(defaultStudyDatabaseName)}, 1);
+        open.onupgradeneeded = () => {
+          open.result.createObjectStore('studies', { keyPath: 'id' });
+          open.result.createObjectStore('trials', { keyPath: 'id' }).createIndex('byStudy', 'studyId');
+        };
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction(['studies', 'trials'], 'readwrite');
+          tx.objectStore('studies').put(records.study);
+          for (const trial of records.trials) tx.objectStore('trials').put(trial);
+          tx.oncomplete = () => (open.result.close(), resolve());
+          tx.onerror = () => reject(tx.error);
+        };
+      })`);
       await page.goto(url);
       const notes = page.getByRole('region', { name: 'Your stored studies were repaired' });
       await notes.waitFor({ timeout: 30_000 });
