@@ -130,7 +130,12 @@ describe('faults at the worker boundary', { timeout: 180_000 }, () => {
         const id = p.studyId;
         void (async () => {
           seen.a = await tabA.studiesRunningElsewhere();
-          seen.b = await tabB.studiesRunningElsewhere();
+          // Tab B asks until it sees the lock (the page asks every 2 s): once, under load in CI, the
+          // first answer of B's new worker came back empty while A held the lock (B's resume was refused).
+          for (let ask = 0; ask < 20 && !seen.b.includes(id); ask++) {
+            if (ask > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+            seen.b = await tabB.studiesRunningElsewhere();
+          }
           refusals = await Promise.all([
             tabB.resumeStudy(id).then(() => 'resumed', (e: unknown) => (e as Error).message),
             tabB.takeStudy(id).then(() => 'deleted', (e: unknown) => (e as Error).message),
