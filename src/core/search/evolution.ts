@@ -11,6 +11,8 @@
  *   under scalarisation weights drawn afresh for each tournament;
  * - the winner is mutated (candidate.ts: an architecture morph or a pruning change) until the child
  *   passes the feasibility test and has not been tried before.
+ * - A batch (batch.ts) holds one tournament per candidate, each drawn afresh; a child that is pending
+ *   in another worker or already in the batch counts as tried.
  *
  * Fitness (evolutionFitness) scalarises the objectives normalised by the bounds, f = value / bound,
  * as −Σ wᵢ·ln(1 − fᵢ) with w from a flat Dirichlet; lower is better. With equal weights it ranks
@@ -21,6 +23,7 @@
  * hypervolume at budgets of 50 trials, where the log-volume form did better.
  */
 import type { Rng } from '../rng.ts';
+import { proposeSequentially } from './batch.ts';
 import { type Candidate, candidateKey, mutateCandidate, sampleCandidate } from './candidate.ts';
 import { type Objectives, normalise } from './objectives.ts';
 import { flatDirichlet } from './scalarization.ts';
@@ -68,7 +71,7 @@ export function evolutionStrategy(problem: SearchProblem, options: EvolutionOpti
   const { populationSize, sampleSize } = { ...defaultEvolutionOptions, ...options };
   if (!Number.isInteger(populationSize) || populationSize < 1) throw new Error(`evolution: populationSize must be a positive integer, got ${populationSize}`);
   if (!Number.isInteger(sampleSize) || sampleSize < 1) throw new Error(`evolution: sampleSize must be a positive integer, got ${sampleSize}`);
-  const random = (rng: Rng): Candidate => drawFeasible(problem, () => sampleCandidate(problem.space, problem.pruning, rng));
+  const random = (rng: Rng, avoid?: ReadonlySet<string>): Candidate => drawFeasible(problem, () => sampleCandidate(problem.space, problem.pruning, rng), avoid);
 
   function tournament(population: readonly Measured[], rng: Rng): Candidate {
     const weights = flatDirichlet(rng, 3);
@@ -85,11 +88,13 @@ export function evolutionStrategy(problem: SearchProblem, options: EvolutionOpti
     return winner.candidate;
   }
 
-  function propose(history: readonly Observation[], rng: Rng): Candidate {
+  /** A proposal that repeats no key of `avoid` (pending or chosen for a batch) where the space allows. */
+  function proposeAvoiding(history: readonly Observation[], rng: Rng, avoid?: ReadonlySet<string>): Candidate {
     const measured = history.filter((o): o is Measured => o.objectives !== null);
-    if (measured.length < populationSize) return random(rng);
+    if (measured.length < populationSize) return random(rng, avoid);
     const population = measured.slice(-populationSize);
     const tried = new Set(history.map((o) => candidateKey(o.candidate)));
+    for (const key of avoid ?? []) tried.add(key);
     let parent = tournament(population, rng);
     for (let attempt = 1; attempt <= problem.maxDraws; attempt++) {
       const mutation = mutateCandidate(parent, problem.space, problem.pruning, rng);
@@ -97,8 +102,12 @@ export function evolutionStrategy(problem: SearchProblem, options: EvolutionOpti
       if (attempt % mutationsPerWinner === 0) parent = tournament(population, rng);
     }
     // No new child of the population fits: fall back on the space itself (which says so if nothing fits).
-    return random(rng);
+    return random(rng, avoid);
   }
 
-  return { name: 'evolution', propose };
+  return {
+    name: 'evolution',
+    propose: (history, rng) => proposeAvoiding(history, rng),
+    proposeBatch: (history, pending, size, rng) => proposeSequentially(pending, size, rng, (_avoid, avoidKeys, stream) => proposeAvoiding(history, stream, avoidKeys)),
+  };
 }

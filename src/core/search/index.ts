@@ -51,6 +51,7 @@ export * from './hypervolume.ts';
 export * from './scalarization.ts';
 export * from './strategy.ts';
 export { randomStrategy } from './random.ts';
-export { type MoboOptions, defaultMoboOptions, moboStrategy } from './mobo.ts';
+export { type MoboOptions, defaultMoboOptions, moboLie, moboStrategy } from './mobo.ts';
+export { assertBatchSize } from './batch.ts';
 export { type EvolutionOptions, defaultEvolutionOptions, evolutionFitness, evolutionStrategy } from './evolution.ts';
 export { type EpochCurve, type EpochStopRule, defaultEpochStopRule, judgeEpoch } from './early-stopping.ts';

@@ -17,8 +17,25 @@
  *    the lowest value is proposed. (Rescaling by the ideal and nadir of the trials so far, as ParEGO
  *    does, spent many trials on tiny inaccurate networks and gave a lower hypervolume than random
  *    search on the synthetic benchmarks; the bounds did not.)
+ * 5. A batch (batch.ts) is proposed one candidate at a time. The candidates pending in other workers
+ *    and those already chosen for the batch are left out of the pool and enter the three surrogates
+ *    as fantasies: observations at their features whose value is a constant lie. This is the
+ *    constant liar of Ginsbourger, Le Riche & Carraro ("Kriging is well-suited to parallelize
+ *    optimization", in Computational Intelligence in Expensive Optimization Problems, Springer
+ *    2010): propose a batch sequentially, refitting the model each time with a fake value L at the
+ *    points chosen so far, L the minimum, the mean or the maximum of the observed values (their
+ *    other heuristic, the Kriging believer, lies with the model's own mean there). This uses the
+ *    mean of each surrogate's own training targets (CL-mean): it is the constant the process
+ *    standardises its targets by, so the lie leaves the prior mean where it was, hardly changes the
+ *    scale, and does not pull the hyperparameter search with an extreme fake value as min or max
+ *    would; meanwhile the variance at a pending candidate's features collapses and its neighbourhood
+ *    reverts towards the average, so a Thompson draw is no longer lucky there and the next proposal
+ *    looks elsewhere. The Kriging believer would keep a promising neighbourhood promising, and so
+ *    keep proposing next to a pending candidate. Fantasies never count towards the random start, the
+ *    front or the morph parents: they only shape the surrogates.
  */
 import type { Rng } from '../rng.ts';
+import { proposeSequentially } from './batch.ts';
 import { type Candidate, candidateKey, mutateCandidate, sampleCandidate } from './candidate.ts';
 import { candidateEncoder } from './encoding.ts';
 import { type GaussianProcess, fitGaussianProcess, sampleJoint } from './gaussian-process.ts';
@@ -55,8 +72,17 @@ function checkOptions(options: MoboOptions): Required<MoboOptions> {
 }
 
 /** Feasible, untried, distinct candidates: morphs of the front first, then random draws. */
-function candidatePool(problem: SearchProblem, history: readonly Observation[], parents: readonly Candidate[], size: number, morphs: number, rng: Rng): Candidate[] {
+function candidatePool(
+  problem: SearchProblem,
+  history: readonly Observation[],
+  parents: readonly Candidate[],
+  size: number,
+  morphs: number,
+  rng: Rng,
+  avoid: ReadonlySet<string> = new Set(),
+): Candidate[] {
   const seen = new Set(history.map((o) => candidateKey(o.candidate)));
+  for (const key of avoid) seen.add(key);
   const pool: Candidate[] = [];
   const offer = (candidate: Candidate): void => {
     const key = candidateKey(candidate);
@@ -79,14 +105,27 @@ function logRatio(measured: number, predicted: number): number {
   return Number.isFinite(ratio) ? ratio : 0;
 }
 
+/**
+ * The constant lie a surrogate is given at each fantasy (a candidate pending or chosen for the
+ * batch): the mean of its observed targets, Ginsbourger et al.'s CL-mean (see the header, step 5).
+ */
+export function moboLie(observed: readonly number[]): number {
+  return observed.reduce((sum, value) => sum + value, 0) / observed.length;
+}
+
 export function moboStrategy(problem: SearchProblem, options: MoboOptions = {}): SearchStrategy {
   const { initialRandom, poolSize, morphShare } = checkOptions(options);
   const encoder = candidateEncoder(problem.space);
-  const random = (rng: Rng): Candidate => drawFeasible(problem, () => sampleCandidate(problem.space, problem.pruning, rng));
+  const random = (rng: Rng, avoid?: ReadonlySet<string>): Candidate => drawFeasible(problem, () => sampleCandidate(problem.space, problem.pruning, rng), avoid);
 
-  function propose(history: readonly Observation[], rng: Rng): Candidate {
+  /**
+   * A proposal given `fantasies` (pending or already chosen for a batch, with `avoid` their keys):
+   * they are not proposed again and enter the surrogates with the constant lie (`moboLie`). With no
+   * fantasies this is the single proposal, draw for draw.
+   */
+  function proposeWith(history: readonly Observation[], rng: Rng, fantasies: readonly Candidate[] = [], avoid?: ReadonlySet<string>): Candidate {
     const measured = history.filter((o) => o.objectives !== null);
-    if (measured.length < initialRandom) return random(rng);
+    if (measured.length < initialRandom) return random(rng, avoid);
 
     // Morph the front of the feasible trials, or of all fully trained ones while none is feasible;
     // the surrogates below learn from every measured trial, those stopped early included.
@@ -94,16 +133,21 @@ export function moboStrategy(problem: SearchProblem, options: MoboOptions = {}):
     const complete = measured.filter((o) => o.partial !== true);
     const basis = feasible.length > 0 ? feasible : complete.length > 0 ? complete : measured;
     const parents = paretoFront(basis.map((o) => o.objectives!)).map((i) => basis[i]!.candidate);
-    const pool = candidatePool(problem, history, parents, poolSize, Math.round(poolSize * morphShare), rng);
-    if (pool.length === 0) return random(rng);
+    const pool = candidatePool(problem, history, parents, poolSize, Math.round(poolSize * morphShare), rng, avoid);
+    if (pool.length === 0) return random(rng, avoid);
 
-    const inputs = measured.map((o) => encoder.encode(o.candidate, problem.predict(o.candidate)));
-    const points = pool.map((c) => encoder.encode(c, problem.predict(c)));
-    const models: GaussianProcess[] = [
-      fitGaussianProcess(inputs, measured.map((o) => o.objectives![0]), encoder.groups),
-      fitGaussianProcess(inputs, measured.map((o) => logRatio(o.objectives![1], problem.predict(o.candidate).flashBytes)), encoder.groups),
-      fitGaussianProcess(inputs, measured.map((o) => logRatio(o.objectives![2], problem.predict(o.candidate).sramBytes)), encoder.groups),
+    const encode = (c: Candidate): Float64Array => encoder.encode(c, problem.predict(c));
+    const inputs = [...measured.map((o) => encode(o.candidate)), ...fantasies.map(encode)];
+    const points = pool.map(encode);
+    const targets = [
+      measured.map((o) => o.objectives![0]),
+      measured.map((o) => logRatio(o.objectives![1], problem.predict(o.candidate).flashBytes)),
+      measured.map((o) => logRatio(o.objectives![2], problem.predict(o.candidate).sramBytes)),
     ];
+    const models: GaussianProcess[] = targets.map((observed) => {
+      const lie = moboLie(observed);
+      return fitGaussianProcess(inputs, [...observed, ...fantasies.map(() => lie)], encoder.groups);
+    });
     // A model without length-scales is constant: its draw is its mean, and costs nothing.
     const draws = models.map((model) => {
       const posterior = model.posterior(points);
@@ -126,5 +170,9 @@ export function moboStrategy(problem: SearchProblem, options: MoboOptions = {}):
     return pool[best]!;
   }
 
-  return { name: 'mobo', propose };
+  return {
+    name: 'mobo',
+    propose: (history, rng) => proposeWith(history, rng),
+    proposeBatch: (history, pending, size, rng) => proposeSequentially(pending, size, rng, (avoid, avoidKeys, stream) => proposeWith(history, stream, avoid, avoidKeys)),
+  };
 }

@@ -8,7 +8,7 @@ import { formatBytes } from '../units.ts';
 import type { Rng } from '../rng.ts';
 import { type SearchSpace, assertSearchSpace } from '../search-space.ts';
 import type { Target } from '../targets.ts';
-import { type Candidate, type PredictedResources, predictedResources } from './candidate.ts';
+import { type Candidate, type PredictedResources, candidateKey, predictedResources } from './candidate.ts';
 import { hypervolume } from './hypervolume.ts';
 import { type Objectives, normalise, objectiveBounds } from './objectives.ts';
 import { paretoFront } from './pareto.ts';
@@ -109,17 +109,28 @@ export class InfeasibleSearchError extends Error {
 /**
  * The first of up to `problem.maxDraws` candidates from `draw` that passes the feasibility test.
  * Throws an InfeasibleSearchError that says how close the draws came when none fits.
+ *
+ * With `avoid` (candidateKey of candidates already proposed to a batch or pending in another worker),
+ * a fitting candidate whose key is in it is passed over; when every fitting draw was one of them,
+ * the first such draw is returned rather than nothing (the space holds no other). Without `avoid`,
+ * or with an empty one, the draws and the result are exactly those of a plain call.
  */
-export function drawFeasible(problem: SearchProblem, draw: () => Candidate): Candidate {
+export function drawFeasible(problem: SearchProblem, draw: () => Candidate, avoid?: ReadonlySet<string>): Candidate {
   let smallestFlash = Infinity;
   let smallestSram = Infinity;
+  let repeat: Candidate | undefined;
   for (let i = 0; i < problem.maxDraws; i++) {
     const candidate = draw();
     const prediction = problem.predict(candidate);
-    if (prediction.fits) return candidate;
+    if (prediction.fits) {
+      if (avoid === undefined || avoid.size === 0 || !avoid.has(candidateKey(candidate))) return candidate;
+      repeat ??= candidate;
+      continue;
+    }
     smallestFlash = Math.min(smallestFlash, prediction.flashBytes);
     smallestSram = Math.min(smallestSram, prediction.sramBytes);
   }
+  if (repeat) return repeat;
   const names = problem.targets.map((t) => t.name).join(', ');
   const [flashName, sramName] = problem.accounting === 'paper' ? ['model size', 'working memory'] : ['flash', 'SRAM'];
   throw new InfeasibleSearchError(
@@ -136,6 +147,16 @@ export interface SearchStrategy {
    * the same history and the same random stream give the same candidate.
    */
   propose(history: readonly Observation[], rng: Rng): Candidate;
+  /**
+   * `size` candidates to train at once (parallel trials, batch.ts), given every trial so far and the
+   * `pending` ones: proposed earlier but not yet observed (running in other workers). Every one
+   * passes `problem.isFeasible`; none repeats a pending candidate or another of the batch while the
+   * space holds others. The batch is proposed one candidate at a time from the one `rng` stream, the
+   * first exactly as `propose` would (so a batch of 1 with nothing pending is `propose`'s candidate),
+   * each later one seeing the pending candidates and those chosen before it. Throws, in words, when
+   * `size` is not a positive integer.
+   */
+  proposeBatch(history: readonly Observation[], pending: readonly Candidate[], size: number, rng: Rng): Candidate[];
 }
 
 /** Observations that count towards the front: fully trained, measured, learning, and fitting every target. */
