@@ -222,7 +222,6 @@ describe('faults in the built app, in Chromium', () => {
       await notes.waitFor({ timeout: 30_000 });
       expect(await notes.getByRole('listitem').count()).toBe(1);
       expect(await notes.getByRole('listitem').textContent()).toContain(`${study.id}.again`);
-      if (process.env.FAULT_SHOTS) await page.screenshot({ path: process.env.FAULT_SHOTS });
       // The study itself is there, with its finished trial.
       await page.getByRole('region', { name: 'Studies' }).getByRole('button', { name: study.config.name, exact: true }).waitFor();
       await notes.getByRole('button', { name: 'Dismiss' }).click();
