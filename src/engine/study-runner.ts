@@ -30,6 +30,7 @@ import { validateArchitecture } from '../core/architecture.ts';
 import { pruningMethods } from '../core/pruning.ts';
 import { TrialAbortedError, runTrainingTrial } from './train-trial.ts';
 import { studyEta } from '../core/study-eta.ts';
+import { messageOf } from '../core/error-message.ts';
 
 export type { StudyProgress, StudyStore };
 // The measures of a study live in contracts, where the page can use them without the engine.
@@ -93,8 +94,6 @@ export function requestedTrial(study: Study, index: number, request: TrialReques
   const candidate: Candidate = { architecture, pruning: { method, sparsity } };
   return { id: trialIdFor(study.id, index), studyId: study.id, index, status: 'queued', architecture, hyperparameters: hyperparameters(study.config, candidate, index) };
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /**
  * Runs (or resumes) a study until its budget is spent, it is stopped through `signal`, or it cannot

@@ -6,6 +6,7 @@
  */
 import type { TrialCheck, TrialPrediction, TryInput } from '../contracts/search-worker.ts';
 import { type Framing, type InputShape, framingOf } from '../core/model-input.ts';
+import { messageOf } from '../core/error-message.ts';
 
 /** What the worker offers for this (PlaygroundState has both). */
 export interface ModelChecker {
@@ -26,7 +27,6 @@ export interface ModelCheckOptions {
 
 const drawLabels: Readonly<Record<string, string>> = { digits: 'Draw a digit', mnist: 'Draw a digit', 'fashion-mnist': 'Draw a piece of clothing' };
 const notKept = 'The weights of this trial were not kept, so its model cannot be checked: only trials on the Pareto front keep theirs.';
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export class ModelCheckState {
   readonly trialId: string;

@@ -13,6 +13,7 @@ import { Clock } from './clock.svelte.ts';
 import type { ShownEta } from './countdown.ts';
 import type { DeletedStudy } from '../contracts/study.ts';
 import type { StudyExtension } from '../contracts/search-worker.ts';
+import { messageOf } from '../core/error-message.ts';
 
 export type { SearchPort };
 
@@ -31,8 +32,6 @@ export interface DeletedEntry {
 
 /** How long "Deleted "…". Undo" stays after a deletion (the study can be brought back later from the list of deleted ones). */
 export const undoWindowMs = 10_000;
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** A file name from a study name: letters, digits and dashes only. */
 export function fileNameOf(name: string, suffix: string): string {

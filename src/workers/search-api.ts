@@ -35,11 +35,10 @@ import { type BackendChoice, backendNames, selectBackend } from '../tf/backend.t
 import { probeArchitecture } from '../tf/backend-speed.ts';
 import { createDatasetLibrary } from './dataset-library.ts';
 import { createStudyLocks } from './study-locks.ts';
+import { messageOf } from '../core/error-message.ts';
 
 /** What a second start, resume or extension is told while one is being prepared or runs. */
 const busyMessage = 'a study is already running in this worker; stop it first';
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Creates the API; nothing starts (no database, no backend) until a function needs it. */
 export function createSearchApi(options: SearchWorkerOptions): SearchApi {
@@ -97,6 +96,12 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
   /** Refuses in words to change a study that another tab is running. */
   async function refuseIfElsewhere(studyId: string, doing: string): Promise<void> {
     if ((await locks.elsewhere()).includes(studyId)) throw new Error(`this study is running in another tab; stop it there before you ${doing}`);
+  }
+
+  /** Refuses in words to delete a study that this worker or another tab is running. */
+  async function refuseDeleting(studyId: string): Promise<void> {
+    if (locks.owned === studyId || running?.studyId === studyId) throw new Error('stop the search before you delete its study');
+    await refuseIfElsewhere(studyId, 'delete it');
   }
 
   /**
@@ -287,13 +292,11 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       return (await importStudyDocument(await database(), doc, { fileName })).study;
     },
     async deleteStudy(studyId: string): Promise<boolean> {
-      if (locks.owned === studyId || running?.studyId === studyId) throw new Error('stop the search before you delete its study');
-      await refuseIfElsewhere(studyId, 'delete it');
+      await refuseDeleting(studyId);
       return deleteStudy(await database(), studyId);
     },
     async takeStudy(studyId: string): Promise<DeletedStudy | undefined> {
-      if (locks.owned === studyId || running?.studyId === studyId) throw new Error('stop the search before you delete its study');
-      await refuseIfElsewhere(studyId, 'delete it');
+      await refuseDeleting(studyId);
       return takeStudy(await database(), studyId);
     },
     restoreStudy: async (deleted: DeletedStudy): Promise<Study> => restoreStudy(await database(), deleted),
