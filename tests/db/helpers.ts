@@ -1,4 +1,5 @@
 /** Fresh databases, snapshots of everything stored, and fake storage failures for the db tests. */
+import { type IDBPDatabase, openDB } from 'idb';
 import { openStudyDatabase, type StudyDatabase } from '../../src/db/schema.ts';
 
 let opened = 0;
@@ -70,4 +71,26 @@ export function replaceRead(storeName: string, replacement: () => RequestLike): 
   return () => {
     prototype.getAll = original;
   };
+}
+
+/**
+ * Opens `name` at an older `version`, with the stores that version of the playground created (see
+ * the history in src/db/schema.ts), so that a test can store what it held and then upgrade it.
+ */
+export function openOldDatabase(name: string, version: 1 | 2 | 3): Promise<IDBPDatabase> {
+  return openDB(name, version, {
+    upgrade(database) {
+      database.createObjectStore('studies', { keyPath: 'id' });
+      const trialStore = database.createObjectStore('trials', { keyPath: 'id' });
+      trialStore.createIndex('byStudy', 'studyId');
+      if (version >= 2) {
+        trialStore.createIndex('byStudyIndex', ['studyId', 'index'], { unique: true });
+        database.createObjectStore('weights', { keyPath: 'trialId' }).createIndex('byStudy', 'studyId');
+      }
+      if (version >= 3) {
+        database.createObjectStore('datasets', { keyPath: 'id' });
+        database.createObjectStore('datasetBytes', { keyPath: 'id' });
+      }
+    },
+  });
 }

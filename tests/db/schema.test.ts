@@ -9,7 +9,7 @@ import { getWeights } from '../../src/db/weights.ts';
 import { listDatasets } from '../../src/db/datasets.ts';
 import { hyperparameters, architecture, study, trials } from '../contracts/study-fixture.ts';
 import { dismissRepair, listRepairs, listSetAside } from '../../src/db/repairs.ts';
-import { domException, freshDatabase, replaceRead } from './helpers.ts';
+import { domException, freshDatabase, openOldDatabase, replaceRead } from './helpers.ts';
 
 describe('the study database schema', () => {
   it('creates the stores and indexes of the latest version', async () => {
@@ -38,12 +38,7 @@ describe('the study database schema', () => {
   it('upgrades a version-1 database step by step and keeps its studies and trials', async () => {
     const name = `test-upgrade-${Date.now()}`;
     // What version 1 of the playground created: studies, and trials indexed by study.
-    const old = await openDB(name, 1, {
-      upgrade(database) {
-        database.createObjectStore('studies', { keyPath: 'id' });
-        database.createObjectStore('trials', { keyPath: 'id' }).createIndex('byStudy', 'studyId');
-      },
-    });
+    const old = await openOldDatabase(name, 1);
     await old.put('studies', study);
     await old.put('trials', trials[0]);
     old.close();
@@ -83,12 +78,7 @@ describe('the study database schema', () => {
       { id: `${s}.broken-1`, studyId: s, status: 'completed' },
       { id: `${s}.broken-2`, studyId: s, status: 'completed' },
     ];
-    const old = await openDB(name, 1, {
-      upgrade(database) {
-        database.createObjectStore('studies', { keyPath: 'id' });
-        database.createObjectStore('trials', { keyPath: 'id' }).createIndex('byStudy', 'studyId');
-      },
-    });
+    const old = await openOldDatabase(name, 1);
     await old.put('studies', study);
     await old.put('studies', other);
     for (const trial of v1) await old.put('trials', trial);
@@ -122,12 +112,7 @@ describe('the study database schema', () => {
 
   it('refuses to open, keeping the old database as it was, when an upgrade step throws', async () => {
     const name = `test-upgrade-throws-${Date.now()}`;
-    const old = await openDB(name, 1, {
-      upgrade(database) {
-        database.createObjectStore('studies', { keyPath: 'id' });
-        database.createObjectStore('trials', { keyPath: 'id' }).createIndex('byStudy', 'studyId');
-      },
-    });
+    const old = await openOldDatabase(name, 1);
     await old.put('studies', study);
     old.close();
     // A step that cannot read the trials (as a disk error would): the upgrade aborts as a whole.
@@ -150,15 +135,7 @@ describe('the study database schema', () => {
   it('upgrades a version-2 database to 3: its studies, trials and weights kept, the dataset stores added', async () => {
     const name = `test-upgrade-2-${Date.now()}`;
     // What version 2 of the playground created: studies, trials with both indexes, weights.
-    const old = await openDB(name, 2, {
-      upgrade(database) {
-        database.createObjectStore('studies', { keyPath: 'id' });
-        const trialStore = database.createObjectStore('trials', { keyPath: 'id' });
-        trialStore.createIndex('byStudy', 'studyId');
-        trialStore.createIndex('byStudyIndex', ['studyId', 'index'], { unique: true });
-        database.createObjectStore('weights', { keyPath: 'trialId' }).createIndex('byStudy', 'studyId');
-      },
-    });
+    const old = await openOldDatabase(name, 2);
     await old.put('studies', study);
     await old.put('trials', trials[0]);
     const weights = { trialId: trials[0]!.id, studyId: study.id, ops: [] };
@@ -187,17 +164,7 @@ describe('the study database schema', () => {
 
   it('upgrades a version-3 database to 4: everything kept, the setAside and repairs stores added and empty', async () => {
     const name = `test-upgrade-3-${Date.now()}`;
-    const old = await openDB(name, 3, {
-      upgrade(database) {
-        database.createObjectStore('studies', { keyPath: 'id' });
-        const trialStore = database.createObjectStore('trials', { keyPath: 'id' });
-        trialStore.createIndex('byStudy', 'studyId');
-        trialStore.createIndex('byStudyIndex', ['studyId', 'index'], { unique: true });
-        database.createObjectStore('weights', { keyPath: 'trialId' }).createIndex('byStudy', 'studyId');
-        database.createObjectStore('datasets', { keyPath: 'id' });
-        database.createObjectStore('datasetBytes', { keyPath: 'id' });
-      },
-    });
+    const old = await openOldDatabase(name, 3);
     await old.put('studies', study);
     for (const trial of trials) await old.put('trials', trial);
     const info = { id: 'tiny', name: 'Tiny' };

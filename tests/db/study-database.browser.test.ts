@@ -1,5 +1,5 @@
 /** The study database on Chromium's real IndexedDB: a reload keeps everything, and an abort keeps nothing. */
-import { deleteDB, openDB } from 'idb';
+import { deleteDB } from 'idb';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { StudyTrial } from '../../src/contracts/study.ts';
 import { openStudyDatabase, studyDatabaseVersion } from '../../src/db/schema.ts';
@@ -8,7 +8,7 @@ import { listTrials, saveTrial } from '../../src/db/trials.ts';
 import { getWeights } from '../../src/db/weights.ts';
 import { listRepairs, listSetAside } from '../../src/db/repairs.ts';
 import { config, study as fixtureStudy, trials } from '../contracts/study-fixture.ts';
-import { quotaAtOnce, replaceWrite, snapshot } from './helpers.ts';
+import { openOldDatabase, quotaAtOnce, replaceWrite, snapshot } from './helpers.ts';
 import { opWeights } from './weights-fixture.ts';
 
 const names: string[] = [];
@@ -60,12 +60,7 @@ describe('the study database in Chromium', () => {
   it('upgrades a version-1 database whose trials share an index: the upgrade goes through, the repeat set aside with a note (issue 14)', async () => {
     const name = freshName();
     const s = fixtureStudy.id;
-    const old = await openDB(name, 1, {
-      upgrade(database) {
-        database.createObjectStore('studies', { keyPath: 'id' });
-        database.createObjectStore('trials', { keyPath: 'id' }).createIndex('byStudy', 'studyId');
-      },
-    });
+    const old = await openOldDatabase(name, 1);
     await old.put('studies', fixtureStudy);
     const repeat = { ...trials[4]!, id: `${s}.a`, index: 0 };
     for (const trial of [repeat, trials[0]!, trials[1]!]) await old.put('trials', trial);

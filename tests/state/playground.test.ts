@@ -4,35 +4,18 @@
  * worker fetches them. Only the worker thread and comlink are left out (tested in Chromium).
  */
 import 'fake-indexeddb/auto';
-import { createReadStream } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SearchApi } from '../../src/contracts/search-worker.ts';
 import type { StudyConfig } from '../../src/contracts/study.ts';
+import { serveBuiltinDatasets } from '../fixtures/datasets-server.ts';
 import { oneConvSpace } from '../fixtures/tiny-study.ts';
 import { type SearchPort, PlaygroundState, fileNameOf, undoWindowMs } from '../../src/state/playground.svelte.ts';
 import { ModelCheckState } from '../../src/state/model-check.svelte.ts';
 import { createSearchApi } from '../../src/workers/search-api.ts';
 
-let server: Server;
-let datasetsUrl: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  server = createServer((request, response) => {
-    const name = (request.url ?? '/').slice(1);
-    if (!/^[a-z0-9.-]+$/.test(name)) return void response.writeHead(404).end();
-    createReadStream(join('static-datasets', name))
-      .on('error', () => response.writeHead(404).end())
-      .pipe(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  datasetsUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const datasets = serveBuiltinDatasets();
 
 /** The API the worker exposes, called in-process: the same SearchPort the page's client is. */
 function inProcessPort(api: SearchApi): SearchPort {
@@ -82,7 +65,7 @@ const config: StudyConfig = {
 };
 
 const database = `playground-${Date.now()}`;
-const session = (): PlaygroundState => new PlaygroundState(inProcessPort(createSearchApi({ datasetsUrl, databaseName: database, backends: ['cpu'], progressIntervalMs: 0 })));
+const session = (): PlaygroundState => new PlaygroundState(inProcessPort(createSearchApi({ datasetsUrl: datasets.url(), databaseName: database, backends: ['cpu'], progressIntervalMs: 0 })));
 
 describe('PlaygroundState', { timeout: 120_000 }, () => {
   let first: PlaygroundState;
@@ -268,7 +251,7 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
   });
 
   it('the worker API refuses to choose another backend while a study trains, and says why', async () => {
-    const api = createSearchApi({ datasetsUrl, databaseName: `${database}-busy`, backends: ['cpu'], progressIntervalMs: 0 });
+    const api = createSearchApi({ datasetsUrl: datasets.url(), databaseName: `${database}-busy`, backends: ['cpu'], progressIntervalMs: 0 });
     let refused: unknown;
     const study = await api.startStudy({ ...config, budget: { trials: 1 } }, {
       onTrial: (trial) => {
@@ -376,7 +359,7 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
   });
 
   it('says so, in words, when storage cannot be read (e.g. blocked in a private window)', async () => {
-    const real = inProcessPort(createSearchApi({ datasetsUrl, databaseName: `${database}-blocked`, backends: ['cpu'] }));
+    const real = inProcessPort(createSearchApi({ datasetsUrl: datasets.url(), databaseName: `${database}-blocked`, backends: ['cpu'] }));
     const blocked = new PlaygroundState({ ...real, listDatasets: () => Promise.reject(new Error('The user denied permission to access the database.')) });
     await blocked.load();
     expect(blocked.alert).toBe('The stored studies could not be read (is storage blocked for this page?): The user denied permission to access the database.');
@@ -389,7 +372,7 @@ describe('PlaygroundState', { timeout: 120_000 }, () => {
       { id: 2, text: 'Trial "s.8" had index 1, as trial "s.1" did; it was set aside.', at: '2026-12-01T03:00:00.000Z' },
     ];
     const dismissed: number[] = [];
-    const real = inProcessPort(createSearchApi({ datasetsUrl, databaseName: `${database}-notes`, backends: ['cpu'] }));
+    const real = inProcessPort(createSearchApi({ datasetsUrl: datasets.url(), databaseName: `${database}-notes`, backends: ['cpu'] }));
     const state = new PlaygroundState({ ...real, storageNotes: async () => notes, dismissStorageNote: async (id) => void dismissed.push(id) });
     await state.load();
     expect(state.storageNotes).toEqual(notes);

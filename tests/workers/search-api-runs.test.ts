@@ -5,36 +5,19 @@
  * that cannot run stores no study.
  */
 import 'fake-indexeddb/auto';
-import { createReadStream } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { StudyConfig } from '../../src/contracts/study.ts';
 import type { SearchApi } from '../../src/contracts/search-worker.ts';
-import { openDB } from 'idb';
+import { openOldDatabase } from '../db/helpers.ts';
 import { listSetAside } from '../../src/db/repairs.ts';
 import { openStudyDatabase } from '../../src/db/schema.ts';
 import { createSearchApi } from '../../src/workers/search-api.ts';
 import { study, trials } from '../contracts/study-fixture.ts';
+import { serveBuiltinDatasets } from '../fixtures/datasets-server.ts';
 import { oneConvSpace } from '../fixtures/tiny-study.ts';
 
-let server: Server;
-let datasetsUrl: string;
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  server = createServer((request, response) => {
-    const name = (request.url ?? '/').slice(1);
-    if (!/^[a-z0-9.-]+$/.test(name)) return void response.writeHead(404).end();
-    createReadStream(join('static-datasets', name))
-      .on('error', () => response.writeHead(404).end())
-      .pipe(response);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  datasetsUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const datasets = serveBuiltinDatasets();
 
 const config: StudyConfig = {
   name: 'one run at a time',
@@ -51,7 +34,7 @@ const config: StudyConfig = {
   seed: 5,
 };
 
-const freshApi = (): SearchApi => createSearchApi({ datasetsUrl, databaseName: `search-api-runs-${Math.random().toString(36).slice(2)}`, backends: ['cpu'], progressIntervalMs: 0 });
+const freshApi = (): SearchApi => createSearchApi({ datasetsUrl: datasets.url(), databaseName: `search-api-runs-${Math.random().toString(36).slice(2)}`, backends: ['cpu'], progressIntervalMs: 0 });
 
 describe('the search API runs one study at a time', { timeout: 120_000 }, () => {
   it('refuses a second start in the same tick, and stores only the first study', async () => {
@@ -62,9 +45,11 @@ describe('the search API runs one study at a time', { timeout: 120_000 }, () => 
     const ended = await first;
     expect(ended.status).toBe('completed');
     expect((await api.listStudies()).map((s) => s.config.name)).toEqual(['one run at a time']);
-    // The reservation is given back when the run ends: a new start runs.
+    // The reservation is given back when the run ends: a new start runs, and leaks no tensor.
+    const tensors = tf.memory().numTensors;
     const again = await api.startStudy({ ...config, name: 'after the first' });
     expect(again.status).toBe('completed');
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it('refuses a resume and an extension while a start runs, and changes nothing', async () => {
@@ -101,17 +86,12 @@ describe('the search API tells what a database upgrade set aside (issue 14)', ()
   it('lists the notes of an upgrade that set a trial aside, and drops one once dismissed; the record set aside stays', async () => {
     const databaseName = `search-api-notes-${Math.random().toString(36).slice(2)}`;
     // Version 1 of the playground had no unique [studyId, index]: two records of trial 0.
-    const old = await openDB(databaseName, 1, {
-      upgrade(database) {
-        database.createObjectStore('studies', { keyPath: 'id' });
-        database.createObjectStore('trials', { keyPath: 'id' }).createIndex('byStudy', 'studyId');
-      },
-    });
+    const old = await openOldDatabase(databaseName, 1);
     await old.put('studies', study);
     await old.put('trials', { ...trials[0]!, status: 'completed' });
     await old.put('trials', { ...trials[0]!, id: `${study.id}.again`, status: 'running' });
     old.close();
-    const api = createSearchApi({ datasetsUrl, databaseName, backends: ['cpu'] });
+    const api = createSearchApi({ datasetsUrl: datasets.url(), databaseName, backends: ['cpu'] });
     const notes = await api.storageNotes();
     expect(notes).toHaveLength(1);
     expect(notes[0]!.text).toContain(`${study.id}.again`);
