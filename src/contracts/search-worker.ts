@@ -30,6 +30,12 @@ export interface TrialProgress extends TrainProgress {
   readonly phase: TrialPhase;
 }
 
+/** One running trial of a study, and how far its training is (absent until its first batch). */
+export interface RunningTrialProgress {
+  readonly trialIndex: number;
+  readonly trial?: TrialProgress;
+}
+
 export interface StudyProgress {
   readonly studyId: string;
   /** Index of the trial running now. */
@@ -38,6 +44,11 @@ export interface StudyProgress {
   readonly trialsDone: number;
   readonly trialsBudget?: number;
   readonly trial?: TrialProgress;
+  /**
+   * Every trial running now (parallel trials, issue 15), in the order they started; the first is
+   * `trialIndex` / `trial`. Absent when none runs.
+   */
+  readonly running?: readonly RunningTrialProgress[];
   readonly elapsedSeconds: number;
   /**
    * Seconds left (src/core/study-eta.ts): the samples the budget still plans over the samples per

@@ -101,7 +101,17 @@ export interface StudyTrial {
   readonly skipReason?: string;
   /** Why the search stopped it after an epoch (status `stopped`), in words. */
   readonly stopReason?: string;
+  /**
+   * Set on a `failed` trial whose worker stopped sending heartbeats (a shared study, issue 15): the
+   * process died or lost its connection mid-trial. It does not count against the trial budget: its
+   * slot is proposed again.
+   */
+  readonly workerLost?: true;
 }
+
+/** True when the trial spent part of the trial budget: it ended trained, stopped early or failed (a lost worker's trial excepted). */
+export const spentBudget = (trial: StudyTrial): boolean =>
+  trial.status === 'completed' || trial.status === 'stopped' || (trial.status === 'failed' && trial.workerLost !== true);
 
 /** The shareable study document: what "Export JSON" downloads and `npm run search --out` writes. */
 export interface StudyDocument {
@@ -163,6 +173,45 @@ export interface StudyStore {
    */
   updateStudy(study: Study): Promise<Study>;
 }
+
+/** What a claim on a shared study saw and took (SharedStudyStore.claimTrial). */
+export interface TrialClaim {
+  /** Every trial of the study as stored once the claim committed, the claimed one included. */
+  readonly trials: readonly StudyTrial[];
+  /** The trial this worker now trains (status `running`), or undefined when `choose` took none. */
+  readonly claimed?: StudyTrial;
+}
+
+/**
+ * A StudyStore that several processes share (PostgreSQL, issue 15), in the manner of Optuna's RDB
+ * storage: each trial is claimed in a transaction, so that no two workers train the same trial or
+ * propose the same slot, and its worker sends heartbeats while it trains; a trial whose heartbeat is
+ * older than the grace period is marked failed (`workerLost`) and its slot proposed again.
+ */
+export interface SharedStudyStore extends StudyStore {
+  /** This worker's name in the study's records, e.g. `host:pid:random`. */
+  readonly worker: string;
+  /** How often a worker sends a heartbeat while it trains, and how old one may be before its trial is marked failed. */
+  readonly heartbeatSeconds: number;
+  readonly graceSeconds: number;
+  /**
+   * In one transaction that holds the study's lock: marks failed the running trials whose heartbeat
+   * is older than the grace period, then calls `choose` with every trial of the study; the trial it
+   * returns (status `running`: a queued one, or a new index) is stored as this worker's, with a
+   * fresh heartbeat. `choose` must not wait.
+   */
+  claimTrial(studyId: string, choose: (trials: readonly StudyTrial[]) => StudyTrial | undefined): Promise<TrialClaim>;
+  /** Stamps the trial's heartbeat; false when it is no longer this worker's running trial (it was marked failed). */
+  heartbeat(trialId: string): Promise<boolean>;
+  /**
+   * Stores how this worker's run ended (status and statusReason), unless trials of other workers
+   * still run with fresh heartbeats: then the study stays `running` and the last worker to end stores
+   * its end. Returns the study as stored.
+   */
+  endRun(study: Study): Promise<Study>;
+}
+
+export const isSharedStudyStore = (store: StudyStore): store is SharedStudyStore => 'claimTrial' in store;
 
 /**
  * Everything a deleted study had stored, exactly (the study, its trials, the weights kept for its
