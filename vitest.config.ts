@@ -59,6 +59,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
+          // One throwaway PostgreSQL cluster for the run; tests get its URL with inject('postgresUrl').
+          globalSetup: ['tests/fixtures/postgres-global-setup.ts'],
           include: ['tests/**/*.test.ts'],
           exclude: ['tests/**/*.browser.test.ts', 'tests/**/*.e2e.test.ts'],
         },
