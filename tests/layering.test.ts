@@ -23,7 +23,9 @@ const allowed: Record<string, readonly string[]> = {
   client: ['client', 'contracts', 'core'],
   state: ['state', 'client', 'contracts', 'core'],
   ui: ['ui', 'state', 'contracts', 'core'],
-  cli: ['cli', 'engine', 'tf', 'data', 'deploy', 'contracts', 'core'],
+  // PostgreSQL storage of shared studies (issue 15): a StudyStore, as src/db is IndexedDB's.
+  pg: ['pg', 'contracts', 'core'],
+  cli: ['cli', 'engine', 'pg', 'tf', 'data', 'deploy', 'contracts', 'core'],
   // src/App.svelte and src/main.ts assemble the app.
   '.': ['.', 'ui', 'state', 'client', 'contracts', 'core'],
 };
@@ -45,6 +47,7 @@ const packagesAllowed: Record<string, (name: string) => boolean> = {
   state: noTfjsNorIdb,
   client: noTfjsNorIdb,
   contracts: noTfjsNorIdb,
+  pg: (name) => name === 'pg' || name.startsWith('node:'),
 };
 
 function* sourceFiles(dir: string): Generator<string> {

@@ -2,6 +2,7 @@
  * The export command, callable from tests; src/cli/export.ts runs it as a script.
  *
  * `npm run export -- --study S.json --trial ID --out DIR [--target ID] [--samples N] [--backend NAME]`
+ * `npm run export -- --storage postgres://… --study NAME --out S.json [--force]` (export-shared.ts)
  *
  * Turns a trained trial of a study written by `npm run search` into the microcontroller bundle:
  * its weights come from `S.weights/ID.json` (the search keeps those of its Pareto front), its
@@ -24,8 +25,10 @@ import { CliError, numberOption, parseCommandArgs, wholeFrom } from './common.ts
 import { resolveTarget } from './estimate-command.ts';
 import { exportSummary, writeBundle } from './export-files.ts';
 import { weightsFolderOf } from './study-file.ts';
+import { exportSharedStudy } from './export-shared.ts';
 
 const usage = `Usage: npm run export -- --study FILE --trial ID --out DIR [options]
+       npm run export -- --storage postgres://USER@HOST/DB --study NAME --out FILE [--force]
 
   --study FILE     a study document written by npm run search (its trials' weights are in FILE.weights/)
   --trial ID       the trial to export (one of the study's Pareto front, whose weights were kept)
@@ -34,7 +37,11 @@ const usage = `Usage: npm run export -- --study FILE --trial ID --out DIR [optio
   --target ID      the target the bundle's predictions are for (default: the study's first target
                    that runs TFLite Micro, else nano33-ble)
   --samples N      test images in the bundle (default 100)
-  --backend NAME   ${backendUsage}`;
+  --backend NAME   ${backendUsage}
+
+  --storage URL    write the shared study NAME of this PostgreSQL database (npm run search
+                   --storage) to the study document FILE, which the playground imports, and the
+                   weights of its Pareto front to FILE.weights/; --force overwrites FILE`;
 
 function readText(path: string, what: string, limit: number): string {
   try {
@@ -57,9 +64,21 @@ export async function runExport(argv: readonly string[]): Promise<string> {
     target: { type: 'string' },
     samples: { type: 'string' },
     backend: { type: 'string' },
+    storage: { type: 'string' },
+    force: { type: 'boolean' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return `${usage}\n`;
+  if (values.storage !== undefined) {
+    if (!values.study) throw new CliError('missing --study NAME: the study in the database to write out (see --help)', 2);
+    if (!values.out) throw new CliError('missing --out FILE: the study document to write (see --help)', 2);
+    const extra = (['trial', 'target', 'samples', 'backend'] as const).filter((option) => values[option] !== undefined);
+    if (extra.length > 0) {
+      throw new CliError(`--${extra[0]} is for a bundle from a study file; with --storage the command writes the study document: export it first, then run npm run export -- --study FILE --trial ID --out DIR`, 2);
+    }
+    return exportSharedStudy({ storage: values.storage, study: values.study, out: values.out, force: values.force === true });
+  }
+  if (values.force) throw new CliError('--force is for --storage: a bundle folder is written in place', 2);
   if (!values.study) throw new CliError('missing --study FILE (see --help)', 2);
   if (!values.trial) throw new CliError('missing --trial ID (see --help)', 2);
   if (!values.out) throw new CliError('missing --out DIR (see --help)', 2);

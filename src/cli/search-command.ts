@@ -4,6 +4,7 @@
  * `npm run search -- --dataset ID --target ID [--target ID ...] [--strategy random|mobo|evolution]
  *  [--trials N] [--minutes M] [--epochs E] [--seed S] [--accounting paper|deploy] [--backend NAME] --out FILE`
  * `npm run search -- --out FILE --resume | --extend-trials N | --extend-minutes M`
+ * `npm run search -- --storage postgres://… --study NAME [settings]` (search-shared.ts)
  *
  * The same study loop as the browser's worker, headless (on tfjs's WASM backend unless told
  * otherwise), with a progress bar on stderr. It rewrites the study document at FILE after every
@@ -14,13 +15,11 @@ import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type Accounting, accountingModes } from '../core/resources.ts';
-import { defaultPruningSpace } from '../core/search/index.ts';
-import { defaultSearchSpace } from '../core/search-space.ts';
 import { hasDefaultReserve, presetTargetIds } from '../core/targets.ts';
-import { type Study, type StudyConfig, type StudyTrial, type StrategyName, type TargetSpec, defaultStudyName, strategyNames, studyTrainingDefaults } from '../contracts/study.ts';
+import { type Study, type StudyTrial, type StrategyName, type TargetSpec, strategyNames, studyTrainingDefaults } from '../contracts/study.ts';
 import { buildStudyDocument, serializeStudyDocument } from '../contracts/study-document.ts';
 import { newStudyId } from '../contracts/study-ids.ts';
-import { epochsPerTrial, trainingRecipe } from '../core/training-recipe.ts';
+import { trainingRecipe } from '../core/training-recipe.ts';
 import { isBuiltinDatasetId, loadBuiltinDataset } from '../data/builtin.ts';
 import { BUILTIN_DATASET_IDS, type BuiltinDatasetId } from '../data/manifest.ts';
 import { nodeReader } from '../data/read-node.ts';
@@ -31,10 +30,16 @@ import { backendUsage, parseBackendOption, startCliBackend } from './backend-opt
 import { CliError, numberOption, parseCommandArgs, readJsonFile, wholeFrom } from './common.ts';
 import { resolveTarget } from './estimate-command.ts';
 import { ProgressBar } from './progress.ts';
-import { type ResumePlan, describeStudy, planResume, readStudyFile, targetName, weightsFolder, weightsFolderOf } from './study-file.ts';
+import { type ResumePlan, describeStudy, planResume, readStudyFile, weightsFolder, weightsFolderOf } from './study-file.ts';
+import { runSharedSearch } from './search-shared.ts';
+import { type NewStudySettings, type SearchIo, newStudyConfig } from './search-settings.ts';
+
+export type { SearchIo };
+import { searchSummary } from './search-summary.ts';
 
 const usage = `Usage: npm run search -- --dataset ID --target ID --out FILE [options]
        npm run search -- --out FILE --resume | --extend-trials N | --extend-minutes M [--backend NAME]
+       npm run search -- --storage postgres://USER@HOST/DB --study NAME [--dataset ID --target ID ...]
 
   --dataset ID           ${BUILTIN_DATASET_IDS.join(', ')}
   --target ID            preset (${presetTargetIds.join(', ')}) or custom target file; repeatable
@@ -56,14 +61,17 @@ const usage = `Usage: npm run search -- --dataset ID --target ID --out FILE [opt
   --extend-trials N      add N trials to the budget of the study in FILE and continue it (implies --resume)
   --extend-minutes M     run the study in FILE for M more minutes (implies --resume)
 
+Shared studies (many processes, on one machine or many, train one study together):
+  --storage URL          a PostgreSQL database (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)
+                         in place of --out; its tables are created on first use
+  --study NAME           the study to join; the first process creates it from --dataset, --target
+                         and the other settings, later ones take its settings from the database
+  --heartbeat-seconds S  how often a training process says it is alive (default 10)
+  --grace-seconds G      after G seconds without a heartbeat (default 60) a trial is marked failed
+                         and its slot proposed again
+
 Ctrl-C (or SIGTERM) stops after the current batch and writes FILE with the running trial queued;
 a second one quits at once. Either way --resume continues.`;
-
-export interface SearchIo {
-  readonly progress?: NodeJS.WriteStream;
-  /** Stops the study between batches (src/cli/search.ts aborts it on SIGINT and SIGTERM). */
-  readonly signal?: AbortSignal;
-}
 
 /** A study ready to run: new, or read back from FILE (ResumePlan). */
 interface Plan {
@@ -90,6 +98,10 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     force: { type: 'boolean' },
     'extend-trials': { type: 'string' },
     'extend-minutes': { type: 'string' },
+    storage: { type: 'string' },
+    study: { type: 'string' },
+    'heartbeat-seconds': { type: 'string' },
+    'grace-seconds': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   });
   if (values.help) return `${usage}\n`;
@@ -100,11 +112,10 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   const resumeFlag = values.resume ? '--resume' : extendTrials !== undefined ? '--extend-trials' : '--extend-minutes';
   if (values.force && resuming) throw new CliError(`--force starts a new study and ${resumeFlag} continues the old one: give one of them`, 2);
   if (!resuming) {
-    if (!values.dataset) throw new CliError('missing --dataset ID (see --help)', 2);
-    if (!values.target?.length) throw new CliError('missing --target ID (see --help)', 2);
+    if (!values.dataset && values.storage === undefined) throw new CliError('missing --dataset ID (see --help)', 2);
+    if (!values.target?.length && values.storage === undefined) throw new CliError('missing --target ID (see --help)', 2);
   }
   if (values.dataset !== undefined && !isBuiltinDatasetId(values.dataset)) throw new CliError(`unknown dataset "${values.dataset}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`, 2);
-  if (!values.out) throw new CliError('missing --out FILE (see --help)', 2);
   const strategy = values.strategy as StrategyName | undefined;
   if (strategy !== undefined && !strategyNames.includes(strategy)) throw new CliError(`--strategy must be random, mobo or evolution, got "${values.strategy}"`, 2);
   const accounting = values.accounting as Accounting | undefined;
@@ -118,8 +129,16 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     const target = resolveTarget(spec);
     return target.custom || !hasDefaultReserve(target) ? (readJsonFile(spec, 'target file') as Record<string, unknown>) : target.id;
   });
-  const out = values.out;
   const backend = parseBackendOption(values.backend);
+  const settings: NewStudySettings = { dataset: values.dataset, targets: values.target, targetSpecs, strategy, accounting, epochs: epochsOption, seed, noEarlyStop: values['no-early-stop'], trials, minutes };
+  if (values.storage !== undefined || values.study !== undefined) {
+    const heartbeatSeconds = numberOption(values['heartbeat-seconds'], 'heartbeat-seconds', (n) => n > 0, 'a positive number');
+    const graceSeconds = numberOption(values['grace-seconds'], 'grace-seconds', (n) => n > 0, 'a positive number');
+    return runSharedSearch({ storage: values.storage, study: values.study, out: values.out, resume: values.resume, force: values.force, extending, settings, backend, heartbeatSeconds, graceSeconds }, io);
+  }
+  if (values['heartbeat-seconds'] !== undefined || values['grace-seconds'] !== undefined) throw new CliError('--heartbeat-seconds and --grace-seconds are for a shared study: give them with --storage URL --study NAME', 2);
+  if (!values.out) throw new CliError('missing --out FILE (see --help)', 2);
+  const out = values.out;
 
   // A .tmp a killed run left behind is never the study: it goes before anything is read.
   try {
@@ -133,7 +152,7 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   let resumed: ResumePlan | undefined;
   if (resuming) {
     if (!existing) throw new CliError(`there is no study file "${out}" to ${extending ? 'extend' : 'resume'}; leave out ${resumeFlag} to start a new study`);
-    const given = { dataset: values.dataset, targets: values.target, targetSpecs, strategy, accounting, epochs: epochsOption, seed, noEarlyStop: values['no-early-stop'], trials, minutes };
+    const given = settings;
     const extension = { ...(extendTrials !== undefined ? { trials: extendTrials } : {}), ...(extendMinutes !== undefined ? { minutes: extendMinutes } : {}) };
     resumed = planResume(out, given, extending ? extension : undefined);
   } else if (existing && !values.force) {
@@ -153,22 +172,7 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   const choice = await startCliBackend(backend, { input: { height, width, channels }, classes: dataset.classNames.length, batchSize: studyTrainingDefaults.batchSize });
   const plan: Plan = resumed ?? newStudy();
   function newStudy(): Plan {
-    const budgetTrials = trials ?? (minutes === undefined ? 10 : undefined);
-    const config: StudyConfig = {
-      name: defaultStudyName(strategy ?? 'mobo', dataset.id, values.target!),
-      dataset: dataset.id,
-      targets: targetSpecs!,
-      // What the chip needs judges by default (issue 13), as in the playground.
-      accounting: accounting ?? 'deploy',
-      searchSpace: defaultSearchSpace({ height, width, channels }, dataset.classNames.length),
-      pruning: defaultPruningSpace,
-      strategy: strategy ?? 'mobo',
-      budget: { ...(budgetTrials !== undefined ? { trials: budgetTrials } : {}), ...(minutes !== undefined ? { minutes } : {}) },
-      epochs: epochsOption ?? epochsPerTrial(dataset.train.count),
-      ...studyTrainingDefaults,
-      seed: seed ?? 1,
-      earlyStopping: !values['no-early-stop'],
-    };
+    const config = newStudyConfig(settings, dataset);
     const now = new Date().toISOString();
     return { study: { id: newStudyId(), config, status: 'running', createdAt: now, updatedAt: now }, trials: [], minutesSpent: 0 };
   }
@@ -209,26 +213,9 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     },
   });
   bar.done();
-  // Why the study loop ended: its budget spent, stopped, or every trial failed.
-  const reason = final.statusReason;
-  if (final.status === 'failed') {
-    throw new CliError(`the search failed${reason ? `: ${reason}` : ''}; the trials it finished are in "${out}": fix the cause and continue with --resume`);
-  }
-  const all = store.trials;
-  const front = paretoFrontIds(all, config);
-  const count = (status: string): number => all.filter((t) => t.status === status).length;
-  const describe = (t: StudyTrial): string =>
-    `${t.id}: test accuracy ${(100 * t.metrics!.testAccuracy).toFixed(1)} % (int8 ${(100 * t.metrics!.int8TestAccuracy).toFixed(1)} %), model size ${t.resources!.modelSizeBytes} B, working memory ${t.resources!.workingMemoryBytes} B, ${t.hyperparameters.pruning.method} pruning`;
-  const members = all.filter((t) => front.includes(t.id));
-  // The front member a user would take: the best validation accuracy (the test set only reports).
-  const pick = members.reduce<StudyTrial | undefined>((best, t) => (best === undefined || t.metrics!.valAccuracy > best.metrics!.valAccuracy ? t : best), undefined);
-  const minutesTaken = (performance.now() - started) / 60_000;
-  return [
-    `${final.status} after ${minutesTaken.toFixed(1)} min${reason ? ` (${reason})` : ''}: ${count('completed')} completed, ${count('stopped')} stopped early, ${count('failed')} failed, ${count('skipped')} skipped; study written to ${out}, the weights of its Pareto front to ${weightsFolderOf(out)}`,
-    ...(final.status === 'stopped' ? [`to continue it: npm run search -- --out ${out} --resume`] : []),
-    pick ? `most accurate feasible trial (by validation accuracy): ${describe(pick)}` : `no feasible trial: no trained network fits every target (${config.targets.map(targetName).join(', ')})`,
-    `Pareto front (${config.accounting} accounting), ${front.length} trial${front.length === 1 ? '' : 's'}:`,
-    ...members.map((t) => `  ${describe(t)}`),
-    '',
-  ].join('\n');
+  return searchSummary(final, store.trials, performance.now() - started, {
+    failedHint: `the trials it finished are in "${out}": fix the cause and continue with --resume`,
+    where: `study written to ${out}, the weights of its Pareto front to ${weightsFolderOf(out)}`,
+    resume: `npm run search -- --out ${out} --resume`,
+  });
 }

@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Accounting } from '../core/resources.ts';
-import type { StrategyName, Study, StudyDocument, StudyTrial, TargetSpec } from '../contracts/study.ts';
+import type { StrategyName, Study, StudyConfig, StudyDocument, StudyTrial, TargetSpec } from '../contracts/study.ts';
 import type { StudyExtension } from '../contracts/search-worker.ts';
 import { isBuiltinDatasetId } from '../data/builtin.ts';
 import type { BuiltinDatasetId } from '../data/manifest.ts';
@@ -125,6 +125,27 @@ export interface GivenSettings {
   readonly minutes?: number | undefined;
 }
 
+/**
+ * The settings given on the command line that contradict a study's own config, in words (empty when
+ * none): a study's settings come from where it is stored (its file, or the shared database).
+ */
+export function settingConflicts(config: StudyConfig, given: GivenSettings): string[] {
+  const { budget } = config;
+  return [
+    given.dataset !== undefined && given.dataset !== config.dataset ? `--dataset ${given.dataset} (it searches ${config.dataset})` : '',
+    given.targetSpecs !== undefined && JSON.stringify(given.targetSpecs) !== JSON.stringify(config.targets)
+      ? `--target ${(given.targets ?? []).join(' --target ')} (it is for ${config.targets.map(targetName).join(', ')})`
+      : '',
+    given.strategy !== undefined && given.strategy !== config.strategy ? `--strategy ${given.strategy} (it uses ${config.strategy})` : '',
+    given.accounting !== undefined && given.accounting !== config.accounting ? `--accounting ${given.accounting} (it uses ${config.accounting})` : '',
+    given.epochs !== undefined && given.epochs !== config.epochs ? `--epochs ${given.epochs} (it trains ${config.epochs} a trial)` : '',
+    given.seed !== undefined && given.seed !== config.seed ? `--seed ${given.seed} (its seed is ${config.seed})` : '',
+    given.noEarlyStop && config.earlyStopping === true ? '--no-early-stop (it stops hopeless trials early)' : '',
+    given.trials !== undefined && given.trials !== budget.trials ? `--trials ${given.trials} (its budget is ${budget.trials ?? 'no'} trials; add to it with --extend-trials N)` : '',
+    given.minutes !== undefined && given.minutes !== budget.minutes ? `--minutes ${given.minutes} (its budget is ${budget.minutes ?? 'no'} minutes; add to it with --extend-minutes M)` : '',
+  ].filter((conflict) => conflict !== '');
+}
+
 /** A study read back from its file, ready for the study loop. */
 export interface ResumePlan {
   readonly study: Study;
@@ -142,20 +163,7 @@ export interface ResumePlan {
 export function planResume(path: string, given: GivenSettings, extension?: StudyExtension): ResumePlan {
   const doc = readStudyFile(path);
   const config = doc.study.config;
-  const { budget } = config;
-  const conflicts = [
-    given.dataset !== undefined && given.dataset !== config.dataset ? `--dataset ${given.dataset} (it searches ${config.dataset})` : '',
-    given.targetSpecs !== undefined && JSON.stringify(given.targetSpecs) !== JSON.stringify(config.targets)
-      ? `--target ${(given.targets ?? []).join(' --target ')} (it is for ${config.targets.map(targetName).join(', ')})`
-      : '',
-    given.strategy !== undefined && given.strategy !== config.strategy ? `--strategy ${given.strategy} (it uses ${config.strategy})` : '',
-    given.accounting !== undefined && given.accounting !== config.accounting ? `--accounting ${given.accounting} (it uses ${config.accounting})` : '',
-    given.epochs !== undefined && given.epochs !== config.epochs ? `--epochs ${given.epochs} (it trains ${config.epochs} a trial)` : '',
-    given.seed !== undefined && given.seed !== config.seed ? `--seed ${given.seed} (its seed is ${config.seed})` : '',
-    given.noEarlyStop && config.earlyStopping === true ? '--no-early-stop (it stops hopeless trials early)' : '',
-    given.trials !== undefined && given.trials !== budget.trials ? `--trials ${given.trials} (its budget is ${budget.trials ?? 'no'} trials; add to it with --extend-trials N)` : '',
-    given.minutes !== undefined && given.minutes !== budget.minutes ? `--minutes ${given.minutes} (its budget is ${budget.minutes ?? 'no'} minutes; add to it with --extend-minutes M)` : '',
-  ].filter((conflict) => conflict !== '');
+  const conflicts = settingConflicts(config, given);
   const verb = extension ? 'extend' : 'resume';
   if (conflicts.length > 0) {
     throw new CliError(

@@ -171,13 +171,14 @@ function backendAt(value: unknown, path: string): { name: string; reason: string
 }
 
 /** Which statuses a field belongs to: present on any other status, it is an error. */
-const onlyFor: Readonly<Record<'metrics' | 'stopReason' | 'error' | 'skipReason', readonly TrialStatus[]>> = {
+const onlyFor: Readonly<Record<'metrics' | 'stopReason' | 'error' | 'skipReason' | 'workerLost', readonly TrialStatus[]>> = {
   metrics: ['completed', 'stopped'],
+  workerLost: ['failed'],
   stopReason: ['stopped'],
   error: ['failed'],
   skipReason: ['skipped'],
 };
-const articles = { metrics: 'metrics', stopReason: 'a stopReason', error: 'an error', skipReason: 'a skipReason' } as const;
+const articles = { metrics: 'metrics', stopReason: 'a stopReason', error: 'an error', skipReason: 'a skipReason', workerLost: 'workerLost' } as const;
 /** Fields a status cannot do without. */
 const requiredFor: Partial<Record<TrialStatus, readonly string[]>> = {
   completed: ['metrics', 'resources', 'timings', 'backend'],
@@ -187,7 +188,7 @@ const requiredFor: Partial<Record<TrialStatus, readonly string[]>> = {
 };
 
 const requiredTrialFields = ['id', 'index', 'status', 'architecture', 'hyperparameters'];
-const optionalTrialFields = ['sampledArchitecture', 'metrics', 'resources', 'timings', 'backend', 'error', 'skipReason', 'stopReason'];
+const optionalTrialFields = ['sampledArchitecture', 'metrics', 'resources', 'timings', 'backend', 'error', 'skipReason', 'stopReason', 'workerLost'];
 const messageRule = { maxLength: messageLength, multiline: true } as const;
 
 /** One trial of a study document (`trials[i]`), checked against the study's space and targets. */
@@ -208,6 +209,7 @@ export function documentTrialAt(value: unknown, path: string, space: SearchSpace
   for (const field of requiredFor[status] ?? []) {
     if (record[field] === undefined) throw new FieldError(at(field), `is missing; a "${status}" trial must have ${field}`);
   }
+  if (record.workerLost !== undefined && record.workerLost !== true) throw new FieldError(at('workerLost'), `must be true when present, got ${describe(record.workerLost)}`);
   const resources = record.resources !== undefined ? resourcesAt(record.resources, at('resources'), targetIds) : undefined;
   if (resources?.nonzeroWeightsByOp) {
     try {
@@ -230,5 +232,6 @@ export function documentTrialAt(value: unknown, path: string, space: SearchSpace
     ...(record.error !== undefined ? { error: textAt(record.error, at('error'), messageRule) } : {}),
     ...(record.skipReason !== undefined ? { skipReason: textAt(record.skipReason, at('skipReason'), messageRule) } : {}),
     ...(record.stopReason !== undefined ? { stopReason: textAt(record.stopReason, at('stopReason'), messageRule) } : {}),
+    ...(record.workerLost === true ? { workerLost: true as const } : {}),
   };
 }

@@ -54,7 +54,7 @@ const nested = (depth: number): unknown => {
 
 const documentFields = 'schemaVersion, kind, study, trials, paretoFront, environment';
 const configFields = 'name, dataset, targets, accounting, searchSpace, pruning, strategy, budget, epochs, batchSize, learningRate, seed, earlyStopping';
-const trialFields = 'id, index, status, architecture, hyperparameters, sampledArchitecture, metrics, resources, timings, backend, error, skipReason, stopReason';
+const trialFields = 'id, index, status, architecture, hyperparameters, sampledArchitecture, metrics, resources, timings, backend, error, skipReason, stopReason, workerLost';
 const metricFields = 'testAccuracy, int8TestAccuracy, valAccuracy, testAccuracyBeforePruning, nonzeroWeights, totalWeights, sparsity, epochsRun, bestEpoch, valAccuracyByEpoch';
 const targetList = 'arduino-uno, stm32f446re, my-board';
 
@@ -66,6 +66,14 @@ describe('the study document', () => {
     expect(serializeStudyDocument(parsed)).toBe(text);
     expect(text.endsWith('}\n')).toBe(true);
     expect(text.split('\n')[1]).toBe('  "schemaVersion": 1,');
+  });
+
+  it("keeps a failed trial's workerLost mark (a shared study's lost worker, issue 15) through a round trip", () => {
+    const lost = trials.map((t) => (t.status === 'failed' ? { ...t, workerLost: true as const } : t));
+    const written = serializeStudyDocument(buildStudyDocument(study, lost, paretoFront, environment));
+    const back = parseStudyDocument(written, file);
+    expect(back.trials.filter((t) => t.workerLost === true).map((t) => t.index)).toEqual(trials.filter((t) => t.status === 'failed').map((t) => t.index));
+    expect(back.trials.filter((t) => t.workerLost === true).length).toBeGreaterThan(0);
   });
 
   it('is built from a study: trials in order of proposal, without their studyId, the extra layer fields kept', () => {
@@ -164,6 +172,8 @@ const malformed: [string, () => string, string][] = [
   ['a Pareto front naming a stopped trial', () => changed('paretoFront.0', `${studyId}.6`), `study.json: paretoFront[0]: trial "${studyId}.6" is "stopped"; only completed trials can be on the Pareto front`],
   ['a failed trial without its error', () => changed('trials.1.error', remove), 'study.json: trials[1].error: is missing; a "failed" trial must have error'],
   ['a skipped trial without its reason', () => changed('trials.2.skipReason', remove), 'study.json: trials[2].skipReason: is missing; a "skipped" trial must have skipReason'],
+  ['a completed trial marked workerLost', () => changed('trials.0.workerLost', true), 'study.json: trials[0].workerLost: only a "failed" trial has workerLost; this one is "completed"'],
+  ['workerLost false on a failed trial', () => changed('trials.1.workerLost', false), 'study.json: trials[1].workerLost: must be true when present, got false'],
   ['a queued trial with an error', () => changed('trials.5.error', 'oops'), 'study.json: trials[5].error: only a "failed" trial has an error; this one is "queued"'],
   ['two trials with one id', () => changed('trials.2.id', `${studyId}.0`), `study.json: trials[2].id: "${studyId}.0" is also the id of trials[0]; trial ids must be unique`],
   ['two trials with one index', () => changed('trials.4.index', 1), 'study.json: trials[4].index: 1 is also the index of trials[1]; each trial has its own index'],
