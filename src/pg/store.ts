@@ -69,6 +69,8 @@ function studyOf(row: StudyRow): Study {
   };
 }
 
+const ignore = (): void => undefined;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The connection string without its password, for messages. */
@@ -99,10 +101,16 @@ export class PgStudyStore implements SharedStudyStore {
     try {
       await store.#retry('cannot prepare the database', async () => {
         const client = await pool.connect();
+        client.on('error', ignore);
+        let failure: unknown;
         try {
           await migrate(client);
+        } catch (error) {
+          failure = error;
+          throw error;
         } finally {
-          client.release();
+          client.off('error', ignore);
+          client.release(failure !== undefined && isTransient(failure) ? (failure as Error) : undefined);
         }
       });
     } catch (error) {
@@ -133,6 +141,8 @@ export class PgStudyStore implements SharedStudyStore {
   #transaction<T>(what: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     return this.#retry(what, async () => {
       const client = await this.pool.connect();
+      // A connection the server ends while we hold it is reported here as well as by the query that fails.
+      client.on('error', ignore);
       let failure: unknown;
       try {
         await client.query('BEGIN');
@@ -145,6 +155,7 @@ export class PgStudyStore implements SharedStudyStore {
         throw error;
       } finally {
         // A broken connection is dropped from the pool, not handed out again.
+        client.off('error', ignore);
         client.release(failure !== undefined && isTransient(failure) ? (failure as Error) : undefined);
       }
     });
