@@ -112,8 +112,8 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   const resumeFlag = values.resume ? '--resume' : extendTrials !== undefined ? '--extend-trials' : '--extend-minutes';
   if (values.force && resuming) throw new CliError(`--force starts a new study and ${resumeFlag} continues the old one: give one of them`, 2);
   if (!resuming) {
-    if (!values.dataset && values.storage === undefined) throw new CliError('missing --dataset ID (see --help)', 2);
-    if (!values.target?.length && values.storage === undefined) throw new CliError('missing --target ID (see --help)', 2);
+    if (!values.dataset && values.storage === undefined && values.study === undefined) throw new CliError('missing --dataset ID (see --help)', 2);
+    if (!values.target?.length && values.storage === undefined && values.study === undefined) throw new CliError('missing --target ID (see --help)', 2);
   }
   if (values.dataset !== undefined && !isBuiltinDatasetId(values.dataset)) throw new CliError(`unknown dataset "${values.dataset}"; built-in datasets are ${BUILTIN_DATASET_IDS.join(', ')}`, 2);
   const strategy = values.strategy as StrategyName | undefined;
