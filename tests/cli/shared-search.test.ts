@@ -13,14 +13,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import 'fake-indexeddb/auto';
 import { parseStudyDocument } from '../../src/contracts/study-document.ts';
+import { importStudyDocument } from '../../src/db/import.ts';
+import { listTrials } from '../../src/db/trials.ts';
+import { freshDatabase as freshBrowserDatabase } from '../db/helpers.ts';
 import { type StudyTrial, spentBudget } from '../../src/contracts/study.ts';
 import { parseWeightsFile } from '../../src/contracts/weights-file.ts';
 import { createDatabase } from '../fixtures/postgres-cluster.ts';
 
 const budget = 8;
 /** Short heartbeats so that a lost worker is noticed within seconds. */
-const beats = ['--heartbeat-seconds', '0.5', '--grace-seconds', '3'];
+const beats = ['--heartbeat-seconds', '0.5', '--grace-seconds', '5'];
 const studyArgs = (url: string, name: string): string[] => [
   '--storage', url, '--study', name, '--dataset', 'digits', '--target', 'arduino-uno', '--strategy', 'random', '--trials', String(budget), '--epochs', '2', '--seed', '3', ...beats,
 ];
@@ -113,6 +117,11 @@ describe('npm run search -- --storage URL --study NAME, with several processes',
     expect(doc.study.status).toBe('completed');
     expect(doc.trials.map((t) => t.id)).toEqual(rows.map((r) => r.record.id));
     expect(doc.paretoFront.length).toBeGreaterThan(0);
+    // The page's import (IndexedDB, here fake-indexeddb) takes it whole.
+    const page = await freshBrowserDatabase();
+    const imported = await importStudyDocument(page, doc);
+    expect([imported.study.status, imported.study.statusReason]).toEqual(['completed', `the budget of ${budget} trials is spent`]);
+    expect((await listTrials(page, imported.study.id)).map((t) => t.id)).toEqual(rows.map((r) => r.record.id));
     const weightFiles = readdirSync(join(dir, 's.weights')).sort();
     expect(weightFiles).toEqual(doc.paretoFront.map((id) => `${id}.json`).sort());
     for (const file of weightFiles) expect(parseWeightsFile(readFileSync(join(dir, 's.weights', file), 'utf8'), file).studyId).toBe(doc.study.id);
@@ -139,7 +148,7 @@ describe('npm run search -- --storage URL --study NAME, with several processes',
     const rows = await expectWhole(db);
     const lost = rows.find((r) => r.record.id === killed.id)!.record;
     expect([lost.status, lost.workerLost]).toEqual(['failed', true]);
-    expect(lost.error).toMatch(/^its worker \(.+\) sent no heartbeat for 3 s: it stopped or lost its connection during the trial; the slot is proposed again$/);
+    expect(lost.error).toMatch(/^its worker \(.+\) sent no heartbeat for 5 s: it stopped or lost its connection during the trial; the slot is proposed again$/);
     // Nothing the victim finished was lost or trained again.
     for (const id of completedBefore) expect(rows.find((r) => r.record.id === id)!.record.status).toBe('completed');
     expect(rows.filter((r) => r.record.status === 'failed')).toHaveLength(1);
