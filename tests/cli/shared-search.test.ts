@@ -143,6 +143,10 @@ describe('npm run search -- --storage URL --study NAME, with several processes',
     victim.child.kill('SIGKILL');
     const killedAt = performance.now();
     expect((await victim.ended).signal).toBe('SIGKILL');
+    // Marked failed after the grace period (5 s from its last heartbeat, at most 0.5 s before the kill), not before.
+    await until(db, (rows) => rows.some((r) => r.record.id === killed.id && r.record.status === 'failed'), 60_000, 'the lost trial to be failed');
+    const lostAfter = (performance.now() - killedAt) / 1000;
+    expect(lostAfter).toBeGreaterThanOrEqual(4.4);
     const done = await survivor.ended;
     expect(done.code, done.stderr).toBe(0);
     const rows = await expectWhole(db);
@@ -154,7 +158,7 @@ describe('npm run search -- --storage URL --study NAME, with several processes',
     expect(rows.filter((r) => r.record.status === 'failed')).toHaveLength(1);
     // The slot came back: one more trial than the budget is stored, the lost one not counted.
     expect(rows).toHaveLength(budget + 1);
-    console.log(`kill -9: trial ${killed.index} lost, study finished ${((performance.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+    console.log(`kill -9: trial ${killed.index} marked failed ${lostAfter.toFixed(1)} s after the kill, study finished ${((performance.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
   });
 
   it('every connection dropped by the server mid-run costs no trial: both workers finish the budget', { timeout: 150_000 }, async () => {
