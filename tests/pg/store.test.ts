@@ -51,7 +51,7 @@ const trialAt = (index: number, status: StudyTrial['status'] = 'running'): Study
   index,
   status,
   architecture,
-  hyperparameters: { epochs: 1, batchSize: 64, learningRate: 3e-3, seed: 1 + index, pruning: { method: 'none', sparsity: 0, fineTuneEpochs: 0 } },
+  hyperparameters: { epochs: 1, batchSize: 64, learningRate: 3e-3, schedule: 'cosine', seed: 1 + index, pruning: { method: 'none', sparsity: 0, fineTuneEpochs: 0 } },
   ...(status === 'failed' ? { error: 'it broke' } : {}),
 });
 /** What a worker's loop would claim: the next index, while fewer than `budget` are stored. */
