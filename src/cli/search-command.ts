@@ -36,6 +36,8 @@ import { type NewStudySettings, type SearchIo, newStudyConfig } from './search-s
 
 export type { SearchIo };
 import { searchSummary } from './search-summary.ts';
+import { lockStudyFile } from './study-lock.ts';
+import type { BackendPreference } from '../tf/backend.ts';
 
 const usage = `Usage: npm run search -- --dataset ID --target ID --out FILE [options]
        npm run search -- --out FILE --resume | --extend-trials N | --extend-minutes M [--backend NAME]
@@ -139,6 +141,34 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   if (values['heartbeat-seconds'] !== undefined || values['grace-seconds'] !== undefined) throw new CliError('--heartbeat-seconds and --grace-seconds are for a shared study: give them with --storage URL --study NAME', 2);
   if (!values.out) throw new CliError('missing --out FILE (see --help)', 2);
   const out = values.out;
+  // --out names a file: a folder cannot be overwritten, so --force is no way out there.
+  if (existsSync(out) && statSync(out).isDirectory()) throw new CliError(`--out "${out}" is a folder; --out names the study file to write, e.g. "${join(out, 'study.json')}"`, 2);
+  // One search per study file, before anything is read or tidied (another search may be writing its .tmp).
+  const release = lockStudyFile(out);
+  try {
+    return await searchStudyFile({ out, resuming, extending, resumeFlag, extendTrials, extendMinutes, settings, backend, force: values.force === true, dataset: values.dataset }, io);
+  } finally {
+    release();
+  }
+}
+
+/** What a search on a study file is asked to do, from the command line's options. */
+interface FileSearch {
+  readonly out: string;
+  readonly resuming: boolean;
+  readonly extending: boolean;
+  readonly resumeFlag: string;
+  readonly extendTrials: number | undefined;
+  readonly extendMinutes: number | undefined;
+  readonly settings: NewStudySettings;
+  readonly backend: BackendPreference;
+  readonly force: boolean;
+  readonly dataset: string | undefined;
+}
+
+/** The search on a study file, once its lock is held. */
+async function searchStudyFile(run: FileSearch, io: SearchIo): Promise<string> {
+  const { out, resuming, extending, resumeFlag, extendTrials, extendMinutes, settings, backend } = run;
 
   // A .tmp a killed run left behind is never the study: it goes before anything is read.
   try {
@@ -147,15 +177,13 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
     throw new CliError(`cannot remove "${out}.tmp", left by an earlier run: ${(error as Error).message}`);
   }
   const existing = existsSync(out);
-  // --out names a file: a folder cannot be overwritten, so --force is no way out there.
-  if (existing && statSync(out).isDirectory()) throw new CliError(`--out "${out}" is a folder; --out names the study file to write, e.g. "${join(out, 'study.json')}"`, 2);
   let resumed: ResumePlan | undefined;
   if (resuming) {
     if (!existing) throw new CliError(`there is no study file "${out}" to ${extending ? 'extend' : 'resume'}; leave out ${resumeFlag} to start a new study`);
     const given = settings;
     const extension = { ...(extendTrials !== undefined ? { trials: extendTrials } : {}), ...(extendMinutes !== undefined ? { minutes: extendMinutes } : {}) };
     resumed = planResume(out, given, extending ? extension : undefined);
-  } else if (existing && !values.force) {
+  } else if (existing && !run.force) {
     let held: string;
     try {
       held = `already holds the study ${describeStudy(readStudyFile(out))}`;
@@ -167,7 +195,7 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   }
 
   tf.enableProdMode();
-  const dataset = await loadBuiltinDataset(resumed?.datasetId ?? (values.dataset as BuiltinDatasetId), nodeReader());
+  const dataset = await loadBuiltinDataset(resumed?.datasetId ?? (run.dataset as BuiltinDatasetId), nodeReader());
   const { height, width, channels } = dataset.train;
   const choice = await startCliBackend(backend, { input: { height, width, channels }, classes: dataset.classNames.length, batchSize: studyTrainingDefaults.batchSize });
   const plan: Plan = resumed ?? newStudy();
@@ -189,7 +217,7 @@ export async function runSearch(argv: readonly string[], io: SearchIo = {}): Pro
   };
   if (!resumed) {
     // --force: the old study's weights go with it.
-    if (values.force) rmSync(weightsFolderOf(out), { recursive: true, force: true });
+    if (run.force) rmSync(weightsFolderOf(out), { recursive: true, force: true });
     writeDocument(study, []);
   }
   const store = new MemoryStudyStore(study, writeDocument, weightsFolder(out, study.id), plan.trials);
