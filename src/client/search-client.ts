@@ -13,6 +13,7 @@ import type {
   BackendPreference,
   BackendRequest,
   MicrocontrollerBundle, ModelFiles,
+  RunSettings,
   SearchApi,
   SearchCallbacks,
   SearchPort,
@@ -108,12 +109,12 @@ export class SearchClient implements SearchPort {
   }
 
   /** The callbacks run on this side, through one comlink proxy. */
-  startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
-    return this.#call((api) => api.startStudy(config, proxyCallbacks(callbacks), backend));
+  startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto', run: RunSettings = {}): Promise<Study> {
+    return this.#call((api) => api.startStudy(config, proxyCallbacks(callbacks), backend, run));
   }
 
-  resumeStudy(studyId: string, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
-    return this.#call((api) => api.resumeStudy(studyId, proxyCallbacks(callbacks), backend));
+  resumeStudy(studyId: string, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto', run: RunSettings = {}): Promise<Study> {
+    return this.#call((api) => api.resumeStudy(studyId, proxyCallbacks(callbacks), backend, run));
   }
 
   pause(): Promise<void> {
@@ -187,8 +188,8 @@ export class SearchClient implements SearchPort {
   }
 
   /** The callbacks run on this side, through one comlink proxy, as for startStudy. */
-  extendStudy(studyId: string, extension: StudyExtension, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto'): Promise<Study> {
-    return this.#call((api) => api.extendStudy(studyId, extension, proxyCallbacks(callbacks), backend));
+  extendStudy(studyId: string, extension: StudyExtension, callbacks: SearchCallbacks = {}, backend: BackendPreference = 'auto', run: RunSettings = {}): Promise<Study> {
+    return this.#call((api) => api.extendStudy(studyId, extension, proxyCallbacks(callbacks), backend, run));
   }
 
   getWeights(trialId: string): Promise<TrialWeights | undefined> {
@@ -213,6 +214,10 @@ export class SearchClient implements SearchPort {
 
   predict(trialId: string, input: TryInput): Promise<TrialPrediction | undefined> {
     return this.#call((api) => api.predict(trialId, input));
+  }
+
+  tensorCount(): Promise<number> {
+    return this.#call((api) => api.tensorCount());
   }
 
   /**

@@ -110,13 +110,17 @@ export interface SearchApi {
   listDatasets(): Promise<DatasetInfo[]>;
   /** Deletes an imported dataset; refused while a stored study uses it. False when there was none. */
   deleteDataset(id: string): Promise<boolean>;
-  /** Creates a study and runs it on the backend asked for (default 'auto'); resolves when it completes or is stopped. */
-  startStudy(config: StudyConfig, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
+  /**
+   * Creates a study and runs it on the backend asked for (default 'auto'), `run.parallelTrials`
+   * trials at once; resolves when it completes or is stopped. Throws in words, storing nothing, when
+   * `run` cannot be used (runSettingsProblem).
+   */
+  startStudy(config: StudyConfig, callbacks?: SearchCallbacks, backend?: BackendPreference, run?: RunSettings): Promise<Study>;
   /**
    * Resumes a stored study: a trial left running by a reload or a crash is trained again. Refused
    * in words while another tab runs it (each run holds the study's Web Lock, studyLockName).
    */
-  resumeStudy(studyId: string, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
+  resumeStudy(studyId: string, callbacks?: SearchCallbacks, backend?: BackendPreference, run?: RunSettings): Promise<Study>;
   /** Holds the running study between batches until `unpause` (or `stop`). */
   pause(): void;
   unpause(): void;
@@ -154,7 +158,7 @@ export interface SearchApi {
    * it again, for N more minutes from now (the time budget counts from the start of a run) or N more
    * trials than it has trained; resolves as startStudy does.
    */
-  extendStudy(studyId: string, extension: StudyExtension, callbacks?: SearchCallbacks, backend?: BackendPreference): Promise<Study>;
+  extendStudy(studyId: string, extension: StudyExtension, callbacks?: SearchCallbacks, backend?: BackendPreference, run?: RunSettings): Promise<Study>;
   getWeights(trialId: string): Promise<TrialWeights | undefined>;
   /**
    * Queues an architecture as a trial of a study ("Train this architecture"), with the study's
@@ -181,6 +185,47 @@ export interface SearchApi {
    * the network's input shape, or an image of the test set. Undefined when the weights are not kept.
    */
   predict(trialId: string, input: TryInput): Promise<TrialPrediction | undefined>;
+  /**
+   * The tensors tfjs holds in the search worker now (tf.memory().numTensors): a run, whatever its
+   * trials at once, leaves none behind. For the browser tests' leak checks.
+   */
+  tensorCount(): number;
+}
+
+/**
+ * How one run of a study trains on this machine. Not part of the study's config, which is shared
+ * with other people and machines: each start, resume or extension says it again.
+ */
+export interface RunSettings {
+  /**
+   * Trials trained at once, each in its own dedicated worker (issue 15); a whole number from 1 to
+   * maxParallelTrials. Default 1: the one trial trains in the search worker itself, as before.
+   */
+  readonly parallelTrials?: number;
+}
+
+/** The most trials at once: each holds a dataset, a network and a backend of its own in its worker. */
+export const maxParallelTrials = 8;
+
+/**
+ * Trials at once that this machine suggests: half its logical cores (the other half is left to the
+ * page, the search worker and the rest of the computer; a core's second hardware thread adds little
+ * to tfjs's CPU kernels), at least 1 and at most 4. 2 cores → 1, 8 → 4, unknown → 1.
+ */
+export function defaultParallelTrials(hardwareConcurrency: number | undefined): number {
+  if (hardwareConcurrency === undefined || !Number.isFinite(hardwareConcurrency)) return 1;
+  return Math.max(1, Math.min(4, Math.floor(hardwareConcurrency / 2)));
+}
+
+/** Why `value` cannot be a number of trials at once, in words; undefined when it can. */
+export function parallelTrialsProblem(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= maxParallelTrials) return undefined;
+  const got =
+    value === undefined || value === null || Number.isNaN(value) ? 'got no number'
+    : typeof value === 'number' ? `got ${value}`
+    : typeof value === 'string' ? `got the text ${JSON.stringify(value.slice(0, 20))}`
+    : `got a value of type ${typeof value}`;
+  return `the number of trials at once must be a whole number from 1 to ${maxParallelTrials}, ${got}`;
 }
 
 /**

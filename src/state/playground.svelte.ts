@@ -4,7 +4,7 @@
  * SearchPort (the worker's client in the page; the same API in-process in Node tests), so the UI
  * thread never trains and this class never touches the DOM.
  */
-import type { BackendInfo, BackendPreference, MicrocontrollerBundle, SearchCallbacks, SearchPort, StorageNote, TrialCheck, TrialPrediction, TrialRequest, TryInput } from '../contracts/search-worker.ts';
+import type { BackendInfo, BackendPreference, MicrocontrollerBundle, RunSettings, SearchCallbacks, SearchPort, StorageNote, TrialCheck, TrialPrediction, TrialRequest, TryInput } from '../contracts/search-worker.ts';
 import { SearchWorkerStoppedError } from '../contracts/search-worker.ts';
 import type { Study, StudyConfig } from '../contracts/study.ts';
 import type { DatasetImportRequest, DatasetInfo } from '../contracts/datasets.ts';
@@ -42,6 +42,7 @@ export function fileNameOf(name: string, suffix: string): string {
 export class PlaygroundState {
   readonly #port: SearchPort;
   readonly #backendPreference: () => BackendPreference;
+  readonly #parallelTrials: () => number;
   #studies = $state.raw<readonly Study[]>([]);
   #datasets = $state.raw<readonly DatasetInfo[]>([]);
   #current = $state.raw<StudyState | undefined>();
@@ -64,10 +65,19 @@ export class PlaygroundState {
   /** Studies another tab is running (it holds their lock): shown as such, with no Resume nor Delete here. */
   #elsewhere = $state.raw<ReadonlySet<string>>(new Set());
 
-  /** `backendPreference` is read whenever a search starts or resumes: the setup's choice in the page. */
-  constructor(port: SearchPort, backendPreference: () => BackendPreference = () => 'auto') {
+  /**
+   * `backendPreference` and `parallelTrials` (trials at once) are read whenever a search starts,
+   * resumes or is extended: the setup's choices in the page.
+   */
+  constructor(port: SearchPort, backendPreference: () => BackendPreference = () => 'auto', parallelTrials: () => number = () => 1) {
     this.#port = port;
     this.#backendPreference = backendPreference;
+    this.#parallelTrials = parallelTrials;
+  }
+
+  /** How this machine runs the next search (not part of the study). */
+  #runSettings(): RunSettings {
+    return { parallelTrials: this.#parallelTrials() };
   }
 
   get studies(): readonly Study[] {
@@ -195,15 +205,15 @@ export class PlaygroundState {
 
   /** Starts a new study; resolves when it ends (completed or stopped). */
   startStudy(config: StudyConfig): Promise<void> {
-    return this.#run((callbacks) => this.#port.startStudy(config, callbacks, this.#backendPreference()), `Searching: ${config.name}`);
+    return this.#run((callbacks) => this.#port.startStudy(config, callbacks, this.#backendPreference(), this.#runSettings()), `Searching: ${config.name}`);
   }
 
   /** Goes on with a stored study: a trial a reload interrupted is trained again. */
   resumeStudy(studyId: string): Promise<void> {
-    return this.#run((callbacks) => this.#port.resumeStudy(studyId, callbacks, this.#backendPreference()), 'Resuming the search');
+    return this.#run((callbacks) => this.#port.resumeStudy(studyId, callbacks, this.#backendPreference(), this.#runSettings()), 'Resuming the search');
   }
 
-  /** Stops between batches; the running trial goes back to the queue, so a resume trains it again. */
+  /** Stops between batches; the running trials go back to the queue, so a resume trains them again. */
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#notice = 'Stopping after the current batch…';
@@ -320,7 +330,7 @@ export class PlaygroundState {
       ...(extension.minutes !== undefined ? [`${extension.minutes} ${extension.minutes === 1 ? 'minute' : 'minutes'}`] : []),
       ...(extension.trials !== undefined ? [`${extension.trials} ${extension.trials === 1 ? 'trial' : 'trials'}`] : []),
     ].join(' and ');
-    return this.#run((callbacks) => this.#port.extendStudy(studyId, extension, callbacks, this.#backendPreference()), `Searching for ${what} more`);
+    return this.#run((callbacks) => this.#port.extendStudy(studyId, extension, callbacks, this.#backendPreference(), this.#runSettings()), `Searching for ${what} more`);
   }
 
   #offerUndo(entry: DeletedEntry): void {

@@ -188,20 +188,30 @@ function roughly(seconds: number): string {
 
 /**
  * How long a search with these settings will take, in words, before it starts. A time budget is
- * its own answer (plus the trial running when it ends); a trial budget alone is trials × epochs ×
- * training images at the training speed measured on this machine, when it has been measured.
+ * its own answer (plus the trials running when it ends); a trial budget alone is trials × epochs ×
+ * training images at the training speed measured on this machine, when it has been measured. With
+ * several trials at once the speed was measured for one, so the words give both ends: one at a time,
+ * and P times sooner, which only a machine with P cores to spare reaches.
  */
-export function expectedDuration(settings: Pick<Settings, 'trials' | 'minutes' | 'epochs'>, dataset: DatasetChoice | undefined, samplesPerSecond?: number): string {
+export function expectedDuration(settings: Pick<Settings, 'trials' | 'minutes' | 'epochs'>, dataset: DatasetChoice | undefined, samplesPerSecond?: number, parallelTrials = 1): string {
   const byTrials =
     settings.trials !== undefined && dataset !== undefined && samplesPerSecond !== undefined && samplesPerSecond > 0
       ? (settings.trials * settings.epochs * dataset.trainCount) / samplesPerSecond
       : undefined;
+  const several = Number.isInteger(parallelTrials) && parallelTrials > 1 ? parallelTrials : undefined;
   if (settings.minutes !== undefined) {
     const budget = settings.minutes * 60;
-    if (byTrials !== undefined && byTrials < budget) return `${roughly(byTrials)} (${settings.trials} trials at the speed measured here), at most ${roughly(budget).slice(6)}`;
-    return `${roughly(budget)}: the time budget, plus the trial running when it ends`;
+    if (byTrials !== undefined && byTrials < budget && several === undefined) return `${roughly(byTrials)} (${settings.trials} trials at the speed measured here), at most ${roughly(budget).slice(6)}`;
+    if (byTrials !== undefined && byTrials < budget) {
+      return `${roughly(byTrials)} one at a time (${settings.trials} trials at the speed measured here), down to ${roughly(byTrials / several!)} with ${several} at once where ${several} cores are free, at most ${roughly(budget).slice(6)}`;
+    }
+    return `${roughly(budget)}: the time budget, plus the ${several === undefined ? 'trial' : 'trials'} running when it ends`;
   }
   if (settings.trials === undefined) return 'no budget set';
-  if (byTrials !== undefined) return `${roughly(byTrials)} at the training speed measured here (${Math.round(samplesPerSecond!).toLocaleString('en-US')} images/s), if no trial stops early`;
+  if (byTrials !== undefined) {
+    const speed = `${Math.round(samplesPerSecond!).toLocaleString('en-US')} images/s`;
+    if (several === undefined) return `${roughly(byTrials)} at the training speed measured here (${speed}), if no trial stops early`;
+    return `${roughly(byTrials)} one at a time at the training speed measured here (${speed}), down to ${roughly(byTrials / several)} with ${several} at once where ${several} cores are free, if no trial stops early`;
+  }
   return `depends on this machine: ${settings.trials} trials of ${settings.epochs} epochs over ${dataset?.trainCount.toLocaleString('en-US') ?? 'the'} training images each`;
 }

@@ -9,6 +9,7 @@
 import { type Target, parseCustomTarget } from '../core/targets.ts';
 import { studyLimits } from '../contracts/study-config-json.ts';
 import type { StudyConfig } from '../contracts/study.ts';
+import { defaultParallelTrials, maxParallelTrials, parallelTrialsProblem } from '../contracts/search-worker.ts';
 import { toggled } from './setting-kinds.ts';
 import { type CustomTargetEntry, customTargetSpec } from './custom-target-entry.ts';
 import { type DatasetChoice, builtinDatasetChoices } from './dataset-choices.ts';
@@ -41,8 +42,25 @@ interface Draft {
   readonly problem?: string;
 }
 
+/** Where a setting of this machine is remembered between visits (localStorage in the page). */
+export interface LocalMemory {
+  read(): string | null;
+  write(value: string): void;
+}
+
+/** The form's label of the number of trials at once, which its problems name. */
+export const parallelTrialsLabel = 'Trials at once';
+export { maxParallelTrials };
+
 export class SetupState {
   #datasets = $state.raw<readonly DatasetChoice[]>(builtinDatasetChoices);
+  /**
+   * Trials trained at once (each in its own worker): a matter of this machine, like the backend,
+   * but not in the share link either, which another machine may open. NaN while the field is empty.
+   */
+  #parallelTrials = $state(1);
+  readonly #cores: number | undefined;
+  readonly #parallelMemory: LocalMemory | undefined;
   #settings = $state.raw<Settings>(defaultSettings);
   #drafts = $state.raw<Readonly<Partial<Record<SettingKey, Draft>>>>({});
 
@@ -64,8 +82,17 @@ export class SetupState {
     }),
   );
 
-  constructor(datasets: readonly DatasetChoice[] = builtinDatasetChoices) {
+  /**
+   * `hardwareConcurrency` is this machine's number of logical cores (navigator.hardwareConcurrency
+   * in the page); it suggests the trials at once (defaultParallelTrials), unless `parallelMemory`
+   * remembers a number the user chose on an earlier visit.
+   */
+  constructor(datasets: readonly DatasetChoice[] = builtinDatasetChoices, hardwareConcurrency?: number, parallelMemory?: LocalMemory) {
     this.#datasets = datasets;
+    this.#cores = hardwareConcurrency;
+    this.#parallelMemory = parallelMemory;
+    const remembered = Number(parallelMemory?.read() ?? Number.NaN);
+    this.#parallelTrials = parallelTrialsProblem(remembered) === undefined ? remembered : defaultParallelTrials(hardwareConcurrency);
     if (!datasets.some((d) => d.id === defaultSettings.dataset) && datasets[0] !== undefined) {
       this.#settings = { ...defaultSettings, dataset: datasets[0].id };
     }
@@ -124,10 +151,30 @@ export class SetupState {
   }
   /** What stops the search, each naming the form's field; empty when it can start. */
   get errors(): readonly Problem[] {
-    return this.#check.problems;
+    const problem = parallelTrialsProblem(this.#parallelTrials);
+    return problem === undefined ? this.#check.problems : [...this.#check.problems, { field: parallelTrialsLabel, message: problem.replace(/^the number of trials at once /, '') }];
   }
+  /** The study's config; undefined while a problem (of the study, or of the trials at once) stops the search. */
   get config(): StudyConfig | undefined {
-    return this.#check.config;
+    return parallelTrialsProblem(this.#parallelTrials) === undefined ? this.#check.config : undefined;
+  }
+
+  /** Trials trained at once, each in its own worker; NaN while the field is empty (`errors` says so). */
+  get parallelTrials(): number {
+    return this.#parallelTrials;
+  }
+  /** Sets the trials at once; a number that can be used is remembered for the next visit. */
+  setParallelTrials(value: number): void {
+    this.#parallelTrials = value;
+    if (parallelTrialsProblem(value) === undefined) this.#parallelMemory?.write(String(value));
+  }
+  /** This machine's logical cores, when the browser says. */
+  get cores(): number | undefined {
+    return this.#cores;
+  }
+  /** What this machine suggests (defaultParallelTrials of its cores). */
+  get suggestedParallelTrials(): number {
+    return defaultParallelTrials(this.#cores);
   }
 
   /**

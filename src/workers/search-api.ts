@@ -5,8 +5,9 @@
  * passes as comlink proxies, throttled here so that the page is never flooded.
  */
 import * as tf from '@tensorflow/tfjs';
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { transfer } from 'comlink';
-import { type BackendPreference, type BackendRequest, type MicrocontrollerBundle, type ModelFiles, type SearchApi, type SearchCallbacks, type SearchWorkerOptions, type StorageNote, type StudyExtension, type StudyView, type TrialCheck, type TrialPrediction, type TrialRequest, type TryInput } from '../contracts/search-worker.ts';
+import { type BackendPreference, type BackendRequest, type MicrocontrollerBundle, type ModelFiles, type RunSettings, type SearchApi, type SearchCallbacks, type SearchWorkerOptions, type StorageNote, type StudyExtension, type StudyView, type TrialCheck, type TrialPrediction, type TrialRequest, type TryInput, parallelTrialsProblem } from '../contracts/search-worker.ts';
 import { newStudyId } from '../contracts/study-ids.ts';
 import { checkStudyConfig } from '../contracts/study-records.ts';
 import { resolveTargetSpec } from '../contracts/study-objectives.ts';
@@ -28,23 +29,45 @@ import { listTrials } from '../db/trials.ts';
 import { dismissRepair, listRepairs } from '../db/repairs.ts';
 import { getWeights } from '../db/weights.ts';
 import { indexedDbStudyStore } from '../db/study-store.ts';
-import { PauseGate } from '../engine/pause-gate.ts';
 import { paretoFrontIds, requestedTrial, runStudy } from '../engine/study-runner.ts';
 import { modelFiles } from '../tf/model-files.ts';
 import { type BackendChoice, backendNames, selectBackend } from '../tf/backend.ts';
 import { probeArchitecture } from '../tf/backend-speed.ts';
 import { createDatasetLibrary } from './dataset-library.ts';
 import { createStudyLocks } from './study-locks.ts';
+import { RelayedPauseGate, type TrainerWorkerFactory, createTrainerPool } from './trainer-pool.ts';
 import { messageOf } from '../core/error-message.ts';
 
 /** What a second start, resume or extension is told while one is being prepared or runs. */
 const busyMessage = 'a study is already running in this worker; stop it first';
 
-/** Creates the API; nothing starts (no database, no backend) until a function needs it. */
-export function createSearchApi(options: SearchWorkerOptions): SearchApi {
+/** How many trials a run trains at once, checked in words before anything is stored. */
+function parallelTrialsOf(run: RunSettings, canStartWorkers: boolean): number {
+  const parallelTrials = run.parallelTrials ?? 1;
+  const problem = parallelTrialsProblem(parallelTrials);
+  if (problem !== undefined) throw new Error(problem);
+  if (parallelTrials > 1 && !canStartWorkers) throw new Error('several trials at once need trainer workers, which cannot be started here; train one trial at a time');
+  return parallelTrials;
+}
+
+/** The threads of this worker's WASM backend, which tfjs sized to the machine; 1 before it started. */
+function wasmThreadsHere(): number {
+  try {
+    return getThreadsCount();
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Creates the API; nothing starts (no database, no backend) until a function needs it.
+ * `createTrainerWorker` makes the trainer workers of runs with several trials at once: the worker
+ * entry passes src/workers/trainer.worker.ts; without it (Node) only one trial at a time runs.
+ */
+export function createSearchApi(options: SearchWorkerOptions, createTrainerWorker?: TrainerWorkerFactory): SearchApi {
   let db: Promise<StudyDatabase> | undefined;
   let backend: { key: string; choice: Promise<BackendChoice> } | undefined;
-  let running: { studyId: string; controller: AbortController; gate: PauseGate; requested: TrialRequest[] } | undefined;
+  let running: { studyId: string; controller: AbortController; gate: RelayedPauseGate; requested: TrialRequest[] } | undefined;
   /**
    * Taken synchronously, before the first await, by startStudy, resumeStudy and extendStudy, and
    * given back when they end on any path: two calls in the same tick cannot both pass.
@@ -132,18 +155,37 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     return checked;
   }
 
-  /** Runs a stored study to its end, a stop, or a pause that is never resumed. One at a time. */
-  async function run(study: Study, callbacks: SearchCallbacks, preference: BackendPreference, minutesSpent = 0): Promise<Study> {
+  /**
+   * Runs a stored study to its end, a stop, or a pause that is never resumed, `parallelTrials`
+   * trials at once: one in this worker, or each in its own trainer worker. One run at a time.
+   */
+  async function run(study: Study, callbacks: SearchCallbacks, preference: BackendPreference, parallelTrials: number, minutesSpent = 0): Promise<Study> {
     if (running) throw new Error(busyMessage);
     const choice = await chooseBackend({ preference, dataset: study.config.dataset, batchSize: study.config.batchSize });
     callbacks.onBackend?.(choice);
     const data = await dataset(study.config.dataset);
     const controller = new AbortController();
-    const gate = new PauseGate();
+    const gate = new RelayedPauseGate();
     const requested: TrialRequest[] = [];
     running = { studyId: study.id, controller, gate, requested };
     let last = 0;
     const interval = options.progressIntervalMs ?? 200;
+    // Each trainer worker loads the dataset itself and trains on the backend chosen here, by name.
+    const pool =
+      parallelTrials > 1 && createTrainerWorker
+        ? createTrainerPool(
+            parallelTrials,
+            {
+              datasetsUrl: options.datasetsUrl,
+              ...(options.databaseName !== undefined ? { databaseName: options.databaseName } : {}),
+              dataset: study.config.dataset,
+              backend: { name: choice.backend, reason: choice.reason },
+              // tfjs sized this worker's WASM pool to the machine (half its cores); the trainers share it.
+              ...(choice.backend === 'wasm' ? { wasmThreads: Math.max(1, Math.floor(wasmThreadsHere() / parallelTrials)) } : {}),
+            },
+            createTrainerWorker,
+          )
+        : undefined;
     try {
       return await runStudy(study, {
         store: indexedDbStudyStore(await database()),
@@ -161,8 +203,10 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
         onTrial: (trial) => callbacks.onTrial?.(trial),
         takeRequested: () => requested.shift(),
         ...(minutesSpent > 0 ? { minutesSpent } : {}),
+        ...(pool ? { trainers: pool.trainers } : {}),
       });
     } finally {
+      pool?.terminate();
       running = undefined;
       // A request that arrived as the study ended is kept as a queued trial, trained on the next resume.
       if (requested.length > 0) {
@@ -228,29 +272,31 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     importDataset: (request: DatasetImportRequest): Promise<DatasetInfo> => library.importFiles(request),
     listDatasets: (): Promise<DatasetInfo[]> => library.list(),
     deleteDataset: (id: string): Promise<boolean> => library.remove(id),
-    async startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto'): Promise<Study> {
+    async startStudy(config: StudyConfig, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto', settings: RunSettings = {}): Promise<Study> {
       const release = reserve();
       try {
+        const parallelTrials = parallelTrialsOf(settings, createTrainerWorker !== undefined);
         const checked = await checkedConfig(config);
         // The id first, so that the lock is held before the study can be seen by another tab.
         const id = newStudyId();
         return await locks.hold(id, async () => {
           const study = await createStudy(await database(), checked, { id });
           callbacks.onStudy?.(study);
-          return run(study, callbacks, preference);
+          return run(study, callbacks, preference, parallelTrials);
         });
       } finally {
         release();
       }
     },
     /** Resumes a stored study: a trial left running by a reload or a crash is trained again. */
-    async resumeStudy(studyId: string, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto'): Promise<Study> {
+    async resumeStudy(studyId: string, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto', settings: RunSettings = {}): Promise<Study> {
       const release = reserve();
       try {
+        const parallelTrials = parallelTrialsOf(settings, createTrainerWorker !== undefined);
         return await locks.hold(studyId, async () => {
           const { study } = await resumeStudy(await database(), studyId);
           callbacks.onStudy?.(study);
-          return run(study, callbacks, preference);
+          return run(study, callbacks, preference, parallelTrials);
         });
       } finally {
         release();
@@ -262,7 +308,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
     unpause(): void {
       running?.gate.resume();
     },
-    /** Stops between batches; the running trial goes back to the queue. */
+    /** Stops between batches; the running trials go back to the queue. */
     stop(): void {
       running?.gate.resume();
       running?.controller.abort();
@@ -300,10 +346,11 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       return takeStudy(await database(), studyId);
     },
     restoreStudy: async (deleted: DeletedStudy): Promise<Study> => restoreStudy(await database(), deleted),
-    async extendStudy(studyId: string, extension: StudyExtension, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto'): Promise<Study> {
+    async extendStudy(studyId: string, extension: StudyExtension, callbacks: SearchCallbacks = {}, preference: BackendPreference = 'auto', settings: RunSettings = {}): Promise<Study> {
       // Reserved, and the lock taken, before the budget changes: run() would refuse only after it.
       const release = reserve();
       try {
+        const parallelTrials = parallelTrialsOf(settings, createTrainerWorker !== undefined);
         return await locks.hold(studyId, async () => {
           const d = await database();
           const stored = await getStudy(d, studyId);
@@ -312,7 +359,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
           await updateStudy(d, studyId, { config });
           const { study } = await resumeStudy(d, studyId);
           callbacks.onStudy?.(study);
-          return run(study, callbacks, preference, minutesSpent);
+          return run(study, callbacks, preference, parallelTrials, minutesSpent);
         });
       } finally {
         release();
@@ -375,6 +422,7 @@ export function createSearchApi(options: SearchWorkerOptions): SearchApi {
       const started = performance.now();
       return withTrialNetwork(trialId, async (network, data, ranges) => ({ trialId, ...(await checkOnTestSet(network, data, ranges)), milliseconds: performance.now() - started }));
     },
+    tensorCount: (): number => tf.memory().numTensors,
     predict: (trialId: string, input: TryInput): Promise<TrialPrediction | undefined> =>
       withTrialNetwork(trialId, async (network, data, ranges) => ({ trialId, ...(await predictOne(network, data, ranges, input)) })),
   };

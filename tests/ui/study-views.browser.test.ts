@@ -169,7 +169,7 @@ describe('RunPanel', () => {
       onResume: () => {},
     });
     await expect.element(page.getByText('Trial 4, 3 of 12 trained · 1 min 35 s elapsed · about 4 min 50 s left')).toBeInTheDocument();
-    await expect.element(page.getByText(/training: epoch 2 of 4, batch 10 of 40 · loss 0.432/)).toBeInTheDocument();
+    await expect.element(page.getByText(/training: epoch 2 of 4, batch 10 of 40 \(31\s%\) · loss 0.432/)).toBeInTheDocument();
     await expect.element(page.getByText(/^Training on wasm/)).toHaveTextContent('Training on wasm (WASM, SIMD, 1 thread), the fastest of the 3 backends timed here.');
     const ranking = page.getByRole('table', { name: 'Training speed of each backend on a few steps of a small CNN' });
     expect(Array.from(ranking.element().querySelectorAll('tbody tr'), (row) => row.textContent)).toEqual([
@@ -181,6 +181,49 @@ describe('RunPanel', () => {
     await expect.element(page.getByText('webgl: no WebGL here')).toBeVisible();
     await page.getByRole('button', { name: 'Stop search' }).click();
     expect(stops).toBe(1);
+  });
+});
+
+describe('RunPanel with several trials at once', () => {
+  it('shows every running trial with a line and a bar, the study bar counting their share, and whose curve it is', async () => {
+    let pauses = 0;
+    show(RunPanel, {
+      running: true,
+      paused: false,
+      status: 'running',
+      progress: {
+        studyId: 's',
+        trialIndex: 6,
+        trialsDone: 4,
+        trialsBudget: 10,
+        elapsedSeconds: 30,
+        etaSeconds: 50,
+        trial: { phase: 'training', epoch: 2, epochs: 5, batch: 17, batches: 34, samplesSeen: 1600, loss: 0.5 },
+        running: [
+          { trialIndex: 6, trial: { phase: 'training', epoch: 2, epochs: 5, batch: 17, batches: 34, samplesSeen: 1600, loss: 0.5 } },
+          { trialIndex: 7 },
+          { trialIndex: 8, trial: { phase: 'fine-tuning', epoch: 1, epochs: 2, batch: 34, batches: 34, samplesSeen: 1077, valAccuracy: 0.912 } },
+        ],
+      },
+      curve: [], epochs: 5, backend: undefined,
+      onStop: () => {}, onPause: () => pauses++, onContinue: () => {}, onResume: () => {},
+    });
+    await expect.element(page.getByText('Trials 7, 8 and 9, 4 of 10 trained · 30 s elapsed · about 50 s left')).toBeInTheDocument();
+    const lines = page.getByRole('list', { name: 'Running trials' }).getByRole('listitem');
+    expect(lines.elements().map((li) => li.textContent!.replace(/[ \n\t]+/g, ' ').trim())).toEqual([
+      'Trial 7 · training: epoch 2 of 5, batch 17 of 34 (30\u00a0%) · loss 0.500',
+      'Trial 8 · starting: waiting for its first batch',
+      'Trial 9 · fine-tuning: epoch 1 of 2, batch 34 of 34 (50\u00a0%) · val. accuracy 91.2 %',
+    ]);
+    const bars = [...document.querySelectorAll<HTMLProgressElement>('ul progress')];
+    expect(bars.map((bar) => (bar.hasAttribute('value') ? bar.value : 'indeterminate'))).toEqual([0.3, 'indeterminate', 0.5]);
+    // The study: 4 trials done and 0.3 + 0 + 0.5 of the running ones, of 10.
+    expect((document.getElementById('study-progress') as HTMLProgressElement).value).toBeCloseTo(0.48, 6);
+    await expect.element(page.getByText('Training curve of Trial 7')).toBeInTheDocument();
+    // Each bar is labelled by its line.
+    expect(bars.map((bar) => bar.labels[0]?.textContent?.trim().slice(0, 7))).toEqual(['Trial 7', 'Trial 8', 'Trial 9']);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    expect(pauses).toBe(1);
   });
 });
 
