@@ -13,14 +13,16 @@ import { sampleArchitecture } from '../src/core/sampler.ts';
 import { defaultSearchSpace } from '../src/core/search-space.ts';
 import { findPresetTarget, presetTargets } from '../src/core/targets.ts';
 import { benchExport } from './bench-export.ts';
+import { type ParallelBenchOptions, benchParallel, defaultParallelBench } from './bench-parallel.ts';
 import { benchRecipe } from './bench-recipe.ts';
 import { type SearchBenchOptions, benchSearch, defaultSearchBench } from './bench-search.ts';
 import { benchTraining, requireChromium } from './bench-training.ts';
 import { CliError, runCli } from '../src/cli/common.ts';
 import { ProgressBar } from '../src/cli/progress.ts';
 import { median } from '../src/core/median.ts';
+import { type StrategyName, strategyNames } from '../src/core/search/strategy.ts';
 
-const parts = ['estimator', 'sampler', 'training-node', 'training-browser', 'recipe', 'search', 'export'] as const;
+const parts = ['estimator', 'sampler', 'training-node', 'training-browser', 'recipe', 'search', 'parallel', 'export'] as const;
 type Part = (typeof parts)[number];
 /** What `--only` accepts: a part, or `training` for both training parts. */
 const onlyValues: Record<string, readonly Part[]> = {
@@ -31,19 +33,28 @@ const onlyValues: Record<string, readonly Part[]> = {
   'training-browser': ['training-browser'],
   recipe: ['recipe'],
   search: ['search'],
+  parallel: ['parallel'],
   export: ['export'],
 };
 
 const usage = `Usage: npm run bench [-- --only PART[,PART...]] [--search-datasets LIST] [--search-seeds LIST]
+                          [--parallel-seeds LIST] [--parallel-minutes M] [--parallel-strategy S] [--parallel-work-trials N]
 
   --only PARTS            comma-separated: estimator, sampler, training (= training-node + training-browser),
-                          training-node, training-browser, recipe, search, export (default: all)
+                          training-node, training-browser, recipe, search, parallel, export (default: all)
   --search-datasets LIST  the search part's datasets: digits, mnist or both (default both)
-  --search-seeds LIST     the search part's seeds (default 1,2,3)`;
+  --search-seeds LIST     the search part's seeds (default 1,2,3)
+  --parallel-seeds LIST   the parallel part's seeds (default 1,2,3)
+  --parallel-minutes M    the parallel part's --minutes for every search process of its equal-time
+                          runs (default 2; 0 skips them)
+  --parallel-work-trials N  the trials of its same-work throughput runs (default 16; 0 skips them)
+  --parallel-strategy S   the parallel part's --strategy: mobo (default), random or evolution; random
+                          proposes the same network for the same trial index with 1 or 2 processes`;
 
 interface BenchArgs {
   readonly only: Set<Part>;
   readonly search: SearchBenchOptions;
+  readonly parallel: ParallelBenchOptions;
 }
 
 function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
@@ -51,7 +62,12 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { only: { type: 'string', multiple: true }, 'search-datasets': { type: 'string' }, 'search-seeds': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { only: { type: 'string', multiple: true }, 'search-datasets': { type: 'string' }, 'search-seeds': { type: 'string' },
+        'parallel-seeds': { type: 'string' },
+        'parallel-minutes': { type: 'string' },
+        'parallel-strategy': { type: 'string' },
+        'parallel-work-trials': { type: 'string' },
+        help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -62,10 +78,24 @@ function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   const datasets = (values['search-datasets'] ?? 'digits,mnist').split(',').map((d) => d.trim());
   const unknown = datasets.find((d) => d !== 'digits' && d !== 'mnist');
   if (unknown !== undefined) throw new CliError(`--search-datasets: unknown dataset "${unknown}"; the search bench runs digits and mnist`, 2);
-  const seeds = values['search-seeds'] === undefined ? defaultSearchBench.seeds : values['search-seeds'].split(',').map((s) => Number(s.trim()));
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new CliError(`--search-seeds must be whole numbers separated by commas, got "${values['search-seeds']}"`, 2);
+  const seeds = parseSeeds(values['search-seeds'], 'search-seeds') ?? defaultSearchBench.seeds;
   const search: SearchBenchOptions = { ...defaultSearchBench, seeds, cases: defaultSearchBench.cases.filter((c) => datasets.includes(c.dataset)) };
-  return { only: parseOnly(values.only), search };
+  const minutes = values['parallel-minutes'] === undefined ? defaultParallelBench.minutes : Number(values['parallel-minutes']);
+  if (!Number.isFinite(minutes) || minutes < 0) throw new CliError(`--parallel-minutes must be a number of at least 0, got "${values['parallel-minutes']}"`, 2);
+  const workTrials = values['parallel-work-trials'] === undefined ? defaultParallelBench.workTrials : Number(values['parallel-work-trials']);
+  if (!Number.isInteger(workTrials) || workTrials < 0) throw new CliError(`--parallel-work-trials must be a whole number of at least 0, got "${values['parallel-work-trials']}"`, 2);
+  const strategy = (values['parallel-strategy'] ?? defaultParallelBench.strategy) as StrategyName;
+  if (!strategyNames.includes(strategy)) throw new CliError(`--parallel-strategy must be random, mobo or evolution, got "${values['parallel-strategy']}"`, 2);
+  const parallel: ParallelBenchOptions = { ...defaultParallelBench, seeds: parseSeeds(values['parallel-seeds'], 'parallel-seeds') ?? defaultParallelBench.seeds, minutes, strategy, workTrials };
+  return { only: parseOnly(values.only), search, parallel };
+}
+
+/** Seeds given as a comma-separated list, or undefined when the option was left out. */
+function parseSeeds(list: string | undefined, option: string): number[] | undefined {
+  if (list === undefined) return undefined;
+  const seeds = list.split(',').map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new CliError(`--${option} must be whole numbers separated by commas, got "${list}"`, 2);
+  return seeds;
 }
 
 function parseOnly(only: readonly string[] | undefined): Set<Part> {
@@ -124,6 +154,7 @@ async function main(): Promise<void> {
   if (only.has('training-node') || only.has('training-browser')) report.training = await benchTraining({ node: only.has('training-node'), browser: only.has('training-browser') });
   if (only.has('recipe')) report.recipe = await benchRecipe();
   if (only.has('search')) report.search = await benchSearch(args.search);
+  if (only.has('parallel')) report.parallel = await benchParallel(args.parallel);
   if (only.has('export')) report.export = await benchExport();
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 }

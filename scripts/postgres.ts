@@ -1,7 +1,7 @@
 /**
- * Where the tests find PostgreSQL's server programs. They start a throwaway cluster of their own
- * (tests/fixtures/postgres-cluster.ts) from Debian's `postgresql` package, whose programs live in
- * /usr/lib/postgresql/<major>/bin, off the PATH.
+ * Where the tests and the parallel bench find PostgreSQL's server programs. They start a throwaway
+ * cluster of their own (scripts/postgres-cluster.ts) from Debian's `postgresql` package, whose
+ * programs live in /usr/lib/postgresql/<major>/bin, off the PATH.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
