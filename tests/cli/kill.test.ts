@@ -4,7 +4,6 @@
  * again with --resume, then stopped with SIGTERM, then resumed to the end. The study that comes out
  * must be whole: every trial once, the budget met, no `.tmp` left, the front's weights readable.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { parseStudyDocument } from '../../src/contracts/study-document.ts';
 import type { StudyDocument } from '../../src/contracts/study.ts';
 import { parseWeightsFile } from '../../src/contracts/weights-file.ts';
 import { createRng } from '../../src/core/rng.ts';
+import { type CliProcess, startCli } from './run-cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'search-kill-'));
 const out = join(dir, 's.json');
@@ -20,22 +20,9 @@ const budget = 14;
 /** The same command every time, as a user would type it again; --resume is added to continue. */
 const command = ['--dataset', 'digits', '--target', 'arduino-uno', '--strategy', 'random', '--trials', String(budget), '--epochs', '2', '--seed', '5', '--out', out];
 
-interface Run {
-  readonly child: ChildProcess;
-  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
+type Run = CliProcess;
 
-function start(extra: readonly string[]): Run {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/search.ts', ...command, ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, ended };
-}
+const start = (extra: readonly string[]): Run => startCli('src/cli/search.ts', [...command, ...extra]);
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const readDoc = (): StudyDocument => parseStudyDocument(readFileSync(out, 'utf8'), 's.json');

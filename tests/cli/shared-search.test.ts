@@ -7,7 +7,6 @@
  * trial is marked failed after the grace period and its slot proposed again. Then the study is
  * written out with `npm run export -- --storage` and read back as the page reads an import.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +20,7 @@ import { freshDatabase as freshBrowserDatabase } from '../db/helpers.ts';
 import { type StudyTrial, spentBudget } from '../../src/contracts/study.ts';
 import { parseWeightsFile } from '../../src/contracts/weights-file.ts';
 import { createDatabase } from '../fixtures/postgres-cluster.ts';
+import { type CliProcess, startCli } from './run-cli.ts';
 
 const budget = 8;
 /** Short heartbeats so that a lost worker is noticed within seconds. */
@@ -29,22 +29,8 @@ const studyArgs = (url: string, name: string): string[] => [
   '--storage', url, '--study', name, '--dataset', 'digits', '--target', 'arduino-uno', '--strategy', 'random', '--trials', String(budget), '--epochs', '2', '--seed', '3', ...beats,
 ];
 
-interface Worker {
-  readonly child: ChildProcess;
-  readonly ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
-}
-
-function startWorker(args: readonly string[], command = 'src/cli/search.ts'): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', command, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, ended };
-}
+type Worker = CliProcess;
+const startWorker = (args: readonly string[], command = 'src/cli/search.ts'): Worker => startCli(command, args);
 
 const pools: pg.Pool[] = [];
 afterAll(async () => {

@@ -11,7 +11,7 @@ import type { StudyProgress } from '../../src/contracts/search-worker.ts';
 import type { Study, StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
 import { candidateOf } from '../../src/contracts/study-objectives.ts';
 import { candidateKey } from '../../src/core/search/index.ts';
-import { parseSearchSpace } from '../../src/core/search-space.ts';
+import { loopConfig } from './loop-config.ts';
 import { loadBuiltinDataset } from '../../src/data/builtin.ts';
 import type { Dataset } from '../../src/data/dataset.ts';
 import { nodeReader } from '../../src/data/read-node.ts';
@@ -26,35 +26,8 @@ beforeAll(async () => {
   digits = await loadBuiltinDataset('digits', nodeReader());
 });
 
-const config = (overrides: Partial<StudyConfig> = {}): StudyConfig => ({
-  name: 'parallel test',
-  dataset: 'digits',
-  targets: ['arduino-uno'],
-  accounting: 'paper',
-  searchSpace: parseSearchSpace({
-    input: { height: 8, width: 8, channels: 1 },
-    classes: 10,
-    convLayers: { min: 1, max: 2 },
-    denseLayers: { min: 0, max: 1 },
-    convTypes: ['conv', 'separableConv'],
-    filters: [4, 8],
-    kernels: [3],
-    strides: [1, 2],
-    paddings: ['same'],
-    bottlenecks: [],
-    denseUnits: [16],
-    pooling: { types: ['maxPool'], sizes: [2], probability: 0.5 },
-    heads: ['flatten', 'globalAvgPool'],
-  }),
-  pruning: { methods: ['none', 'magnitude'], sparsity: { min: 0.3, max: 0.6 } },
-  strategy: 'random',
-  budget: { trials: 6 },
-  epochs: 1,
-  batchSize: 64,
-  learningRate: 3e-3,
-  seed: 4,
-  ...overrides,
-});
+const config = (overrides: Partial<StudyConfig> = {}): StudyConfig =>
+  loopConfig({ name: 'parallel test', pruning: { methods: ['none', 'magnitude'], sparsity: { min: 0.3, max: 0.6 } }, budget: { trials: 6 }, seed: 4, ...overrides });
 const newStudy = (c: StudyConfig): Study => ({ id: 'study-par', config: c, status: 'running', createdAt: '2026-12-01T00:00:00.000Z', updatedAt: '2026-12-01T00:00:00.000Z' });
 const backend = { name: 'cpu', reason: 'test' };
 

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { StudyProgress, TrialRequest } from '../../src/contracts/search-worker.ts';
 import type { Study, StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
-import { parseSearchSpace } from '../../src/core/search-space.ts';
+import { loopConfig } from './loop-config.ts';
 import { loadBuiltinDataset } from '../../src/data/builtin.ts';
 import type { Dataset } from '../../src/data/dataset.ts';
 import { nodeReader } from '../../src/data/read-node.ts';
@@ -28,35 +28,7 @@ beforeAll(async () => {
   digits = await loadBuiltinDataset('digits', nodeReader());
 });
 
-const config = (overrides: Partial<StudyConfig> = {}): StudyConfig => ({
-  name: 'loop test',
-  dataset: 'digits',
-  targets: ['arduino-uno'],
-  accounting: 'paper',
-  searchSpace: parseSearchSpace({
-    input: { height: 8, width: 8, channels: 1 },
-    classes: 10,
-    convLayers: { min: 1, max: 2 },
-    denseLayers: { min: 0, max: 1 },
-    convTypes: ['conv', 'separableConv'],
-    filters: [4, 8],
-    kernels: [3],
-    strides: [1, 2],
-    paddings: ['same'],
-    bottlenecks: [],
-    denseUnits: [16],
-    pooling: { types: ['maxPool'], sizes: [2], probability: 0.5 },
-    heads: ['flatten', 'globalAvgPool'],
-  }),
-  pruning: { methods: ['none', 'magnitude', 'channels'], sparsity: { min: 0.3, max: 0.6 } },
-  strategy: 'random',
-  budget: { trials: 3 },
-  epochs: 1,
-  batchSize: 64,
-  learningRate: 3e-3,
-  seed: 11,
-  ...overrides,
-});
+const config = loopConfig;
 
 const newStudy = (c: StudyConfig, id = 'study-test'): Study => ({ id, config: c, status: 'running', createdAt: '2026-11-25T00:00:00.000Z', updatedAt: '2026-11-25T00:00:00.000Z' });
 const backend = { name: 'cpu', reason: 'test' };
