@@ -221,7 +221,8 @@ async function runOnce(clusterUrl: string, options: ParallelBenchOptions, budget
 
   const store = await PgStudyStore.open(url);
   try {
-    const { study } = await store.openStudy(name);
+    const study = await store.findStudy(name);
+    if (!study) throw new Error(`the study "${name}" is not in the database after its run`);
     const trials = await store.listTrials(study.id);
     const seen = [...sightings.values()];
     const cutoff = budget.kind === 'minutes' ? budget.minutes * 60 : Number.POSITIVE_INFINITY;

@@ -41,10 +41,13 @@ export async function exportSharedStudy(options: SharedExportOptions): Promise<s
   try {
     let study;
     try {
-      study = (await store.openStudy(name)).study;
+      study = await store.findStudy(name);
     } catch (error) {
+      throw new CliError(messageOf(error));
+    }
+    if (!study) {
       const names = await store.studyNames().catch(() => []);
-      throw new CliError(`${messageOf(error)}${names.length > 0 ? `; its studies are ${names.map((n) => `"${n}"`).join(', ')}` : '; it holds no study yet'}`);
+      throw new CliError(`the database has no study named "${name}"; ${names.length > 0 ? `its studies are ${names.map((n) => `"${n}"`).join(', ')}` : 'it holds no study yet'}`);
     }
     const trials = await store.listTrials(study.id);
     const front = paretoFrontIds(trials, study.config);

@@ -65,9 +65,9 @@ export async function runSharedSearch(options: SharedSearchOptions, io: SearchIo
   try {
     let existing: Study | undefined;
     try {
-      existing = (await store.openStudy(name)).study;
+      existing = await store.findStudy(name);
     } catch (error) {
-      if (!/has no study named/.test(messageOf(error))) throw new CliError(messageOf(error));
+      throw new CliError(messageOf(error));
     }
     if (existing) {
       const conflicts = settingConflicts(existing.config, settings);

@@ -161,23 +161,26 @@ export class PgStudyStore implements SharedStudyStore {
     });
   }
 
+  /** The study named `name`, or undefined when the database has none. */
+  async findStudy(name: string): Promise<Study | undefined> {
+    const { rows } = await this.#retry(`cannot read the study "${name}"`, () => this.pool.query<StudyRow>('SELECT * FROM studies WHERE name = $1', [name]));
+    return rows[0] && studyOf(rows[0]);
+  }
+
   /**
-   * The study named `name`; created from `create()` when there is none (two workers creating it at
+   * The study named `name`, created from `create()` when there is none (two workers creating it at
    * the same instant get the same study: the name is unique and the loser reads the winner's).
    */
-  async openStudy(name: string, create?: () => Study): Promise<{ study: Study; created: boolean }> {
+  async openStudy(name: string, create: () => Study): Promise<{ study: Study; created: boolean }> {
     return this.#transaction(`cannot open the study "${name}"`, async (client) => {
-      if (create) {
-        const study = create();
-        const inserted = await client.query(
-          `INSERT INTO studies (id, name, config, status, status_reason, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, NULL, $5, $5) ON CONFLICT (name) DO NOTHING`,
-          [study.id, name, JSON.stringify(study.config), study.status, study.createdAt],
-        );
-        if (inserted.rowCount === 1) return { study: { ...study, updatedAt: study.createdAt }, created: true };
-      }
+      const study = create();
+      const inserted = await client.query(
+        `INSERT INTO studies (id, name, config, status, status_reason, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, NULL, $5, $5) ON CONFLICT (name) DO NOTHING`,
+        [study.id, name, JSON.stringify(study.config), study.status, study.createdAt],
+      );
+      if (inserted.rowCount === 1) return { study: { ...study, updatedAt: study.createdAt }, created: true };
       const { rows } = await client.query<StudyRow>('SELECT * FROM studies WHERE name = $1', [name]);
-      if (rows.length === 0) throw new Error(`the database has no study named "${name}"`);
       return { study: studyOf(rows[0]!), created: false };
     });
   }

@@ -178,6 +178,8 @@ describe('npm run search -- --storage URL --study NAME, with several processes',
     expect([noStorage.code, noStorage.stderr.trim()]).toEqual([2, 'search: --study NAME names a study in a shared database: give --storage postgres://USER@HOST/DATABASE too (see --help)']);
     const missing = await startWorker(['--storage', url, '--study', 'new-one']).ended;
     expect([missing.code, missing.stderr.trim()]).toEqual([2, 'search: the database has no study "new-one" yet: give --dataset ID and --target ID to create it']);
+    const exportMissing = await startWorker(['--storage', url, '--study', 'nope', '--out', join(tmpdir(), 'never-written.json')], 'src/cli/export.ts').ended;
+    expect([exportMissing.code, exportMissing.stderr.trim()]).toEqual([1, 'export: the database has no study named "nope"; its studies are "settled"']);
     // Joining a study that has ended says so and trains nothing.
     const late = await startWorker(['--storage', url, '--study', 'settled']).ended;
     expect(late.code, late.stderr).toBe(0);

@@ -124,7 +124,8 @@ describe('a shared study', () => {
     expect([first.created, second.created].sort()).toEqual([false, true]);
     expect(first.study.id).toBe(second.study.id);
     expect(first.study.config).toEqual(config);
-    await expect(a.openStudy('missing')).rejects.toThrow('cannot open the study "missing": the database has no study named "missing"');
+    expect(await a.findStudy('missing')).toBeUndefined();
+    expect(await a.findStudy('digits-uno')).toEqual(first.study);
     expect(await a.studyNames()).toEqual(['digits-uno']);
   });
 
