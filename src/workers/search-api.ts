@@ -35,7 +35,8 @@ import { type BackendChoice, backendNames, selectBackend } from '../tf/backend.t
 import { probeArchitecture } from '../tf/backend-speed.ts';
 import { createDatasetLibrary } from './dataset-library.ts';
 import { createStudyLocks } from './study-locks.ts';
-import { RelayedPauseGate, type TrainerWorkerFactory, createTrainerPool } from './trainer-pool.ts';
+import { type TrainerWorkerFactory, createTrainerPool } from './trainer-pool.ts';
+import { PauseGate } from '../engine/pause-gate.ts';
 import { messageOf } from '../core/error-message.ts';
 
 /** What a second start, resume or extension is told while one is being prepared or runs. */
@@ -67,7 +68,7 @@ function wasmThreadsHere(): number {
 export function createSearchApi(options: SearchWorkerOptions, createTrainerWorker?: TrainerWorkerFactory): SearchApi {
   let db: Promise<StudyDatabase> | undefined;
   let backend: { key: string; choice: Promise<BackendChoice> } | undefined;
-  let running: { studyId: string; controller: AbortController; gate: RelayedPauseGate; requested: TrialRequest[] } | undefined;
+  let running: { studyId: string; controller: AbortController; gate: PauseGate; requested: TrialRequest[] } | undefined;
   /**
    * Taken synchronously, before the first await, by startStudy, resumeStudy and extendStudy, and
    * given back when they end on any path: two calls in the same tick cannot both pass.
@@ -165,7 +166,7 @@ export function createSearchApi(options: SearchWorkerOptions, createTrainerWorke
     callbacks.onBackend?.(choice);
     const data = await dataset(study.config.dataset);
     const controller = new AbortController();
-    const gate = new RelayedPauseGate();
+    const gate = new PauseGate();
     const requested: TrialRequest[] = [];
     running = { studyId: study.id, controller, gate, requested };
     let last = 0;

@@ -1,14 +1,13 @@
 /**
  * The search worker's pool of trainer workers (parallel trials, issue 15): P dedicated workers, each
- * driven by a TrialTrainer that the study loop hands one trial at a time. The loop's PauseGate and
- * AbortSignal are forwarded to the worker as calls (pause, resume, stop), so that every running trial
- * holds or stops between its batches. A worker that fails mid-trial (an uncaught error, running out of
+ * driven by a TrialTrainer that the study loop hands one trial at a time. The loop's PauseGate
+ * (watched) and AbortSignal are forwarded to the worker as calls (pause, resume, stop), so that every
+ * running trial holds or stops between its batches. A worker that fails mid-trial (an uncaught error, running out of
  * memory, a message it cannot read) fails that trial in words; the next trial starts a fresh worker.
  */
 import { type Endpoint, type Remote, proxy, wrap } from 'comlink';
 import type { TrialProgress } from '../contracts/search-worker.ts';
 import { messageOf } from '../core/error-message.ts';
-import { PauseGate } from '../engine/pause-gate.ts';
 import { TrialAbortedError } from '../engine/train-trial.ts';
 import type { TrainedJob, TrialHooks, TrialJob, TrialTrainer } from '../engine/trial-trainer.ts';
 import type { TrainerApi, TrainerOptions } from './trainer-api.ts';
@@ -21,46 +20,6 @@ export type TrainerWorker = Endpoint & { terminate(): void };
 
 /** Where a trainer worker comes from; tests pass their own. */
 export type TrainerWorkerFactory = () => TrainerWorker;
-
-/**
- * A PauseGate whose changes can be watched: the search worker's, so that a pause reaches every
- * trainer worker at once rather than at the next poll.
- */
-export class RelayedPauseGate extends PauseGate {
-  readonly #listeners = new Set<(paused: boolean) => void>();
-
-  override pause(): void {
-    const was = this.paused;
-    super.pause();
-    if (!was) for (const listener of this.#listeners) listener(true);
-  }
-
-  override resume(): void {
-    const was = this.paused;
-    super.resume();
-    if (was) for (const listener of this.#listeners) listener(false);
-  }
-
-  /** Calls `listener` on every change; returns what stops it. */
-  watch(listener: (paused: boolean) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-}
-
-/** How often a plain PauseGate (not a RelayedPauseGate) is looked at while a trial trains. */
-const gatePollMs = 100;
-
-/** Follows `gate` while a trial trains; returns what stops following it. */
-function followGate(gate: PauseGate | undefined, forward: (paused: boolean) => void): () => void {
-  if (!gate) return () => {};
-  if (gate instanceof RelayedPauseGate) return gate.watch(forward);
-  let last = gate.paused;
-  const timer = setInterval(() => {
-    if (gate.paused !== last) forward((last = gate.paused));
-  }, gatePollMs);
-  return () => clearInterval(timer);
-}
 
 /** One started worker: its remote, its preparation, and a promise that rejects when it fails. */
 interface TrainerSession {
@@ -125,7 +84,7 @@ class WorkerTrainer implements TrialTrainer {
     const forward = (paused: boolean): void => void (paused ? remote.pause() : remote.resume()).catch(ignore);
     // Sent before the trial: comlink's messages arrive in order.
     forward(gate?.paused ?? false);
-    const unfollow = followGate(gate, forward);
+    const unfollow = gate?.watch(forward) ?? ignore;
     const onAbort = (): void => void remote.stop().catch(ignore);
     signal?.addEventListener('abort', onAbort, { once: true });
     this.#job = { id: job.id, onProgress: hooks.onProgress };

@@ -11,7 +11,8 @@ import type { Dataset } from '../../src/data/dataset.ts';
 import { MemoryStudyStore } from '../../src/engine/memory-store.ts';
 import { runStudy } from '../../src/engine/study-runner.ts';
 import { createDatasetLibrary } from '../../src/workers/dataset-library.ts';
-import { RelayedPauseGate, type TrainerWorker, createTrainerPool } from '../../src/workers/trainer-pool.ts';
+import { type TrainerWorker, createTrainerPool } from '../../src/workers/trainer-pool.ts';
+import { PauseGate } from '../../src/engine/pause-gate.ts';
 import { oneConvSpace } from '../fixtures/tiny-study.ts';
 
 const datasetsUrl = new URL('/datasets/', location.href).href;
@@ -58,7 +59,7 @@ describe('the pool of trainer workers', { timeout: 180_000 }, () => {
     const { workers, create } = crashableWorkers();
     const pool = createTrainerPool(2, options, create);
     const store = new MemoryStudyStore(newStudy(config(4, 2), 'study-pool-a'));
-    const gate = new RelayedPauseGate();
+    const gate = new PauseGate();
     const reports: { at: number; progress: StudyProgress }[] = [];
     let pausedAt: number | undefined;
     let resumedAt: number | undefined;
