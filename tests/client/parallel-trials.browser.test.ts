@@ -8,24 +8,12 @@ import { describe, expect, it } from 'vitest';
 import type { StudyProgress } from '../../src/contracts/search-worker.ts';
 import type { StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
 import { searchClients } from '../fixtures/search-clients.ts';
-import { oneConvSpace } from '../fixtures/tiny-study.ts';
+import { oneConvSpace, tinyStudyConfig } from '../fixtures/tiny-study.ts';
 
 const client = searchClients('parallel-trials');
 
-const config = (trials: number, epochs: number): StudyConfig => ({
-  name: 'two at once',
-  dataset: 'digits',
-  targets: ['stm32f446re'],
-  accounting: 'paper',
-  searchSpace: oneConvSpace(),
-  pruning: { methods: ['none', 'magnitude'], sparsity: { min: 0.3, max: 0.6 } },
-  strategy: 'random',
-  budget: { trials },
-  epochs,
-  batchSize: 32,
-  learningRate: 3e-3,
-  seed: 11,
-});
+const config = (trials: number, epochs: number): StudyConfig =>
+  tinyStudyConfig({ name: 'two at once', pruning: { methods: ['none', 'magnitude'], sparsity: { min: 0.3, max: 0.6 } }, budget: { trials }, epochs, seed: 11 });
 
 /** 40 gray 4×4 images in two classes (a light or a dark top row), as CSV. */
 function stripesCsv(): ArrayBuffer {

@@ -10,25 +10,12 @@ import { SearchWorkerStoppedError, runningElsewhereMessage } from '../../src/con
 import type { Study, StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
 import { PlaygroundState } from '../../src/state/playground.svelte.ts';
 import { searchClients } from '../fixtures/search-clients.ts';
-import { oneConvSpace } from '../fixtures/tiny-study.ts';
+import { tinyStudyConfig } from '../fixtures/tiny-study.ts';
 
 const databaseName = `faults-test-${Math.random().toString(36).slice(2)}`;
 const client = searchClients('faults-test');
 
-const config = (name: string, trials: number): StudyConfig => ({
-  name,
-  dataset: 'digits',
-  targets: ['stm32f446re'],
-  accounting: 'paper',
-  searchSpace: oneConvSpace(),
-  pruning: { methods: ['none'], sparsity: { min: 0, max: 0 } },
-  strategy: 'random',
-  budget: { trials },
-  epochs: 2,
-  batchSize: 32,
-  learningRate: 3e-3,
-  seed: 7,
-});
+const config = (name: string, trials: number): StudyConfig => tinyStudyConfig({ name, budget: { trials }, epochs: 2 });
 
 /** A client on its own database whose workers the test can reach, as the page cannot. */
 function reachableClient(): { client: SearchClient; workers: Worker[] } {

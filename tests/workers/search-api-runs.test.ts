@@ -15,24 +15,11 @@ import { openStudyDatabase } from '../../src/db/schema.ts';
 import { createSearchApi } from '../../src/workers/search-api.ts';
 import { study, trials } from '../contracts/study-fixture.ts';
 import { serveBuiltinDatasets } from '../fixtures/datasets-server.ts';
-import { oneConvSpace } from '../fixtures/tiny-study.ts';
+import { oneConvSpace, tinyStudyConfig } from '../fixtures/tiny-study.ts';
 
 const datasets = serveBuiltinDatasets();
 
-const config: StudyConfig = {
-  name: 'one run at a time',
-  dataset: 'digits',
-  targets: ['arduino-uno'],
-  accounting: 'paper',
-  searchSpace: oneConvSpace(),
-  pruning: { methods: ['none'], sparsity: { min: 0, max: 0 } },
-  strategy: 'random',
-  budget: { trials: 1 },
-  epochs: 1,
-  batchSize: 64,
-  learningRate: 3e-3,
-  seed: 5,
-};
+const config: StudyConfig = tinyStudyConfig({ name: 'one run at a time', targets: ['arduino-uno'], batchSize: 64, seed: 5 });
 
 const freshApi = (): SearchApi => createSearchApi({ datasetsUrl: datasets.url(), databaseName: `search-api-runs-${Math.random().toString(36).slice(2)}`, backends: ['cpu'], progressIntervalMs: 0 });
 

@@ -13,26 +13,13 @@ import { runStudy } from '../../src/engine/study-runner.ts';
 import { createDatasetLibrary } from '../../src/workers/dataset-library.ts';
 import { type TrainerWorker, createTrainerPool } from '../../src/workers/trainer-pool.ts';
 import { PauseGate } from '../../src/engine/pause-gate.ts';
-import { oneConvSpace } from '../fixtures/tiny-study.ts';
+import { tinyStudyConfig } from '../fixtures/tiny-study.ts';
 
 const datasetsUrl = new URL('/datasets/', location.href).href;
 const backend = { name: 'cpu', reason: 'the test asks for it' } as const;
 const options = { datasetsUrl, dataset: 'digits', backend };
 
-const config = (trials: number, epochs: number): StudyConfig => ({
-  name: 'pool test',
-  dataset: 'digits',
-  targets: ['stm32f446re'],
-  accounting: 'paper',
-  searchSpace: oneConvSpace(),
-  pruning: { methods: ['none'], sparsity: { min: 0, max: 0 } },
-  strategy: 'random',
-  budget: { trials },
-  epochs,
-  batchSize: 32,
-  learningRate: 3e-3,
-  seed: 7,
-});
+const config = (trials: number, epochs: number): StudyConfig => tinyStudyConfig({ name: 'pool test', budget: { trials }, epochs });
 const newStudy = (c: StudyConfig, id: string): Study => ({ id, config: c, status: 'running', createdAt: '2026-12-01T00:00:00.000Z', updatedAt: '2026-12-01T00:00:00.000Z' });
 
 let digits: Promise<Dataset> | undefined;
