@@ -201,6 +201,13 @@ export interface SharedStudyStore extends StudyStore {
    * fresh heartbeat. `choose` must not wait.
    */
   claimTrial(studyId: string, choose: (trials: readonly StudyTrial[]) => StudyTrial | undefined): Promise<TrialClaim>;
+  /**
+   * As StudyStore.saveTrial. A trial marked failed because its worker was thought lost (`workerLost`)
+   * still takes its worker's late result (completed or failed: real work is never thrown away, though
+   * with the slot proposed again the study may then spend one trial more than its budget), but is
+   * never put back to queued or running: that write throws TrialLostError and stores nothing.
+   */
+  saveTrial(trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void>;
   /** Stamps the trial's heartbeat; false when it is no longer this worker's running trial (it was marked failed). */
   heartbeat(trialId: string): Promise<boolean>;
   /**
@@ -209,6 +216,18 @@ export interface SharedStudyStore extends StudyStore {
    * its end. Returns the study as stored.
    */
   endRun(study: Study): Promise<Study>;
+}
+
+/**
+ * A shared store's refusal to put back to queued or running a trial that was marked failed while its
+ * worker trained it (no heartbeat within the grace period): its slot was proposed again. `stored` is
+ * the record as it stays.
+ */
+export class TrialLostError extends Error {
+  constructor(readonly stored: StudyTrial) {
+    super(`trial ${stored.index} ("${stored.id}") was marked failed while it trained (${stored.error ?? 'its worker was lost'}); it is not queued again`);
+    this.name = 'TrialLostError';
+  }
 }
 
 export const isSharedStudyStore = (store: StudyStore): store is SharedStudyStore => 'claimTrial' in store;

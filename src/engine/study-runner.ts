@@ -12,6 +12,7 @@ import {
   type StudyConfig,
   type StudyStore,
   type StudyTrial,
+  TrialLostError,
   everyTrialFailed,
   isSharedStudyStore,
   spentBudget,
@@ -210,7 +211,16 @@ async function runTrials(study: Study, options: RunStudyOptions, run: RunState):
   };
   const write = async (trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void> => {
     if (trial.status === 'running') run.running.set(trial.id, trial);
-    await store.saveTrial(trial, weights);
+    try {
+      await store.saveTrial(trial, weights);
+    } catch (error) {
+      // A stopped trial that a shared study marked failed meanwhile (no heartbeat in time) is not
+      // queued again: its slot was proposed again. The record stays as stored, and the study goes on.
+      if (!(error instanceof TrialLostError)) throw error;
+      run.running.delete(trial.id);
+      recordLocally(error.stored);
+      return;
+    }
     if (trial.status !== 'running') run.running.delete(trial.id);
     if (spentBudget(trial)) run.ended.push(trial);
     recordLocally(trial);

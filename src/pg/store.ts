@@ -15,6 +15,7 @@ import {
   type StudyStatus,
   type StudyTrial,
   type TrialClaim,
+  TrialLostError,
   trialReplacementProblem,
 } from '../contracts/study.ts';
 import type { StoredOpWeights, TrialWeights } from '../contracts/weights.ts';
@@ -131,6 +132,7 @@ export class PgStudyStore implements SharedStudyStore {
       try {
         return await body();
       } catch (error) {
+        if (error instanceof TrialLostError) throw error;
         if (!isTransient(error) || Date.now() - started > this.#retryMs) throw new Error(`${what}: ${messageOf(error)}`);
         await sleep(Math.min(2000, 100 * 2 ** attempt));
       }
@@ -201,7 +203,9 @@ export class PgStudyStore implements SharedStudyStore {
   async saveTrial(trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void> {
     await this.#transaction(`could not save trial ${trial.index} ("${trial.id}")`, async (client) => {
       const { rows } = await client.query<{ record: StudyTrial }>('SELECT record FROM trials WHERE id = $1 FOR UPDATE', [trial.id]);
-      const problem = trialReplacementProblem(rows[0]?.record, trial);
+      const stored = rows[0]?.record;
+      if (stored?.workerLost === true && (trial.status === 'queued' || trial.status === 'running')) throw new TrialLostError(stored);
+      const problem = trialReplacementProblem(stored, trial);
       if (problem !== undefined) throw new Error(problem);
       await client.query(
         `INSERT INTO trials (id, study_id, trial_index, status, record, worker, heartbeat_at)

@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import type { Study, StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
+import { type Study, type StudyConfig, type StudyTrial, TrialLostError } from '../../src/contracts/study.ts';
 import { trialIdFor } from '../../src/contracts/study-ids.ts';
 import { parseSearchSpace } from '../../src/core/search-space.ts';
 import { PgStudyStore, type PgStudyStoreOptions, isTransient, redactUrl } from '../../src/pg/store.ts';
@@ -161,6 +161,30 @@ describe('a shared study', () => {
     expect(late.trials[0]!.error).toBe('its worker (dead) sent no heartbeat for 1 s: it stopped or lost its connection during the trial; the slot is proposed again');
     expect(await dead.heartbeat(claimed!.id)).toBe(false);
     expect(await alive.heartbeat(late.claimed!.id)).toBe(true);
+  });
+
+  it('never queues again a trial marked lost, but keeps its late result', async () => {
+    const url = await freshUrl();
+    const slow = await storeOn(url, { worker: 'slow', graceSeconds: 1 });
+    const other = await storeOn(url, { worker: 'other', graceSeconds: 1 });
+    await slow.openStudy('late', newStudy);
+    const { claimed } = await slow.claimTrial(studyId, nextIndex());
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await other.claimTrial(studyId, nextIndex());
+    const lost = (await other.listTrials(studyId))[0]!;
+    expect([lost.status, lost.workerLost]).toEqual(['failed', true]);
+    for (const status of ['queued', 'running'] as const) {
+      const late = slow.saveTrial(trialAt(0, status));
+      await expect(late).rejects.toBeInstanceOf(TrialLostError);
+      await expect(late).rejects.toMatchObject({ stored: lost, message: `trial 0 ("${claimed!.id}") was marked failed while it trained (${lost.error}); it is not queued again` });
+    }
+    expect((await other.listTrials(studyId))[0]).toEqual(lost);
+    // Real work is kept: the result replaces the failed record.
+    await slow.saveTrial(trialAt(0, 'completed'));
+    expect((await other.listTrials(studyId)).map((t) => [t.index, t.status, t.workerLost])).toEqual([
+      [0, 'completed', undefined],
+      [1, 'running', undefined],
+    ]);
   });
 
   it('never writes an ended trial back as queued or running, and keeps the stored record', async () => {
