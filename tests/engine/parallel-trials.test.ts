@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { StudyProgress } from '../../src/contracts/search-worker.ts';
+import type { StudyProgress, TrialProgress } from '../../src/contracts/search-worker.ts';
 import type { Study, StudyConfig, StudyTrial } from '../../src/contracts/study.ts';
 import { candidateOf } from '../../src/contracts/study-objectives.ts';
 import { candidateKey } from '../../src/core/search/index.ts';
@@ -89,7 +89,9 @@ describe('runStudy with P trainers', { timeout: 180_000 }, () => {
     const store = new MemoryStudyStore(newStudy(c));
     const controller = new AbortController();
     const stopAt = (p: StudyProgress): void => {
-      if (p.running?.length === 2 && p.running.every((r) => (r.trial?.batch ?? 0) >= 2)) controller.abort();
+      // Both mid-training, neither at its last batch (a trial past its training would finish).
+      const midTraining = (r: { trial?: TrialProgress }): boolean => r.trial?.phase === 'training' && r.trial.batch >= 2 && r.trial.batch < r.trial.batches - 1;
+      if (p.running?.length === 2 && p.running.every(midTraining)) controller.abort();
     };
     await noLeaks(async () => {
       const stopped = await runStudy(store.study, { store, dataset: digits, backend, trainers: countingTrainers(2).trainers, signal: controller.signal, onProgress: stopAt });
