@@ -1,8 +1,10 @@
 /**
- * The study loop on a shared PostgreSQL study (issue 15) when a worker outlives the grace period
- * without a heartbeat: another worker marks its trial failed (`workerLost`) and the slot is proposed
- * again, so the trial's late result must not be stored, or the study would spend its budget twice.
- * Real tfjs training (cpu, the built-in digits) against the run's throwaway PostgreSQL cluster.
+ * The study loop on a shared PostgreSQL study (issue 15), where one process cannot see everything:
+ * a worker that outlives the grace period without a heartbeat has its trial marked failed
+ * (`workerLost`) by another and the slot proposed again; its late result is still kept (real work),
+ * but a stop never queues such a trial again. And the worker that stores the study's end drops the
+ * weights of trials off the front that some worker's view missed. Real tfjs training (cpu, the
+ * built-in digits) against the run's throwaway PostgreSQL cluster.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -10,7 +12,7 @@ import type { Study, StudyTrial } from '../../src/contracts/study.ts';
 import { loadBuiltinDataset } from '../../src/data/builtin.ts';
 import type { Dataset } from '../../src/data/dataset.ts';
 import { nodeReader } from '../../src/data/read-node.ts';
-import { runStudy } from '../../src/engine/study-runner.ts';
+import { paretoFrontIds, runStudy } from '../../src/engine/study-runner.ts';
 import { type TrialTrainer, inProcessTrainer } from '../../src/engine/trial-trainer.ts';
 import { PgStudyStore } from '../../src/pg/store.ts';
 import { loopConfig } from '../engine/loop-config.ts';
@@ -107,5 +109,32 @@ describe('runStudy on a shared study, when another worker marks its trial lost',
       [1, 'completed', undefined],
       [2, 'completed', undefined],
     ]);
+  });
+});
+
+describe('runStudy on a shared study, as it ends', { timeout: 120_000 }, () => {
+  it("drops the weights of every trial off the front, those another worker's view missed too", async () => {
+    const { slow: store, other, study } = await twoWorkers('sweep');
+    const withBudget: Study = { ...study, config: { ...study.config, budget: { trials: 4 } } };
+    await store.updateStudy(withBudget);
+    await noLeaks(async () => {
+      await runStudy(withBudget, { store, dataset: digits, backend, keepWeights: true });
+    });
+    const trials = await other.listTrials(study.id);
+    const front = paretoFrontIds(trials, withBudget.config);
+    const off = trials.filter((t) => !front.includes(t.id));
+    expect(off.length).toBeGreaterThan(0);
+    const kept = async (): Promise<string[]> => (await other.trialWeights(trials.map((t) => t.id))).map((w) => w.trialId).sort();
+    expect(await kept()).toEqual([...front].sort());
+    // As if a worker had stored a trial's weights without seeing the trial that pushed it off the front.
+    const [weights] = await other.trialWeights([front[0]!]);
+    await other.saveTrial(off[0]!, weights!.ops);
+    expect(await kept()).toEqual([...front, off[0]!.id].sort());
+    // A run on the spent study ends at once; the worker storing the end sweeps.
+    await noLeaks(async () => {
+      const final = await runStudy(withBudget, { store, dataset: digits, backend, keepWeights: true });
+      expect(final.status).toBe('completed');
+    });
+    expect(await kept()).toEqual([...front].sort());
   });
 });
