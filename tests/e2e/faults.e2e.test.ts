@@ -153,12 +153,12 @@ describe('faults in the built app, in Chromium', () => {
       await context.close();
     }), 240_000);
 
-  it('says the storage is full when a trial cannot be saved, ends the study with the reason, and keeps the trials saved before', () =>
+  it('says the storage is full when a trial cannot be saved, keeps the trials saved before, and resumes to the end once there is room', () =>
     timed('storage full', async () => {
       // One conv of 24 or 32 filters and a flatten: a trial on the Pareto front keeps 60–80 KB of
       // weights, far more than a trial's record or the study's (a few KB each).
       const search = (page: Page): Promise<void> =>
-        startSearch(page, 6, 1, '&targets=stm32f446re&seed=3&stop=false&convmin=1&convmax=1&densemin=0&densemax=0&filters=24,32&kernels=3&strides=1&paddings=same&poolp=0&heads=flatten');
+        startSearch(page, 6, 1, '&targets=stm32f446re&seed=3&stop=off&convmin=1&convmax=1&densemin=0&densemax=0&filters=24,32&kernels=3&strides=1&paddings=same&poolp=0&heads=flatten');
       // What the same search (the same seed) has stored once its first trial is saved and the second runs.
       const measuring = await freshContext();
       const measured = await measuring.newPage();
@@ -179,16 +179,32 @@ describe('faults in the built app, in Chromium', () => {
       const alert = page.getByRole('alert').getByText(/^The search stopped with an error: the browser's storage for this page is full: could not save trial (\d+) /);
       await alert.waitFor({ timeout: 120_000 });
       const failedAt = Number(/could not save trial (\d+) /.exec((await alert.textContent()) ?? '')![1]);
-      await page.getByText(/^Why it ended: the browser's storage for this page is full: could not save trial \d+ /).waitFor({ timeout: 10_000 });
+      // Chromium keeps an overridden quota only roughly (it counts writes against the room it found
+      // and re-reads the usage when that runs out): the first refusal may come a trial earlier or
+      // later, and the study's end, a small write after it, may be refused as well. Then the study
+      // stays as it was stored, and the alert above is what says why.
+      await page.getByRole('button', { name: 'Resume search' }).waitFor({ timeout: 30_000 });
       // Room again, as after deleting old studies: the study reads back with what was saved before.
       await cdp.send('Storage.overrideQuotaForOrigin', { origin });
       const exported = await exportStudy(page);
-      expect(exported.study.status).toBe('failed');
-      expect(exported.study.statusReason).toMatch(/^the browser's storage for this page is full: could not save trial \d+ /);
-      expect(failedAt).toBeGreaterThan(0);
-      // The trials saved before are all there; the one that could not be saved trains again on a resume.
-      expect(exported.trials.map((t) => t.status)).toEqual([...Array.from({ length: failedAt }, () => 'completed'), 'queued']);
-      expectEachTrialOnce(exported, failedAt + 1, ['completed', 'queued']);
+      if (exported.study.status === 'failed') {
+        expect(exported.study.statusReason).toMatch(/^the browser's storage for this page is full: could not save trial \d+ /);
+        await page.getByText(/^Why it ended: the browser's storage for this page is full: could not save trial \d+ /).waitFor({ timeout: 10_000 });
+      } else {
+        // Still `running` as stored before: an export writes only how a study ended.
+        expect(exported.study.status).toBeUndefined();
+      }
+      // The trials saved before are all there; the one that could not be saved is queued (or left
+      // running when that write was refused too), and trains again on a resume.
+      expect(exported.trials.slice(0, failedAt).map((t) => t.status)).toEqual(Array.from({ length: failedAt }, () => 'completed'));
+      expect(['queued', 'running']).toContain(exported.trials[failedAt]?.status);
+      expectEachTrialOnce(exported, failedAt + 1, ['completed', 'queued', 'running']);
+      await page.getByRole('button', { name: 'Resume search' }).click();
+      await page.getByText('Search finished.').waitFor({ timeout: 120_000 });
+      const resumed = await exportStudy(page);
+      expectEachTrialOnce(resumed, 6);
+      // What was stored before the storage filled is kept as it was.
+      expect(resumed.trials.slice(0, failedAt)).toEqual(exported.trials.slice(0, failedAt));
       await context.close();
     }), 240_000);
 
