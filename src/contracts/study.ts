@@ -213,7 +213,9 @@ export interface SharedStudyStore extends StudyStore {
   /**
    * Stores how this worker's run ended (status and statusReason), unless trials of other workers
    * still run with fresh heartbeats: then the study stays `running` and the last worker to end stores
-   * its end. Returns the study as stored.
+   * its end. The worker that stores the end also drops the weights of every trial off the Pareto
+   * front: each worker drops those it saw leave, and one can miss another's trial. Returns the study
+   * as stored.
    */
   endRun(study: Study): Promise<Study>;
 }

@@ -132,16 +132,7 @@ export async function runStudy(study: Study, options: RunStudyOptions): Promise<
     await endWith({ ...current, status: 'failed', statusReason: statusReasonText(messageOf(error)) }).catch(() => undefined);
     throw error;
   }
-  const ended = await endWith({ ...current, status: end.status, statusReason: statusReasonText(end.statusReason) });
-  // Each worker of a shared study drops the weights of trials that left the front as far as it saw;
-  // one that ended beside another's trial can miss it, so the worker that stores the end sweeps once.
-  if (isSharedStudyStore(store) && options.keepWeights && ended.status !== 'running') {
-    const trials = await store.listTrials(study.id);
-    const front = new Set(paretoFrontIds(trials, study.config));
-    const off = trials.filter((t) => !front.has(t.id)).map((t) => t.id);
-    if (off.length > 0) await store.deleteWeights(off);
-  }
-  return ended;
+  return endWith({ ...current, status: end.status, statusReason: statusReasonText(end.statusReason) });
 }
 
 /** What runTrials tells runStudy as it goes: the trials being trained, and the trials of this run that ended. */

@@ -21,6 +21,7 @@ import {
 import type { StoredOpWeights, TrialWeights } from '../contracts/weights.ts';
 import { parseWeightsFile, serializeWeightsFile } from '../contracts/weights-file.ts';
 import { studyConfigAt } from '../contracts/study-config-json.ts';
+import { paretoFrontIds } from '../contracts/study-objectives.ts';
 import { rethrowFieldErrors } from '../core/untrusted.ts';
 import { messageOf } from '../core/error-message.ts';
 import { migrate } from './schema.ts';
@@ -194,10 +195,7 @@ export class PgStudyStore implements SharedStudyStore {
   }
 
   async listTrials(studyId: string): Promise<StudyTrial[]> {
-    const { rows } = await this.#retry('cannot read the trials', () =>
-      this.pool.query<{ record: StudyTrial }>('SELECT record FROM trials WHERE study_id = $1 ORDER BY trial_index', [studyId]),
-    );
-    return rows.map((r) => r.record);
+    return this.#retry('cannot read the trials', () => trialsOf(this.pool, studyId));
   }
 
   async saveTrial(trial: StudyTrial, weights?: readonly StoredOpWeights[]): Promise<void> {
@@ -251,8 +249,7 @@ export class PgStudyStore implements SharedStudyStore {
       const locked = await client.query('SELECT id FROM studies WHERE id = $1 FOR UPDATE', [studyId]);
       if (locked.rowCount !== 1) throw new Error(`the database has no study "${studyId}"`);
       await this.#markLost(client, studyId);
-      const { rows } = await client.query<{ record: StudyTrial }>('SELECT record FROM trials WHERE study_id = $1 ORDER BY trial_index', [studyId]);
-      const trials = rows.map((r) => r.record);
+      const trials = await trialsOf(client, studyId);
       const claimed = choose(trials);
       if (claimed === undefined) return { trials };
       if (claimed.status !== 'running' || claimed.studyId !== studyId) throw new Error(`a claim must take a running trial of study "${studyId}"`);
@@ -303,7 +300,18 @@ export class PgStudyStore implements SharedStudyStore {
         study.status,
         study.statusReason ?? null,
       ]);
+      // A worker drops the weights of trials that left the front as far as it saw; one that ended
+      // beside another's trial can miss it, so the worker that stores the end sweeps once.
+      const trials = await trialsOf(client, study.id);
+      const front = new Set(paretoFrontIds(trials, study.config));
+      await client.query('DELETE FROM trial_weights WHERE trial_id = ANY($1)', [trials.filter((t) => !front.has(t.id)).map((t) => t.id)]);
       return studyOf(updated.rows[0]!);
     });
   }
+}
+
+/** Every trial of the study, in index order. */
+async function trialsOf(db: pg.Pool | pg.PoolClient, studyId: string): Promise<StudyTrial[]> {
+  const { rows } = await db.query<{ record: StudyTrial }>('SELECT record FROM trials WHERE study_id = $1 ORDER BY trial_index', [studyId]);
+  return rows.map((r) => r.record);
 }

@@ -8,39 +8,13 @@ import pg from 'pg';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { type Study, type StudyConfig, type StudyTrial, TrialLostError } from '../../src/contracts/study.ts';
 import { trialIdFor } from '../../src/contracts/study-ids.ts';
-import { parseSearchSpace } from '../../src/core/search-space.ts';
 import { PgStudyStore, type PgStudyStoreOptions, isTransient, redactUrl } from '../../src/pg/store.ts';
 import { pgSchemaVersion } from '../../src/pg/schema.ts';
 import { createDatabase } from '../fixtures/postgres-cluster.ts';
+import { loopConfig } from '../engine/loop-config.ts';
 
-const config: StudyConfig = {
-  name: 'shared',
-  dataset: 'digits',
-  targets: ['arduino-uno'],
-  accounting: 'paper',
-  searchSpace: parseSearchSpace({
-    input: { height: 8, width: 8, channels: 1 },
-    classes: 10,
-    convLayers: { min: 1, max: 1 },
-    denseLayers: { min: 0, max: 0 },
-    convTypes: ['conv'],
-    filters: [4],
-    kernels: [3],
-    strides: [1],
-    paddings: ['same'],
-    bottlenecks: [],
-    denseUnits: [16],
-    pooling: { types: ['maxPool'], sizes: [2], probability: 0 },
-    heads: ['flatten'],
-  }),
-  pruning: { methods: ['none'], sparsity: { min: 0.3, max: 0.6 } },
-  strategy: 'random',
-  budget: { trials: 4 },
-  epochs: 1,
-  batchSize: 64,
-  learningRate: 3e-3,
-  seed: 1,
-};
+/** Stored, never trained here. */
+const config: StudyConfig = loopConfig({ name: 'shared', pruning: { methods: ['none'], sparsity: { min: 0.3, max: 0.6 } }, budget: { trials: 4 }, seed: 1 });
 
 const studyId = 'study-00000000000000000001';
 const newStudy = (): Study => ({ id: studyId, config, status: 'running', createdAt: '2026-12-01T00:00:00.000Z', updatedAt: '2026-12-01T00:00:00.000Z' });
